@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: csmetrics/detail/checked.hpp
+//
+// Counter arithmetic that never wraps: a 64-bit count that would overflow
+// throws std::overflow_error instead of silently restarting at zero.
+#ifndef CSMETRICS_DETAIL_CHECKED_HPP_
+#define CSMETRICS_DETAIL_CHECKED_HPP_
+
+#include <cstdint>    // std::uint64_t, std::int64_t
+#include <stdexcept>  // std::overflow_error
+
+#include "csmetrics/error.hpp"
+
+namespace csmetrics {
+namespace detail {
+
+inline std::uint64_t checked_add(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t r;
+  if (__builtin_add_overflow(a, b, &r)) CSMETRICS_THROW(std::overflow_error("csmetrics: 64-bit counter overflow"));
+  return r;
+}
+
+inline std::int64_t checked_add(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) CSMETRICS_THROW(std::overflow_error("csmetrics: 64-bit sum overflow"));
+  return r;
+}
+
+inline std::int64_t checked_mul(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  if (__builtin_mul_overflow(a, b, &r)) CSMETRICS_THROW(std::overflow_error("csmetrics: 64-bit product overflow"));
+  return r;
+}
+
+}  // namespace detail
+}  // namespace csmetrics
+
+#endif  // CSMETRICS_DETAIL_CHECKED_HPP_

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: csmetrics/detail/serde.hpp
+//
+// The serialized form shared by every accumulator:
+//
+//   offset  size  field
+//   0       2     magic "CS"
+//   2       2     type id (little-endian, see type_id)
+//   4       1     format version of that type
+//   5       1     flags (type-specific, 0 unless documented)
+//   6       ...   payload, little-endian, written field by field
+//
+// Nested accumulators (keyed, day_window) embed their children's full form,
+// header included, so every level is checked. Every read is bounds-checked;
+// a failure throws csmetrics::deserialize_error naming the type, what was
+// expected and what was found.
+#ifndef CSMETRICS_DETAIL_SERDE_HPP_
+#define CSMETRICS_DETAIL_SERDE_HPP_
+
+#include <cstddef>      // std::size_t
+#include <cstdint>      // fixed-width integers
+#include <cstring>      // std::memcpy
+#include <string>       // std::string, std::to_string
+#include <string_view>  // std::string_view
+#include <type_traits>  // std::is_integral_v, std::enable_if_t
+#include <utility>      // std::move
+#include <vector>       // std::vector
+
+#include "csmetrics/error.hpp"
+
+namespace csmetrics {
+namespace detail {
+
+/// Type ids of the serialized form; never reuse or renumber one.
+enum class type_id : std::uint16_t {
+  rate = 1,
+  moments = 2,
+  money_sum = 3,
+  quantile_sketch = 4,
+  day_window = 5,
+  keyed = 6,
+  distinct_count = 7,
+  // families
+  sessions = 32,
+  conversation_tracker = 33,
+  orders = 48,
+  funnel = 49,
+  sales = 64,
+  ratings = 80,
+  shop_metrics = 96,
+};
+
+inline constexpr std::uint8_t magic0 = 'C';
+inline constexpr std::uint8_t magic1 = 'S';
+
+/// Appends little-endian fields to a byte vector.
+class writer {
+ public:
+  void u8(std::uint8_t v) { buf_.push_back(v); }
+  void u16(std::uint16_t v) { put_le(v, 2); }
+  void u32(std::uint32_t v) { put_le(v, 4); }
+  void u64(std::uint64_t v) { put_le(v, 8); }
+  void i64(std::int64_t v) { put_le(static_cast<std::uint64_t>(v), 8); }
+  void f64(double v) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    put_le(bits, 8);
+  }
+  /// LEB128: 1 byte for values below 128; keeps sparse counts small.
+  void varint(std::uint64_t v) {
+    while (v >= 0x80) {
+      buf_.push_back(static_cast<std::uint8_t>(v | 0x80));
+      v >>= 7;
+    }
+    buf_.push_back(static_cast<std::uint8_t>(v));
+  }
+  /// Zig-zag then LEB128, for signed values near zero.
+  void svarint(std::int64_t v) {
+    varint((static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
+  }
+  void str(std::string_view s) {
+    varint(s.size());
+    buf_.insert(buf_.end(), s.begin(), s.end());
+  }
+  void header(type_id t, std::uint8_t version, std::uint8_t flags = 0) {
+    u8(magic0);
+    u8(magic1);
+    u16(static_cast<std::uint16_t>(t));
+    u8(version);
+    u8(flags);
+  }
+  std::vector<std::uint8_t> take() { return std::move(buf_); }
+
+ private:
+  void put_le(std::uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) buf_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
+  std::vector<std::uint8_t> buf_;
+};
+
+/// Reads what `writer` wrote; every read is bounds-checked.
+class reader {
+ public:
+  reader(const std::uint8_t* data, std::size_t size) : p_(data), n_(data ? size : 0) {}
+
+  std::uint8_t u8() { return static_cast<std::uint8_t>(get_le(1, "u8")); }
+  std::uint16_t u16() { return static_cast<std::uint16_t>(get_le(2, "u16")); }
+  std::uint32_t u32() { return static_cast<std::uint32_t>(get_le(4, "u32")); }
+  std::uint64_t u64() { return get_le(8, "u64"); }
+  std::int64_t i64() { return static_cast<std::int64_t>(get_le(8, "i64")); }
+  double f64() {
+    std::uint64_t bits = get_le(8, "f64");
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    return v;
+  }
+  std::uint64_t varint() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      need(1, "varint");
+      std::uint8_t b = p_[pos_++];
+      if (shift == 63 && b > 1) fail("varint overflows 64 bits");
+      v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    fail("varint longer than 10 bytes");
+  }
+  std::int64_t svarint() {
+    std::uint64_t z = varint();
+    return static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
+  }
+  std::string str() {
+    std::uint64_t len = varint();
+    need(len, "string");
+    std::string s(reinterpret_cast<const char*>(p_ + pos_), static_cast<std::size_t>(len));
+    pos_ += static_cast<std::size_t>(len);
+    return s;
+  }
+  /// A count of elements that are each at least `min_bytes` long: rejects
+  /// counts the remaining bytes cannot hold before anything is allocated.
+  std::size_t count(std::size_t min_bytes, const char* what) {
+    std::uint64_t c = varint();
+    if (min_bytes != 0 && c > remaining() / min_bytes)
+      fail(std::string("count of ") + what + " is " + std::to_string(c) + " but only " +
+           std::to_string(remaining()) + " bytes remain");
+    return static_cast<std::size_t>(c);
+  }
+  /// Reads and checks the header; returns the format version (1..max_version).
+  std::uint8_t header(type_id expected, const char* type_name, std::uint8_t max_version,
+                      std::uint8_t* flags = nullptr) {
+    name_ = type_name;
+    need(6, "header");
+    if (p_[pos_] != magic0 || p_[pos_ + 1] != magic1)
+      fail("expected magic \"CS\", found bytes " + std::to_string(p_[pos_]) + "," +
+           std::to_string(p_[pos_ + 1]));
+    pos_ += 2;
+    std::uint16_t t = u16();
+    if (t != static_cast<std::uint16_t>(expected))
+      fail("expected type id " + std::to_string(static_cast<unsigned>(expected)) + ", found " +
+           std::to_string(t));
+    std::uint8_t version = u8();
+    if (version == 0 || version > max_version)
+      fail("unsupported format version " + std::to_string(version) + " (this build reads 1.." +
+           std::to_string(max_version) + ")");
+    std::uint8_t f = u8();
+    if (flags) *flags = f;
+    return version;
+  }
+  void expect_end() const {
+    if (pos_ != n_) fail(std::to_string(n_ - pos_) + " trailing bytes after the state");
+  }
+  std::size_t remaining() const { return n_ - pos_; }
+  std::size_t position() const { return pos_; }
+
+  [[noreturn]] void fail(const std::string& msg) const {
+    CSMETRICS_THROW(deserialize_error(std::string("csmetrics::") + name_ + ": " + msg +
+                                      " (at byte " + std::to_string(pos_) + ")"));
+  }
+  /// Rejects a decoded state whose invariant does not hold.
+  void check(bool ok, const char* invariant) const {
+    if (!ok) fail(std::string("invalid state: ") + invariant);
+  }
+
+ private:
+  void need(std::uint64_t k, const char* what) const {
+    if (k > n_ - pos_)
+      fail(std::string("truncated: expected ") + std::to_string(k) + " bytes of " + what +
+           ", found " + std::to_string(n_ - pos_));
+  }
+  std::uint64_t get_le(int k, const char* what) {
+    need(static_cast<std::uint64_t>(k), what);
+    std::uint64_t v = 0;
+    for (int i = 0; i < k; ++i) v |= static_cast<std::uint64_t>(p_[pos_ + i]) << (8 * i);
+    pos_ += static_cast<std::size_t>(k);
+    return v;
+  }
+  const std::uint8_t* p_;
+  std::size_t n_;
+  std::size_t pos_ = 0;
+  const char* name_ = "state";
+};
+
+/// How a key type travels in the serialized form: integers as zig-zag
+/// varints, strings with a length prefix. Specialize for other key types.
+template <class T, class Enable = void>
+struct key_serde;
+
+template <class T>
+struct key_serde<T, std::enable_if_t<std::is_integral_v<T>>> {
+  static void write(writer& w, T v) {
+    if constexpr (std::is_signed_v<T>)
+      w.svarint(static_cast<std::int64_t>(v));
+    else
+      w.varint(static_cast<std::uint64_t>(v));
+  }
+  static T read(reader& r) {
+    if constexpr (std::is_signed_v<T>) {
+      std::int64_t v = r.svarint();
+      T out = static_cast<T>(v);
+      r.check(static_cast<std::int64_t>(out) == v, "key out of range of its type");
+      return out;
+    } else {
+      std::uint64_t v = r.varint();
+      T out = static_cast<T>(v);
+      r.check(static_cast<std::uint64_t>(out) == v, "key out of range of its type");
+      return out;
+    }
+  }
+};
+
+template <>
+struct key_serde<std::string> {
+  static void write(writer& w, const std::string& v) { w.str(v); }
+  static std::string read(reader& r) { return r.str(); }
+};
+
+/// Serializes an accumulator that has `serialize_to(writer&)`.
+template <class Acc>
+std::vector<std::uint8_t> serialize(const Acc& acc) {
+  writer w;
+  acc.serialize_to(w);
+  return w.take();
+}
+
+/// Deserializes a whole buffer into an accumulator that has
+/// `static Acc deserialize_from(reader&)`; trailing bytes are an error.
+template <class Acc>
+Acc deserialize(const void* data, std::size_t size) {
+  reader r(static_cast<const std::uint8_t*>(data), size);
+  Acc acc = Acc::deserialize_from(r);
+  r.expect_end();
+  return acc;
+}
+
+}  // namespace detail
+}  // namespace csmetrics
+
+#endif  // CSMETRICS_DETAIL_SERDE_HPP_
