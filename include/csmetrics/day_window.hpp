@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: csmetrics/day_window.hpp
+//
+// A sliding window over a shop's local days: a ring of per-day buckets, each
+// bucket any mergeable accumulator (rate_counter, quantile_sketch, a family's
+// own state ...), covering the last N days ("DSR over the last 180 days",
+// "after-sales satisfaction over the last 30 days"). The day boundary is the
+// shop's UTC offset (default UTC+8). Events for any kept day are accepted in
+// any order; events older than the ring are rejected and counted, never mixed
+// in. `as_of(D)` combines exactly the days D-N+1 .. D.
+//
+// When the accumulator can `subtract(const Acc&)` the window keeps its
+// running total, so the current window is O(1) to read and rolling it forward
+// by a day costs one merge and one subtract; otherwise the total is re-merged
+// from the N buckets (and cached until the next change).
+#ifndef CSMETRICS_DAY_WINDOW_HPP_
+#define CSMETRICS_DAY_WINDOW_HPP_
+
+#include <algorithm>    // std::min, std::max
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint8_t, std::uint64_t, std::int64_t
+#include <limits>       // std::numeric_limits
+#include <stdexcept>    // std::invalid_argument, std::out_of_range
+#include <string>       // std::to_string
+#include <type_traits>  // std::void_t, std::is_integral_v
+#include <utility>      // std::declval, std::move
+#include <vector>       // std::vector
+
+#include "csmetrics/detail/checked.hpp"
+#include "csmetrics/detail/serde.hpp"
+#include "csmetrics/error.hpp"
+#include "csmetrics/time.hpp"
+
+namespace csmetrics {
+namespace detail {
+
+/// True when `Acc` has `subtract(const Acc&)`: a window can then roll its
+/// running total forward instead of re-merging every bucket.
+template <class Acc, class = void>
+struct has_subtract : std::false_type {};
+template <class Acc>
+struct has_subtract<Acc, std::void_t<decltype(std::declval<Acc&>().subtract(std::declval<const Acc&>()))>>
+    : std::true_type {};
+template <class Acc>
+inline constexpr bool has_subtract_v = has_subtract<Acc>::value;
+
+template <class Acc, class = void>
+struct has_count : std::false_type {};
+template <class Acc>
+struct has_count<Acc, std::enable_if_t<std::is_integral_v<decltype(std::declval<const Acc&>().count())>>>
+    : std::true_type {};
+
+template <class Acc, class = void>
+struct has_trials : std::false_type {};
+template <class Acc>
+struct has_trials<Acc, std::enable_if_t<std::is_integral_v<decltype(std::declval<const Acc&>().trials())>>>
+    : std::true_type {};
+
+/// How many events a bucket holds, for counting the events a merge drops:
+/// `count()` (sketches, moments) or `trials()` (rate_counter) when the
+/// accumulator has one, else 1 for a bucket that differs from the prototype.
+template <class Acc>
+std::uint64_t bucket_events(const Acc& bucket, const Acc& prototype) {
+  if constexpr (has_count<Acc>::value) {
+    return static_cast<std::uint64_t>(bucket.count()) - static_cast<std::uint64_t>(prototype.count());
+  } else if constexpr (has_trials<Acc>::value) {
+    return static_cast<std::uint64_t>(bucket.trials()) - static_cast<std::uint64_t>(prototype.trials());
+  } else {
+    return bucket == prototype ? 0 : 1;
+  }
+}
+
+}  // namespace detail
+
+/**
+ * The last N local days of a shop, one mergeable accumulator per day.
+ *
+ *     // after-sales satisfaction: 4-5 star ratings / all ratings, last 30 days
+ *     csmetrics::day_window<csmetrics::rate_counter> sat{30};   // UTC+8 days
+ *     if (auto* day = sat.at(rating_time)) day->add(stars >= 4);
+ *     sat.add(rating_time, stars >= 4);         // the same, and O(1) current()
+ *     sat.current().rate();                      // as of the newest day
+ *     sat.as_of(*csmetrics::parse_day("2019-09-07")).rate();
+ *     sat.rejected_too_old();                    // events older than the ring
+ *
+ * The ring keeps window_days + history_days days ending at the newest day
+ * seen; a newer day advances it (the days that fall off are dropped as the
+ * window slides: not an error). An event older than the oldest kept day is
+ * rejected and counted. `history_days` keeps extra days so that as_of() an
+ * earlier day and trailing() series work.
+ *
+ * Merge: day by day, the ring aligned on the newer of the two newest days.
+ * Days of either window older than the merged ring keeps are dropped and
+ * their events counted in rejected_too_old() (bucket count()/trials() when
+ * the accumulator has one, else 1 per non-empty bucket). Both windows need
+ * the same window_days and offset (std::invalid_argument otherwise); the
+ * result keeps this window's history_days.
+ *
+ * Complexity: at()/add() O(1) (O(days advanced) when the window moves);
+ * current() O(1) for an unchanged window, else one merge per touched day when
+ * Acc has subtract, else N merges; as_of() N merges; trailing() one merge and
+ * one subtract per day (N merges per day without subtract). Memory: one Acc
+ * per kept day.
+ *
+ * Thread-safety: none inside; one writer. current() and as_of() update a
+ * cache although const: give each reading thread its own copy.
+ */
+template <class Acc>
+class day_window {
+ public:
+  using accumulator_type = Acc;
+  /// Format version of serialize().
+  static constexpr std::uint8_t format_version = 1;
+  static constexpr int max_window_days = 3650;
+  static constexpr int max_history_days = 3650;
+  /// True when the running total is rolled with Acc::subtract.
+  static constexpr bool rolls_incrementally = detail::has_subtract_v<Acc>;
+
+  /// A window of `window_days` local days in [1, 3650], days starting at
+  /// 00:00 at `offset`, each bucket starting as a copy of `prototype` (an
+  /// empty accumulator carrying only configuration, such as a sketch's
+  /// accuracy), plus `history_days` in [0, 3650] older days kept for as_of()
+  /// and trailing().
+  explicit day_window(int window_days, utc_offset offset = {}, Acc prototype = Acc{}, int history_days = 0)
+      : window_(window_days), history_(history_days), offset_(offset), prototype_(std::move(prototype)) {
+    if (window_days < 1 || window_days > max_window_days)
+      CSMETRICS_THROW(std::invalid_argument("day_window: window_days must be in [1, 3650]: " +
+                                            std::to_string(window_days)));
+    if (history_days < 0 || history_days > max_history_days)
+      CSMETRICS_THROW(std::invalid_argument("day_window: history_days must be in [0, 3650]: " +
+                                            std::to_string(history_days)));
+    cap_ = static_cast<std::size_t>(window_) + static_cast<std::size_t>(history_);
+    buckets_.assign(cap_, prototype_);
+    total_ = prototype_;
+    if constexpr (rolls_incrementally) dirty_.assign(cap_, 0);
+  }
+
+  // --- adding ---------------------------------------------------------------
+
+  /// The bucket of the local day of `t`; nullptr (rejected and counted) when
+  /// that day is older than the ring keeps. A newer day advances the window.
+  /// The pointer stays valid until the next non-const call.
+  Acc* at(timestamp t) { return at_day(local_day(t, offset_)); }
+
+  /// The bucket of local day `d`, as at().
+  Acc* at_day(day_number d) {
+    const bool fresh = !has_newest_ || d > newest_;  // a new day's bucket is the prototype
+    std::size_t s = accept(d);
+    if (s == npos) return nullptr;
+    if (total_valid_ && in_window(d)) {
+      // The caller will change this bucket: take it out of the running total
+      // and fold it back in when the total is next read.
+      if constexpr (rolls_incrementally) {
+        if (!dirty_[s]) {
+          if (dirty_days_.size() >= cap_) {
+            invalidate_total();
+          } else {
+            if (!fresh) total_.subtract(buckets_[s]);
+            dirty_[s] = 1;
+            dirty_days_.push_back(d);
+          }
+        }
+      } else {
+        total_valid_ = false;
+      }
+    }
+    return &buckets_[s];
+  }
+
+  /// Calls `add(args...)` on the bucket of the local day of `t` and keeps the
+  /// running total in step, so current() stays O(1). False (rejected and
+  /// counted) when the day is older than the ring keeps.
+  template <class... Args>
+  bool add(timestamp t, const Args&... args) {
+    return add_at_day(local_day(t, offset_), args...);
+  }
+
+  /// add() for local day `d`.
+  template <class... Args>
+  bool add_at_day(day_number d, const Args&... args) {
+    std::size_t s = accept(d);
+    if (s == npos) return false;
+    buckets_[s].add(args...);
+    if (total_valid_ && in_window(d)) {
+      if constexpr (rolls_incrementally) {
+        if (!dirty_[s]) total_.add(args...);
+      } else {
+        total_.add(args...);
+      }
+    }
+    return true;
+  }
+
+  // --- reading --------------------------------------------------------------
+
+  /// The window as of the newest day: days newest-N+1 .. newest (the
+  /// prototype when empty). The reference is valid until the next non-const
+  /// call.
+  const Acc& current() const {
+    if (!has_newest_) return prototype_;
+    if (!total_valid_) {
+      total_ = prototype_;
+      const std::size_t n = static_cast<std::size_t>(window_);
+      for (std::size_t age = 0; age < n; ++age) total_.merge(buckets_[slot_of_age(age)]);
+      clear_dirty();
+      total_valid_ = true;
+    } else if constexpr (rolls_incrementally) {
+      for (day_number d : dirty_days_) {
+        std::size_t s = slot_of_age(static_cast<std::size_t>(std::int64_t{newest_} - d));
+        total_.merge(buckets_[s]);
+        dirty_[s] = 0;
+      }
+      dirty_days_.clear();
+    }
+    return total_;
+  }
+
+  /// The merge of days d-N+1 .. d. Days after the newest are empty.
+  /// REQUIRES: d >= oldest_as_of_day() (else std::out_of_range).
+  Acc as_of(day_number d) const {
+    if (has_newest_ && d == newest_) return current();
+    check_as_of(d, "as_of");
+    Acc out = prototype_;
+    merge_days(out, std::int64_t{d} - window_ + 1, d);
+    return out;
+  }
+
+  /// Calls f(day, window) for every day in [from, to] in order, `window` being
+  /// as_of(day) (a const Acc&, valid during the call). One pass: rolls the
+  /// window one day at a time (merge the new day, subtract the expired one)
+  /// when Acc has subtract, else re-merges the N days of each step.
+  /// REQUIRES: from <= to, from >= oldest_as_of_day() (else std::out_of_range).
+  template <class F>
+  void trailing(day_number from, day_number to, F f) const {
+    if (from > to)
+      CSMETRICS_THROW(std::out_of_range("day_window::trailing: from " + std::to_string(from) + " is after to " +
+                                        std::to_string(to)));
+    check_as_of(from, "trailing");
+    Acc state = prototype_;
+    merge_days(state, std::int64_t{from} - window_ + 1, from);
+    f(from, static_cast<const Acc&>(state));
+    for (std::int64_t d = std::int64_t{from} + 1; d <= to; ++d) {
+      if constexpr (rolls_incrementally) {
+        if (const Acc* in = kept(d)) state.merge(*in);
+        if (const Acc* out = kept(d - window_)) state.subtract(*out);
+      } else {
+        state = prototype_;
+        merge_days(state, d - window_ + 1, d);
+      }
+      f(static_cast<day_number>(d), static_cast<const Acc&>(state));
+    }
+  }
+
+  /// The bucket of one kept day, or nullptr when the day is not kept (older
+  /// than the ring or newer than the newest day).
+  const Acc* day(day_number d) const { return kept(d); }
+
+  /// Calls f(day, bucket) for every kept day whose bucket differs from the
+  /// prototype, oldest first.
+  template <class F>
+  void for_each_day(F f) const {
+    if (!has_newest_) return;
+    for (std::size_t age = cap_; age-- > 0;) {
+      const Acc& b = buckets_[slot_of_age(age)];
+      if (!(b == prototype_)) f(static_cast<day_number>(std::int64_t{newest_} - static_cast<std::int64_t>(age)), b);
+    }
+  }
+
+  /// True until the first accepted day.
+  bool empty() const { return !has_newest_; }
+  /// The newest day seen. REQUIRES: !empty() (returns no_day when empty).
+  day_number newest_day() const { return has_newest_ ? newest_ : no_day; }
+  /// The oldest day the ring keeps (newest - window - history + 1).
+  /// REQUIRES: !empty() (returns no_day when empty).
+  day_number oldest_kept_day() const {
+    return has_newest_ ? static_cast<day_number>(std::int64_t{newest_} - static_cast<std::int64_t>(cap_) + 1) : no_day;
+  }
+  /// The oldest day as_of() and trailing() accept (newest - history_days).
+  day_number oldest_as_of_day() const {
+    return has_newest_ ? static_cast<day_number>(std::int64_t{newest_} - history_) : no_day;
+  }
+  /// Events (at/add calls) rejected because their day was older than the
+  /// ring, plus the events a merge dropped.
+  std::uint64_t rejected_too_old() const { return rejected_; }
+
+  int window_days() const { return window_; }
+  int history_days() const { return history_; }
+  utc_offset offset() const { return offset_; }
+  const Acc& prototype() const { return prototype_; }
+  /// newest_day() of an empty window.
+  static constexpr day_number no_day = std::numeric_limits<day_number>::min();
+
+  // --- the common verbs -----------------------------------------------------
+
+  /// Day by day; see the class comment for dropped days.
+  /// REQUIRES: same window_days and offset (else std::invalid_argument).
+  void merge(const day_window& other) {
+    if (other.window_ != window_ || other.offset_ != offset_)
+      CSMETRICS_THROW(std::invalid_argument(
+          "day_window::merge: windows differ: window_days " + std::to_string(window_) + " vs " +
+          std::to_string(other.window_) + ", utc offset minutes " + std::to_string(offset_.minutes().count()) +
+          " vs " + std::to_string(other.offset_.minutes().count())));
+    if (&other == this) {
+      const day_window copy = other;
+      merge(copy);
+      return;
+    }
+    rejected_ = detail::checked_add(rejected_, other.rejected_);
+    if (!other.has_newest_) return;
+    invalidate_total();
+    if (!has_newest_) {
+      has_newest_ = true;
+      newest_ = other.newest_;
+      head_ = 0;
+    } else if (other.newest_ > newest_) {
+      // Our days older than the merged ring are dropped: count their events.
+      const std::int64_t new_oldest = std::int64_t{other.newest_} - static_cast<std::int64_t>(cap_) + 1;
+      const std::int64_t last = std::min<std::int64_t>(new_oldest - 1, newest_);
+      for (std::int64_t d = std::int64_t{newest_} - static_cast<std::int64_t>(cap_) + 1; d <= last; ++d)
+        rejected_ = detail::checked_add(rejected_, detail::bucket_events(*kept_slot(d), prototype_));
+      advance_to(other.newest_);
+    }
+    const std::int64_t oldest = std::int64_t{newest_} - static_cast<std::int64_t>(cap_) + 1;
+    for (std::size_t age = other.cap_; age-- > 0;) {
+      const std::int64_t d = std::int64_t{other.newest_} - static_cast<std::int64_t>(age);
+      const Acc& b = other.buckets_[other.slot_of_age(age)];
+      if (d < oldest)
+        rejected_ = detail::checked_add(rejected_, detail::bucket_events(b, other.prototype_));
+      else
+        buckets_[slot_of_age(static_cast<std::size_t>(std::int64_t{newest_} - d))].merge(b);
+    }
+  }
+
+  /// Back to the freshly constructed state (same configuration).
+  void reset() {
+    for (Acc& b : buckets_) b = prototype_;
+    has_newest_ = false;
+    newest_ = 0;
+    head_ = 0;
+    rejected_ = 0;
+    invalidate_total();
+    total_ = prototype_;
+    total_valid_ = true;
+  }
+
+  // Serialized form (after the common header, type id 5, version 1):
+  //   varint   window_days
+  //   varint   history_days
+  //   svarint  utc offset, minutes
+  //   ...      prototype (its own full form)
+  //   varint   rejected_too_old
+  //   u8       1 when a day was seen, else 0; then only when 1:
+  //   svarint  newest day (days since 1970-01-01)
+  //   varint   k, the number of buckets that differ from the prototype
+  //   k times: varint age (newest - day, strictly decreasing), bucket (full form)
+  void serialize_to(detail::writer& w) const {
+    w.header(detail::type_id::day_window, format_version);
+    w.varint(static_cast<std::uint64_t>(window_));
+    w.varint(static_cast<std::uint64_t>(history_));
+    w.svarint(offset_.minutes().count());
+    prototype_.serialize_to(w);
+    w.varint(rejected_);
+    w.u8(has_newest_ ? 1 : 0);
+    if (!has_newest_) return;
+    w.svarint(newest_);
+    std::size_t k = 0;
+    for (const Acc& b : buckets_) k += !(b == prototype_);
+    w.varint(k);
+    for (std::size_t age = cap_; age-- > 0;) {
+      const Acc& b = buckets_[slot_of_age(age)];
+      if (b == prototype_) continue;
+      w.varint(age);
+      b.serialize_to(w);
+    }
+  }
+
+  static day_window deserialize_from(detail::reader& r) {
+    r.header(detail::type_id::day_window, "day_window", format_version);
+    const std::uint64_t window = r.varint();
+    r.check(window >= 1 && window <= static_cast<std::uint64_t>(max_window_days), "window_days in [1, 3650]");
+    const std::uint64_t history = r.varint();
+    r.check(history <= static_cast<std::uint64_t>(max_history_days), "history_days in [0, 3650]");
+    const std::int64_t minutes = r.svarint();
+    r.check(minutes >= -18 * 60 && minutes <= 18 * 60, "utc offset in [-18:00, +18:00]");
+    Acc prototype = Acc::deserialize_from(r);
+    day_window out(static_cast<int>(window), utc_offset(std::chrono::minutes{minutes}), std::move(prototype),
+                   static_cast<int>(history));
+    out.rejected_ = r.varint();
+    const std::uint8_t seen = r.u8();
+    r.check(seen <= 1, "day-seen flag is 0 or 1");
+    if (seen == 0) return out;
+    const std::int64_t newest = r.svarint();
+    r.check(newest >= std::numeric_limits<day_number>::min() + static_cast<std::int64_t>(out.cap_) &&
+                newest <= std::numeric_limits<day_number>::max(),
+            "newest day in range");
+    out.has_newest_ = true;
+    out.newest_ = static_cast<day_number>(newest);
+    out.head_ = 0;
+    out.total_valid_ = false;
+    const std::size_t k = r.count(7, "day buckets");  // age + a bucket header at least
+    std::uint64_t previous_age = out.cap_;
+    for (std::size_t i = 0; i < k; ++i) {
+      const std::uint64_t age = r.varint();
+      r.check(age < previous_age, "bucket ages strictly decreasing and below window_days + history_days");
+      previous_age = age;
+      Acc b = Acc::deserialize_from(r);
+      r.check(!(b == out.prototype_), "a bucket equal to the prototype is never written");
+      out.buckets_[out.slot_of_age(static_cast<std::size_t>(age))] = std::move(b);
+    }
+    return out;
+  }
+
+  std::vector<std::uint8_t> serialize() const { return detail::serialize(*this); }
+  static day_window deserialize(const void* data, std::size_t size) {
+    return detail::deserialize<day_window>(data, size);
+  }
+
+  /// Same configuration, prototype, newest day, rejections and kept buckets.
+  friend bool operator==(const day_window& a, const day_window& b) {
+    if (a.window_ != b.window_ || a.history_ != b.history_ || a.offset_ != b.offset_ ||
+        a.has_newest_ != b.has_newest_ || a.rejected_ != b.rejected_ || !(a.prototype_ == b.prototype_))
+      return false;
+    if (!a.has_newest_) return true;
+    if (a.newest_ != b.newest_) return false;
+    for (std::size_t age = 0; age < a.cap_; ++age)
+      if (!(a.buckets_[a.slot_of_age(age)] == b.buckets_[b.slot_of_age(age)])) return false;
+    return true;
+  }
+  friend bool operator!=(const day_window& a, const day_window& b) { return !(a == b); }
+
+ private:
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  std::size_t slot_of_age(std::size_t age) const { return head_ >= age ? head_ - age : head_ + cap_ - age; }
+
+  bool in_window(day_number d) const { return std::int64_t{newest_} - d < window_; }
+
+  /// The slot of day d, advancing the ring when d is newer; npos (and one
+  /// rejection counted) when d is older than the oldest kept day.
+  std::size_t accept(day_number d) {
+    if (!has_newest_) {
+      has_newest_ = true;
+      newest_ = d;
+      head_ = 0;
+      return head_;
+    }
+    if (d > newest_) {
+      advance_to(d);
+      return head_;
+    }
+    const std::uint64_t age = static_cast<std::uint64_t>(std::int64_t{newest_} - d);
+    if (age >= cap_) {
+      rejected_ = detail::checked_add(rejected_, std::uint64_t{1});
+      return npos;
+    }
+    return slot_of_age(static_cast<std::size_t>(age));
+  }
+
+  /// Moves the newest day to d > newest_, rolling the running total.
+  void advance_to(day_number d) {
+    const std::int64_t gap = std::int64_t{d} - newest_;
+    if (total_valid_) {
+      if (gap >= window_) {
+        total_ = prototype_;
+        clear_dirty();
+      } else if constexpr (rolls_incrementally) {
+        // Days newest-N+1 .. d-N leave the window.
+        for (std::int64_t e = std::int64_t{newest_} - window_ + 1; e <= std::int64_t{d} - window_; ++e) {
+          const std::size_t s = slot_of_age(static_cast<std::size_t>(std::int64_t{newest_} - e));
+          if (dirty_[s])
+            dirty_[s] = 0;  // already out of the total; its dirty_days_ entry is skipped
+          else
+            total_.subtract(buckets_[s]);
+        }
+        // Stale dirty_days_ entries point at days that left the window.
+        std::size_t keep = 0;
+        for (day_number x : dirty_days_)
+          if (std::int64_t{d} - x < window_) dirty_days_[keep++] = x;
+        dirty_days_.resize(keep);
+      } else {
+        total_valid_ = false;
+      }
+    }
+    if (static_cast<std::uint64_t>(gap) >= cap_) {
+      for (Acc& b : buckets_) b = prototype_;
+      head_ = 0;
+    } else {
+      for (std::int64_t i = 0; i < gap; ++i) {
+        head_ = head_ + 1 == cap_ ? 0 : head_ + 1;
+        buckets_[head_] = prototype_;
+      }
+    }
+    newest_ = d;
+  }
+
+  /// The bucket of a kept day, or nullptr.
+  const Acc* kept(std::int64_t d) const {
+    if (!has_newest_ || d > newest_) return nullptr;
+    const std::uint64_t age = static_cast<std::uint64_t>(std::int64_t{newest_} - d);
+    if (age >= cap_) return nullptr;
+    return &buckets_[slot_of_age(static_cast<std::size_t>(age))];
+  }
+  const Acc* kept_slot(std::int64_t d) const { return kept(d); }
+
+  /// out.merge(bucket) for every kept day in [first, last].
+  void merge_days(Acc& out, std::int64_t first, std::int64_t last) const {
+    if (!has_newest_) return;
+    first = std::max(first, std::int64_t{newest_} - static_cast<std::int64_t>(cap_) + 1);
+    last = std::min(last, std::int64_t{newest_});
+    for (std::int64_t d = first; d <= last; ++d)
+      out.merge(buckets_[slot_of_age(static_cast<std::size_t>(std::int64_t{newest_} - d))]);
+  }
+
+  void check_as_of(day_number d, const char* what) const {
+    if (has_newest_ && std::int64_t{d} < std::int64_t{newest_} - history_)
+      CSMETRICS_THROW(std::out_of_range(std::string("day_window::") + what + ": day " + std::to_string(d) +
+                                        " is older than the oldest day with a whole window kept, " +
+                                        std::to_string(std::int64_t{newest_} - history_) +
+                                        " (raise history_days)"));
+  }
+
+  void clear_dirty() const {
+    if constexpr (rolls_incrementally) {
+      for (day_number x : dirty_days_) {
+        const std::int64_t age = std::int64_t{newest_} - x;
+        if (age >= 0 && static_cast<std::uint64_t>(age) < cap_) dirty_[slot_of_age(static_cast<std::size_t>(age))] = 0;
+      }
+      dirty_days_.clear();
+    }
+  }
+  void invalidate_total() {
+    clear_dirty();
+    total_valid_ = false;
+  }
+
+  int window_;
+  int history_;
+  utc_offset offset_;
+  Acc prototype_;
+  std::size_t cap_ = 0;            // window_ + history_ slots
+  std::vector<Acc> buckets_;       // ring; buckets_[head_] is the newest day
+  std::size_t head_ = 0;
+  day_number newest_ = 0;
+  bool has_newest_ = false;
+  std::uint64_t rejected_ = 0;
+  // The running total: when total_valid_, total_ is the merge of the window's
+  // buckets except the dirty ones (handed out by at_day since the last read).
+  mutable Acc total_;
+  mutable bool total_valid_ = true;
+  mutable std::vector<std::uint8_t> dirty_;      // per slot; used when Acc has subtract
+  mutable std::vector<day_number> dirty_days_;
+};
+
+}  // namespace csmetrics
+
+#endif  // CSMETRICS_DAY_WINDOW_HPP_

@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: csmetrics/detail/quantile_sketch_impl.hpp
+//
+// Definitions of csmetrics::quantile_sketch; the public header
+// csmetrics/quantile_sketch.hpp is the reference.
+#ifndef CSMETRICS_DETAIL_QUANTILE_SKETCH_IMPL_HPP_
+#define CSMETRICS_DETAIL_QUANTILE_SKETCH_IMPL_HPP_
+
+#include "csmetrics/quantile_sketch.hpp"
+
+#include <algorithm>  // std::sort, std::unique, std::copy, std::find, std::min, std::max
+#include <cmath>      // std::isnan, std::isinf, std::isfinite
+#include <cstddef>    // std::size_t
+#include <cstdint>    // std::uint64_t
+#include <optional>   // std::optional
+#include <stdexcept>  // std::invalid_argument, std::overflow_error
+#include <string>     // std::string, std::to_string
+#include <utility>    // std::move, std::swap
+#include <vector>     // std::vector
+
+#include "csmetrics/detail/checked.hpp"
+#include "csmetrics/detail/log_buckets.hpp"
+#include "csmetrics/detail/serde.hpp"
+#include "csmetrics/error.hpp"
+
+namespace csmetrics {
+
+namespace detail {
+
+/// "[45, 60]": thresholds for error messages.
+inline std::string format_thresholds(const std::vector<double>& t) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(t[i]);
+  }
+  return s + "]";
+}
+
+[[noreturn]] inline void throw_count_overflow() {
+  CSMETRICS_THROW(std::overflow_error("csmetrics::quantile_sketch: 64-bit count overflow"));
+}
+
+}  // namespace detail
+
+inline quantile_sketch::quantile_sketch(double relative_accuracy, std::vector<double> exact_thresholds)
+    : relative_accuracy_(relative_accuracy) {
+  if (!(relative_accuracy >= min_relative_accuracy && relative_accuracy <= max_relative_accuracy))
+    CSMETRICS_THROW(std::invalid_argument("quantile_sketch: relative_accuracy must be in [0.001, 0.1]: " +
+                                          std::to_string(relative_accuracy)));
+  if (exact_thresholds.size() > max_thresholds)
+    CSMETRICS_THROW(std::invalid_argument("quantile_sketch: at most 16 exact thresholds: " +
+                                          std::to_string(exact_thresholds.size())));
+  for (double t : exact_thresholds)
+    if (!(t >= min_value && t <= max_value))
+      CSMETRICS_THROW(std::invalid_argument(
+          "quantile_sketch: exact thresholds must be in [0.001, 2592000] seconds: " + std::to_string(t)));
+  std::sort(exact_thresholds.begin(), exact_thresholds.end());
+  exact_thresholds.erase(std::unique(exact_thresholds.begin(), exact_thresholds.end()), exact_thresholds.end());
+  map_ = detail::log_buckets(relative_accuracy);
+  min_index_ = map_.raw_index(min_value);
+  max_index_ = map_.raw_index(max_value);
+  // No threshold: a window no bucket index reaches.
+  int lo = max_index_ + 8, hi = max_index_ + 8;
+  exact_.reserve(exact_thresholds.size());
+  for (double t : exact_thresholds) {
+    const int first = map_.raw_index(t) - 1;
+    if (exact_.empty()) lo = hi = first;
+    lo = std::min(lo, first);
+    hi = std::max(hi, first + 2);
+    exact_.push_back(exact_threshold{t, first, 0});
+  }
+  hot_lo_ = lo;
+  hot_span_ = static_cast<unsigned>(hi - lo);
+}
+
+inline std::size_t quantile_sketch::max_bucket_count(double relative_accuracy) {
+  detail::log_buckets m(relative_accuracy);
+  return static_cast<std::size_t>(m.index(max_value) - m.index(min_value) + 1);
+}
+
+inline std::vector<double> quantile_sketch::thresholds() const {
+  std::vector<double> t;
+  for (const auto& e : exact_) t.push_back(e.value);
+  return t;
+}
+
+// ---------------------------------------------------------------- adding
+
+inline void quantile_sketch::add(double x, std::uint64_t w) {
+  // One unsigned comparison of the bits tests min_value <= x <= max_value:
+  // positive doubles order as their bits; negatives, -0.0 and NaN fall out.
+  const std::uint64_t b = detail::log_buckets::bits_of(x);
+  if (b - min_bits <= max_bits - min_bits) {
+    std::uint64_t n;
+    if (__builtin_add_overflow(count_, w, &n)) detail::throw_count_overflow();
+    const int k = map_.raw_index_of_bits(b);
+    std::size_t i = static_cast<unsigned>(k - offset_);
+    if (i >= counts_.size()) {
+      cover(k, k);
+      i = static_cast<std::size_t>(k - offset_);
+    }
+    counts_[i] += w;  // <= count_, cannot overflow
+    count_ = n;
+    if (static_cast<unsigned>(k - hot_lo_) <= hot_span_) add_near(k, x, w);
+    return;
+  }
+  add_slow(x, w);
+}
+
+inline void quantile_sketch::add_near(int k, double x, std::uint64_t w) {
+  for (auto& e : exact_)
+    if (static_cast<unsigned>(k - e.first_bucket) <= 2u && x <= e.value) e.near += w;
+}
+
+inline void quantile_sketch::add(const double* values, std::size_t n) {
+  // The same steps as add(x, 1), with the total in a register: a store to
+  // counts_[i] may alias count_ for the compiler, which would otherwise
+  // chain the iterations through memory.
+  std::uint64_t total = count_;
+  if (n > ~total) detail::throw_count_overflow();
+  std::uint64_t* c = counts_.data();
+  std::size_t size = counts_.size();
+  int offset = offset_;
+  const int hot_lo = hot_lo_;
+  const unsigned hot_span = hot_span_;
+  for (std::size_t v = 0; v < n; ++v) {
+    const double x = values[v];
+    const std::uint64_t b = detail::log_buckets::bits_of(x);
+    if (b - min_bits <= max_bits - min_bits) {
+      const int k = map_.raw_index_of_bits(b);
+      std::size_t i = static_cast<unsigned>(k - offset);
+      if (i >= size) {
+        count_ = total;  // a consistent state should cover() throw bad_alloc
+        cover(k, k);
+        c = counts_.data();
+        size = counts_.size();
+        offset = offset_;
+        i = static_cast<std::size_t>(k - offset);
+      }
+      ++c[i];
+      ++total;
+      if (static_cast<unsigned>(k - hot_lo) <= hot_span) add_near(k, x, 1);
+    } else {
+      count_ = total;
+      add_slow(x, 1);  // may grow counts_
+      total = count_;
+      c = counts_.data();
+      size = counts_.size();
+      offset = offset_;
+    }
+  }
+  count_ = total;
+}
+
+inline void quantile_sketch::add_slow(double x, std::uint64_t w) {
+  if (w == 0) return;
+  if (std::isnan(x)) {
+    rejected_nan_ = detail::checked_add(rejected_nan_, w);
+    return;
+  }
+  if (std::isinf(x)) {
+    rejected_infinite_ = detail::checked_add(rejected_infinite_, w);
+    return;
+  }
+  if (x < 0.0) {
+    rejected_negative_ = detail::checked_add(rejected_negative_, w);
+    return;
+  }
+  std::uint64_t n;
+  if (__builtin_add_overflow(count_, w, &n)) detail::throw_count_overflow();
+  if (x == 0.0) {
+    zero_ += w;  // <= count_; below every threshold, counted by count_at_most
+  } else {
+    // Clamped: counted at the range's end, compared with thresholds by its
+    // true value.
+    const int k = x < min_value ? min_index_ : max_index_;
+    add_to_bucket(k, w);
+    (x < min_value ? clamped_low_ : clamped_high_) += w;
+    add_near(k, x, w);
+  }
+  count_ = n;
+}
+
+inline void quantile_sketch::add_to_bucket(int k, std::uint64_t w) {
+  cover(k, k);
+  counts_[static_cast<std::size_t>(k - offset_)] += w;
+}
+
+inline void quantile_sketch::cover(int lo, int hi) {
+  const int size = static_cast<int>(counts_.size());
+  if (size != 0 && lo >= offset_ && hi < offset_ + size) return;
+  int new_lo, new_hi;
+  if (size == 0) {
+    new_lo = lo - grow_slack;
+    new_hi = hi + grow_slack;
+  } else {
+    new_lo = lo < offset_ ? lo - grow_slack : offset_;
+    new_hi = hi >= offset_ + size ? hi + grow_slack : offset_ + size - 1;
+  }
+  new_lo = std::max(new_lo, min_index_);
+  new_hi = std::min(new_hi, max_index_);
+  std::vector<std::uint64_t> grown(static_cast<std::size_t>(new_hi - new_lo + 1), 0);
+  std::copy(counts_.begin(), counts_.end(), grown.begin() + (offset_ - new_lo) * (size != 0));
+  counts_.swap(grown);
+  offset_ = new_lo;
+}
+
+// ------------------------------------------------------ merge and subtract
+
+inline bool quantile_sketch::same_config(const quantile_sketch& o) const {
+  return relative_accuracy_ == o.relative_accuracy_ &&
+         std::equal(exact_.begin(), exact_.end(), o.exact_.begin(), o.exact_.end(),
+                    [](const exact_threshold& a, const exact_threshold& b) { return a.value == b.value; });
+}
+
+inline void quantile_sketch::require_same_config(const quantile_sketch& o, const char* verb) const {
+  if (!same_config(o))
+    CSMETRICS_THROW(std::invalid_argument(
+        std::string("quantile_sketch: cannot ") + verb + " sketches of different configuration: relative_accuracy " +
+        std::to_string(relative_accuracy_) + " thresholds " + detail::format_thresholds(thresholds()) + " vs " +
+        std::to_string(o.relative_accuracy_) + " thresholds " + detail::format_thresholds(o.thresholds())));
+}
+
+inline void quantile_sketch::merge(const quantile_sketch& o) {
+  require_same_config(o, "merge");
+  // Every sum first, so an overflow leaves this sketch unchanged.
+  const std::uint64_t count = detail::checked_add(count_, o.count_);
+  const std::uint64_t nan = detail::checked_add(rejected_nan_, o.rejected_nan_);
+  const std::uint64_t inf = detail::checked_add(rejected_infinite_, o.rejected_infinite_);
+  const std::uint64_t neg = detail::checked_add(rejected_negative_, o.rejected_negative_);
+  const std::size_t first = o.first_nonzero(), end = o.end_nonzero();
+  if (first != end) {
+    const int lo = o.offset_ + static_cast<int>(first);
+    cover(lo, o.offset_ + static_cast<int>(end) - 1);
+    std::uint64_t* dst = counts_.data() + (lo - offset_);
+    const std::uint64_t* src = o.counts_.data() + first;
+    for (std::size_t i = 0, n = end - first; i < n; ++i) dst[i] += src[i];  // each <= count
+  }
+  count_ = count;
+  zero_ += o.zero_;
+  clamped_low_ += o.clamped_low_;
+  clamped_high_ += o.clamped_high_;
+  rejected_nan_ = nan;
+  rejected_infinite_ = inf;
+  rejected_negative_ = neg;
+  for (std::size_t j = 0; j < exact_.size(); ++j) exact_[j].near += o.exact_[j].near;
+}
+
+inline void quantile_sketch::subtract(const quantile_sketch& o) {
+  require_same_config(o, "subtract");
+  bool contained = o.count_ <= count_ && o.zero_ <= zero_ && o.clamped_low_ <= clamped_low_ &&
+                   o.clamped_high_ <= clamped_high_ && o.rejected_nan_ <= rejected_nan_ &&
+                   o.rejected_infinite_ <= rejected_infinite_ && o.rejected_negative_ <= rejected_negative_;
+  for (std::size_t j = 0; contained && j < exact_.size(); ++j) contained = o.exact_[j].near <= exact_[j].near;
+  const std::size_t first = o.first_nonzero(), end = o.end_nonzero();
+  const int lo = o.offset_ + static_cast<int>(first);
+  const int hi = o.offset_ + static_cast<int>(end) - 1;
+  if (contained && first != end) {
+    contained = !counts_.empty() && lo >= offset_ && hi < offset_ + static_cast<int>(counts_.size());
+    for (std::size_t i = first; contained && i < end; ++i)
+      contained = o.counts_[i] <= counts_[static_cast<std::size_t>(o.offset_ + static_cast<int>(i) - offset_)];
+  }
+  if (!contained)
+    CSMETRICS_THROW(std::invalid_argument(
+        "quantile_sketch: cannot subtract a sketch that is not contained in this one (count " +
+        std::to_string(o.count_) + " from " + std::to_string(count_) + ")"));
+  if (first != end) {
+    std::uint64_t* dst = counts_.data() + (lo - offset_);
+    const std::uint64_t* src = o.counts_.data() + first;
+    for (std::size_t i = 0, n = end - first; i < n; ++i) dst[i] -= src[i];
+  }
+  count_ -= o.count_;
+  zero_ -= o.zero_;
+  clamped_low_ -= o.clamped_low_;
+  clamped_high_ -= o.clamped_high_;
+  rejected_nan_ -= o.rejected_nan_;
+  rejected_infinite_ -= o.rejected_infinite_;
+  rejected_negative_ -= o.rejected_negative_;
+  for (std::size_t j = 0; j < exact_.size(); ++j) exact_[j].near -= o.exact_[j].near;
+  // Let memory follow the range still held: drop empty ends wider than the
+  // growth slack.
+  const std::size_t f = first_nonzero(), e = end_nonzero();
+  if (f == e) {
+    std::vector<std::uint64_t>().swap(counts_);
+    offset_ = 0;
+  } else if (f > static_cast<std::size_t>(grow_slack) || counts_.size() - e > static_cast<std::size_t>(grow_slack)) {
+    std::vector<std::uint64_t> kept(counts_.begin() + static_cast<std::ptrdiff_t>(f),
+                                    counts_.begin() + static_cast<std::ptrdiff_t>(e));
+    counts_.swap(kept);
+    offset_ += static_cast<int>(f);
+  }
+}
+
+inline void quantile_sketch::reset() {
+  std::vector<std::uint64_t>().swap(counts_);
+  offset_ = 0;
+  for (auto& e : exact_) e.near = 0;
+  count_ = zero_ = clamped_low_ = clamped_high_ = 0;
+  rejected_nan_ = rejected_infinite_ = rejected_negative_ = 0;
+}
+
+// --------------------------------------------------------------- queries
+
+inline std::uint64_t quantile_sketch::rejected() const {
+  return detail::checked_add(detail::checked_add(rejected_nan_, rejected_infinite_), rejected_negative_);
+}
+
+inline std::size_t quantile_sketch::memory_bytes() const {
+  return sizeof(quantile_sketch) + counts_.capacity() * sizeof(std::uint64_t) +
+         exact_.capacity() * sizeof(exact_threshold);
+}
+
+inline std::size_t quantile_sketch::first_nonzero() const {
+  std::size_t i = 0;
+  while (i < counts_.size() && counts_[i] == 0) ++i;
+  return i == counts_.size() ? 0 : i;  // 0 == end_nonzero() when all are 0
+}
+
+inline std::size_t quantile_sketch::end_nonzero() const {
+  std::size_t e = counts_.size();
+  while (e > 0 && counts_[e - 1] == 0) --e;
+  return e;
+}
+
+inline double quantile_sketch::bucket_value(int k) const {
+  const double v = map_.representative(k - map_.raw_bias());
+  // The end buckets reach past the range; the range's end is nearer to
+  // every value they hold, so clamping keeps the bound.
+  return v < min_value ? min_value : v > max_value ? max_value : v;
+}
+
+inline std::optional<double> quantile_sketch::quantile(double q) const {
+  if (!(q >= 0.0 && q <= 1.0))
+    CSMETRICS_THROW(std::invalid_argument("quantile_sketch: q must be in [0, 1]: " + std::to_string(q)));
+  if (count_ == 0) return std::nullopt;
+  const double rd = q * static_cast<double>(count_ - 1);
+  std::uint64_t rank = static_cast<std::uint64_t>(rd);
+  if (rank > count_ - 1) rank = count_ - 1;
+  if (rank < zero_) return 0.0;
+  const std::size_t n = counts_.size();
+  if (rank < count_ / 2) {  // scan up from the zero bucket
+    std::uint64_t below = zero_;
+    for (std::size_t i = 0; i < n; ++i) {
+      below += counts_[i];
+      if (below > rank) return bucket_value(offset_ + static_cast<int>(i));
+    }
+  } else {  // scan down: rank from the top
+    const std::uint64_t top_rank = count_ - 1 - rank;
+    std::uint64_t above = 0;
+    for (std::size_t i = n; i-- > 0;) {
+      above += counts_[i];
+      if (above > top_rank) return bucket_value(offset_ + static_cast<int>(i));
+    }
+  }
+  return 0.0;  // unreachable for a valid state
+}
+
+inline std::uint64_t quantile_sketch::count_at_most(double threshold) const {
+  for (std::size_t j = 0; j < exact_.size(); ++j)
+    if (exact_[j].value == threshold) return at_most(j);
+  CSMETRICS_THROW(std::invalid_argument("quantile_sketch: count_at_most(" + std::to_string(threshold) +
+                                        "): not one of the exact thresholds " +
+                                        detail::format_thresholds(thresholds())));
+}
+
+inline std::uint64_t quantile_sketch::below_near(std::size_t j) const {
+  // Buckets below a threshold's three hold only values below it.
+  std::uint64_t sum = zero_;
+  const int end = std::min(exact_[j].first_bucket - offset_, static_cast<int>(counts_.size()));
+  for (int i = 0; i < end; ++i) sum += counts_[static_cast<std::size_t>(i)];
+  return sum;
+}
+
+inline std::uint64_t quantile_sketch::at_most(std::size_t j) const { return below_near(j) + exact_[j].near; }
+
+inline bool quantile_sketch::equals(const quantile_sketch& o) const {
+  if (!same_config(o) || count_ != o.count_ || zero_ != o.zero_ || clamped_low_ != o.clamped_low_ ||
+      clamped_high_ != o.clamped_high_ || rejected_nan_ != o.rejected_nan_ ||
+      rejected_infinite_ != o.rejected_infinite_ || rejected_negative_ != o.rejected_negative_ ||
+      !std::equal(exact_.begin(), exact_.end(), o.exact_.begin(), o.exact_.end(),
+                  [](const exact_threshold& a, const exact_threshold& b) { return a.near == b.near; }))
+    return false;
+  const std::size_t f1 = first_nonzero(), e1 = end_nonzero();
+  const std::size_t f2 = o.first_nonzero(), e2 = o.end_nonzero();
+  if (e1 - f1 != e2 - f2) return false;
+  if (f1 == e1) return true;
+  if (offset_ + static_cast<int>(f1) != o.offset_ + static_cast<int>(f2)) return false;
+  return std::equal(counts_.begin() + static_cast<std::ptrdiff_t>(f1), counts_.begin() + static_cast<std::ptrdiff_t>(e1),
+                    o.counts_.begin() + static_cast<std::ptrdiff_t>(f2));
+}
+
+inline bool quantile_sketch::near_consistent(std::size_t j) const {
+  // near counts values of the threshold's three buckets: at most what they
+  // hold less the clamped-high values (above every threshold), at least the
+  // clamped-low values among them (below every threshold).
+  const int first = exact_[j].first_bucket;
+  std::uint64_t held = 0;
+  for (int k = first; k <= first + 2; ++k)
+    if (k >= offset_ && k - offset_ < static_cast<int>(counts_.size()))
+      held += counts_[static_cast<std::size_t>(k - offset_)];
+  if (max_index_ - first <= 2) held -= clamped_high_;
+  const std::uint64_t low = min_index_ - first >= 0 ? clamped_low_ : 0;
+  return low <= exact_[j].near && exact_[j].near <= held;
+}
+
+// ----------------------------------------------------------- serialization
+
+inline void quantile_sketch::serialize_to(detail::writer& w) const {
+  w.header(detail::type_id::quantile_sketch, format_version);
+  w.f64(relative_accuracy_);
+  w.f64(min_value);
+  w.f64(max_value);
+  w.varint(exact_.size());
+  for (const auto& e : exact_) w.f64(e.value);
+  w.varint(count_);
+  w.varint(zero_);
+  w.varint(clamped_low_);
+  w.varint(clamped_high_);
+  w.varint(rejected_nan_);
+  w.varint(rejected_infinite_);
+  w.varint(rejected_negative_);
+  for (std::size_t j = 0; j < exact_.size(); ++j) w.varint(at_most(j));
+  const std::size_t f = first_nonzero(), e = end_nonzero();
+  w.varint(e - f);
+  if (f == e) return;
+  w.svarint(offset_ + static_cast<int>(f) - map_.raw_bias());
+  for (std::size_t i = f; i < e; ++i) w.varint(counts_[i]);
+}
+
+inline quantile_sketch quantile_sketch::deserialize_from(detail::reader& r) {
+  r.header(detail::type_id::quantile_sketch, "quantile_sketch", format_version);
+  const double alpha = r.f64();
+  r.check(alpha >= min_relative_accuracy && alpha <= max_relative_accuracy, "relative_accuracy in [0.001, 0.1]");
+  r.check(r.f64() == min_value, "min_value is 0.001 s");
+  r.check(r.f64() == max_value, "max_value is 2592000 s");
+  const std::size_t nt = r.count(8, "thresholds");
+  r.check(nt <= max_thresholds, "at most 16 thresholds");
+  std::vector<double> th(nt);
+  for (std::size_t j = 0; j < nt; ++j) {
+    th[j] = r.f64();
+    r.check(th[j] >= min_value && th[j] <= max_value, "thresholds in [min_value, max_value]");
+    r.check(j == 0 || th[j - 1] < th[j], "thresholds strictly increasing");
+  }
+  quantile_sketch s(alpha, std::move(th));
+  s.count_ = r.varint();
+  s.zero_ = r.varint();
+  s.clamped_low_ = r.varint();
+  s.clamped_high_ = r.varint();
+  s.rejected_nan_ = r.varint();
+  s.rejected_infinite_ = r.varint();
+  s.rejected_negative_ = r.varint();
+  std::vector<std::uint64_t> at_most(nt);
+  for (std::size_t j = 0; j < nt; ++j) {
+    at_most[j] = r.varint();
+    r.check(at_most[j] <= s.count_, "at_most <= count");
+  }
+  const std::size_t nb = r.count(1, "buckets");
+  std::uint64_t sum = s.zero_;
+  if (nb != 0) {
+    const std::int64_t first = r.svarint() + s.map_.raw_bias();
+    r.check(first >= s.min_index_ && first <= s.max_index_ &&
+                static_cast<std::int64_t>(nb) <= static_cast<std::int64_t>(s.max_index_) - first + 1,
+            "buckets within the range's bucket indexes");
+    s.offset_ = static_cast<int>(first);
+    s.counts_.assign(nb, 0);
+    for (std::size_t i = 0; i < nb; ++i) {
+      s.counts_[i] = r.varint();
+      r.check(!__builtin_add_overflow(sum, s.counts_[i], &sum), "bucket counts sum below 2^64");
+    }
+    r.check(s.counts_.front() != 0 && s.counts_.back() != 0, "first and last bucket counts > 0");
+  }
+  r.check(sum == s.count_, "count == zero_count + sum of bucket counts");
+  const std::uint64_t lowest = nb != 0 && s.offset_ == s.min_index_ ? s.counts_.front() : 0;
+  const std::uint64_t highest =
+      nb != 0 && s.offset_ + static_cast<int>(nb) - 1 == s.max_index_ ? s.counts_.back() : 0;
+  r.check(s.clamped_low_ <= lowest, "clamped_low <= count of the lowest bucket");
+  r.check(s.clamped_high_ <= highest, "clamped_high <= count of the highest bucket");
+  for (std::size_t j = 0; j < nt; ++j) {
+    const std::uint64_t below = s.below_near(j);
+    r.check(below <= at_most[j], "at_most consistent with the buckets around its threshold");
+    s.exact_[j].near = at_most[j] - below;
+    r.check(s.near_consistent(j), "at_most consistent with the buckets around its threshold");
+  }
+  return s;
+}
+
+}  // namespace csmetrics
+
+#endif  // CSMETRICS_DETAIL_QUANTILE_SKETCH_IMPL_HPP_
