@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: csmetrics/sessions.hpp
+//
+// Customer-service sessions: turns a stream of chat messages into the
+// metrics shops are judged on (METRICS.md, "Sessions"): response time and
+// first response time (count, mean, min, max, p50/p90/p99, share within
+// 45 s, slow replies), reply rate, answer/question ratio (答问比),
+// conversations, buyers served, rating-invitation send rate and
+// satisfaction - per shop, per agent, per local day, or any combination.
+//
+// The rules (each a field of session_options):
+//   - A conversation is keyed by (shop, buyer). A buyer or agent message
+//     opens a new one when nothing is waiting for an answer and the last
+//     buyer/agent message of the conversation is more than `session_gap`
+//     (10 min) old, or (split_at_midnight, default on) on another local day.
+//     An agent message outside a conversation is counted (agent messages,
+//     buyers served) but opens none.
+//   - A burst is the run of buyer messages waiting for an answer. Its clock
+//     starts at the FIRST of them (clock_from_last: at the last). The next
+//     agent message answers the whole burst: one response sample = reply
+//     time - clock start, credited to the replying agent and to the local
+//     day of the clock start. The first sample of a conversation is its
+//     first response time.
+//   - auto_message never stops the clock; the first auto or agent reply is
+//     the "first response with auto replies".
+//   - A burst waiting more than `max_wait` (24 h) after its clock start is
+//     unanswered, credited to the agent it was routed to (buyer_message's
+//     routed agent, else the conversation's last replying agent, else no
+//     agent); it is counted when the next event of the conversation or
+//     flush(now) shows it expired. A later agent message answers nothing.
+//     Waiting bursts not yet expired are pending (pending()), never counted
+//     as answered or lost. If the first burst expires, the conversation has
+//     no first response.
+//   - Rejected and counted by reason, never folded in: a reply (agent or
+//     auto) earlier than the clock start of the burst it would answer
+//     (reply_before_question); a buyer/agent message older than the
+//     conversation's last buyer/agent message (out_of_order); a vote outside
+//     1..5 (score_out_of_range).
+//   - Answer ratio: shop view agent messages / buyer messages; agent view
+//     the agent's messages / the buyer messages credited to it (the buyer
+//     messages of each burst go to the agent who answers it, or to the agent
+//     an unanswered burst is attributed to).
+//
+// Storage: statistics live in cells keyed by (shop, agent or none, local
+// day); every report merges the cells matching a filter, so shop, agent, day
+// and any combination come from one update per event. Buyer, auto and
+// conversation counts are kept in the cells of "no agent".
+//
+// State per open conversation: one 48-byte slot (integer ids; std::string
+// buyer ids: 72 bytes) in an open-addressing table that grows at 7/8 load.
+// flush(now) expires waiting bursts and frees every conversation that a
+// later event would start afresh (idle over session_gap or from an earlier
+// day) in one linear scan of the table: no per-event bookkeeping, no
+// deadline heap (which would add 16+ bytes per conversation and a stale
+// entry per message); call it as often as memory needs, e.g. once a minute
+// of stream time.
+#ifndef CSMETRICS_SESSIONS_HPP_
+#define CSMETRICS_SESSIONS_HPP_
+
+#include <algorithm>      // std::sort, std::min, std::max
+#include <array>          // std::array (rejection counts)
+#include <chrono>         // std::chrono::minutes, hours
+#include <cstddef>        // std::size_t
+#include <cstdint>        // fixed-width integers
+#include <limits>         // std::numeric_limits
+#include <optional>       // std::optional
+#include <stdexcept>      // std::invalid_argument
+#include <string>         // std::string, std::to_string
+#include <unordered_map>  // cell and id indexes
+#include <unordered_set>  // distinct buyers
+#include <utility>        // std::move, std::pair
+#include <vector>         // std::vector
+
+#include "csmetrics/detail/checked.hpp"
+#include "csmetrics/detail/serde.hpp"
+#include "csmetrics/detail/sessions_table.hpp"
+#include "csmetrics/error.hpp"
+#include "csmetrics/quantile_sketch.hpp"
+#include "csmetrics/rate.hpp"
+#include "csmetrics/time.hpp"
+
+namespace csmetrics {
+namespace detail {
+/// Type ids of the session statistics (family range 32..47; serde.hpp
+/// reserves 32 sessions and 33 conversation_tracker).
+inline constexpr type_id session_stats_type_id = static_cast<type_id>(34);
+inline constexpr type_id response_stats_type_id = static_cast<type_id>(35);
+}  // namespace detail
+
+/// The rules of csmetrics::sessions; every default is the one in the issue.
+struct session_options {
+  /// Idle time after which the next buyer/agent message opens a new conversation.
+  duration session_gap = std::chrono::minutes{10};
+  /// A burst waiting longer than this is unanswered.
+  duration max_wait = std::chrono::hours{24};
+  /// Start the clock at the last buyer message of a burst instead of the first.
+  bool clock_from_last = false;
+  /// A message on a new local day opens a new conversation (when nothing waits).
+  bool split_at_midnight = true;
+  /// The shop's day boundary (default UTC+8).
+  utc_offset offset{};
+  /// "Answered within" threshold in seconds (exact count).
+  double within_seconds = 45.0;
+  /// Replies slower than this (seconds) are counted as slow (exact count).
+  double slow_seconds = 180.0;
+  /// Relative accuracy of the percentiles.
+  double relative_accuracy = 0.01;
+  /// Keep distinct buyers served and invited (exact sets). Off: those counts stay 0.
+  bool track_buyers = true;
+
+  /// Throws std::invalid_argument naming the limits.
+  void validate() const;
+  friend bool operator==(const session_options& a, const session_options& b) {
+    return a.session_gap == b.session_gap && a.max_wait == b.max_wait && a.clock_from_last == b.clock_from_last &&
+           a.split_at_midnight == b.split_at_midnight && a.offset == b.offset &&
+           a.within_seconds == b.within_seconds && a.slow_seconds == b.slow_seconds &&
+           a.relative_accuracy == b.relative_accuracy && a.track_buyers == b.track_buyers;
+  }
+  friend bool operator!=(const session_options& a, const session_options& b) { return !(a == b); }
+};
+
+/// Why an event was rejected.
+enum class session_reject : std::uint8_t {
+  reply_before_question = 0,  ///< an agent/auto reply earlier than the burst it would answer
+  out_of_order = 1,           ///< older than the conversation's last buyer/agent message
+  score_out_of_range = 2,     ///< a vote outside 1..5
+};
+inline constexpr std::size_t session_reject_count = 3;
+
+/**
+ * Response-time statistics: count, exact mean/min/max (integer
+ * microseconds), exact counts within and over two thresholds, and
+ * percentiles from a quantile_sketch. Mergeable exactly (the sketch merges
+ * bucket-wise). O(1) per sample. Single writer.
+ *
+ *     csmetrics::response_stats r;          // 45 s / 180 s thresholds
+ *     r.add(std::chrono::seconds{30});
+ *     r.mean();                             // 30.0 (seconds)
+ *     r.within().rate();                    // 1.0
+ */
+class response_stats {
+ public:
+  static constexpr std::uint8_t format_version = 1;
+
+  explicit response_stats(double within_seconds = 45.0, double slow_seconds = 180.0,
+                          double relative_accuracy = 0.01);
+
+  /// One sample. REQUIRES: d >= 0 (negative samples are rejected upstream).
+  void add(duration d);
+
+  std::uint64_t count() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  /// Mean in seconds; empty without samples.
+  std::optional<double> mean() const;
+  std::optional<double> min() const;
+  std::optional<double> max() const;
+  /// Sum of all samples.
+  duration total() const { return duration{static_cast<duration::rep>(sum_us_)}; }
+  /// Percentile in seconds from the sketch (within relative_accuracy).
+  std::optional<double> quantile(double q) const { return sketch_.quantile(q); }
+  /// Samples <= within_seconds out of all samples (exact).
+  rate_counter within() const { return rate_counter(within_, count_); }
+  /// Samples > slow_seconds (exact).
+  std::uint64_t slow() const { return slow_; }
+  double within_seconds() const { return within_s_; }
+  double slow_seconds() const { return slow_s_; }
+  const quantile_sketch& sketch() const { return sketch_; }
+
+  /// Throws std::invalid_argument if the thresholds or accuracy differ.
+  void merge(const response_stats& other);
+  void reset();
+  std::vector<std::uint8_t> serialize() const { return detail::serialize(*this); }
+  static response_stats deserialize(const void* data, std::size_t size) {
+    return detail::deserialize<response_stats>(data, size);
+  }
+  void serialize_to(detail::writer& w) const;
+  static response_stats deserialize_from(detail::reader& r);
+  friend bool operator==(const response_stats& a, const response_stats& b) {
+    return a.within_s_ == b.within_s_ && a.slow_s_ == b.slow_s_ && a.count_ == b.count_ && a.sum_us_ == b.sum_us_ &&
+           a.min_us_ == b.min_us_ && a.max_us_ == b.max_us_ && a.within_ == b.within_ && a.slow_ == b.slow_ &&
+           a.sketch_ == b.sketch_;
+  }
+  friend bool operator!=(const response_stats& a, const response_stats& b) { return !(a == b); }
+
+ private:
+  static std::int64_t to_us(double seconds) { return static_cast<std::int64_t>(seconds * 1e6); }
+  double within_s_;
+  double slow_s_;
+  std::int64_t within_us_;
+  std::int64_t slow_us_;
+  std::uint64_t count_ = 0;
+  std::uint64_t sum_us_ = 0;
+  std::int64_t min_us_ = 0;  ///< meaningful when count_ > 0
+  std::int64_t max_us_ = 0;
+  std::uint64_t within_ = 0;
+  std::uint64_t slow_ = 0;
+  quantile_sketch sketch_;
+};
+
+template <class ShopId, class BuyerId, class AgentId>
+class sessions;
+
+/**
+ * The session statistics of one cell (shop x agent x local day) or of any
+ * merge of cells (a report). Counts and sets only; rates are derived.
+ * Mergeable exactly (sums, set unions, sketch merges). Single writer.
+ *
+ *     auto shop = tracker.shop("shop-1");       // a session_stats
+ *     shop.response().quantile(0.9);            // p90 in seconds
+ *     shop.reply_rate().rate();                 // answered / (answered + unanswered)
+ *     shop.answer_ratio();                      // agent msgs / buyer msgs
+ */
+template <class BuyerId = std::uint64_t>
+class session_stats {
+ public:
+  static constexpr std::uint8_t format_version = 1;
+
+  explicit session_stats(const session_options& opt = {})
+      : response_(opt.within_seconds, opt.slow_seconds, opt.relative_accuracy),
+        first_(response_),
+        first_auto_(response_) {}
+
+  std::uint64_t conversations() const { return conversations_; }
+  std::uint64_t buyer_messages() const { return buyer_msgs_; }
+  std::uint64_t agent_messages() const { return agent_msgs_; }
+  std::uint64_t auto_messages() const { return auto_msgs_; }
+  /// Buyer messages credited to agents (the answer ratio's per-agent denominator).
+  std::uint64_t credited_buyer_messages() const { return credited_; }
+  std::uint64_t answered() const { return response_.count(); }
+  std::uint64_t unanswered() const { return unanswered_; }
+  /// Answered bursts / (answered + unanswered); pending bursts are apart.
+  rate_counter reply_rate() const {
+    return rate_counter(answered(), detail::checked_add(answered(), unanswered_));
+  }
+  /// Agent messages / buyer messages (shop and day views; 2.0 = 200 %).
+  std::optional<double> answer_ratio() const { return ratio(agent_msgs_, buyer_msgs_); }
+  /// Agent messages / buyer messages credited to the agent(s) (agent views).
+  std::optional<double> agent_answer_ratio() const { return ratio(agent_msgs_, credited_); }
+  /// Every response sample.
+  const response_stats& response() const { return response_; }
+  /// The first response of each conversation (agent replies only).
+  const response_stats& first_response() const { return first_; }
+  /// The first response of each conversation counting auto replies.
+  const response_stats& first_response_with_auto() const { return first_auto_; }
+  /// Distinct buyers who wrote to the shop or got an agent message (exact).
+  std::size_t buyers_served() const { return served_.size(); }
+  /// Distinct buyers sent a rating invitation.
+  std::size_t buyers_invited() const { return invited_.size(); }
+  /// Invitations sent (not distinct).
+  std::uint64_t invitations() const { return invitations_; }
+  /// Served buyers who were invited / buyers served (Wilson via rate_counter).
+  rate_counter invitation_rate() const;
+  /// Votes of 4-5 / all votes.
+  const rate_counter& satisfaction() const { return satisfaction_; }
+
+  /// REQUIRES (throws std::invalid_argument): the same thresholds/accuracy.
+  void merge(const session_stats& other);
+  void reset() { *this = session_stats(options_of()); }
+  std::vector<std::uint8_t> serialize() const { return detail::serialize(*this); }
+  static session_stats deserialize(const void* data, std::size_t size) {
+    return detail::deserialize<session_stats>(data, size);
+  }
+  void serialize_to(detail::writer& w) const;
+  static session_stats deserialize_from(detail::reader& r);
+  friend bool operator==(const session_stats& a, const session_stats& b) {
+    return a.conversations_ == b.conversations_ && a.buyer_msgs_ == b.buyer_msgs_ &&
+           a.agent_msgs_ == b.agent_msgs_ && a.auto_msgs_ == b.auto_msgs_ && a.credited_ == b.credited_ &&
+           a.unanswered_ == b.unanswered_ && a.invitations_ == b.invitations_ &&
+           a.satisfaction_ == b.satisfaction_ && a.response_ == b.response_ && a.first_ == b.first_ &&
+           a.first_auto_ == b.first_auto_ && a.served_ == b.served_ && a.invited_ == b.invited_;
+  }
+  friend bool operator!=(const session_stats& a, const session_stats& b) { return !(a == b); }
+
+ private:
+  template <class S, class B, class A>
+  friend class sessions;
+
+  static std::optional<double> ratio(std::uint64_t num, std::uint64_t den) {
+    if (den == 0) return std::nullopt;
+    return static_cast<double>(num) / static_cast<double>(den);
+  }
+  session_options options_of() const {
+    session_options o;
+    o.within_seconds = response_.within_seconds();
+    o.slow_seconds = response_.slow_seconds();
+    o.relative_accuracy = response_.sketch().relative_accuracy();
+    return o;
+  }
+  static void bump(std::uint64_t& c, std::uint64_t by = 1) { c = detail::checked_add(c, by); }
+
+  std::uint64_t conversations_ = 0;
+  std::uint64_t buyer_msgs_ = 0;
+  std::uint64_t agent_msgs_ = 0;
+  std::uint64_t auto_msgs_ = 0;
+  std::uint64_t credited_ = 0;
+  std::uint64_t unanswered_ = 0;
+  std::uint64_t invitations_ = 0;
+  rate_counter satisfaction_;
+  response_stats response_;
+  response_stats first_;
+  response_stats first_auto_;
+  std::unordered_set<BuyerId> served_;
+  std::unordered_set<BuyerId> invited_;
+};
+
+/**
+ * The session tracker: conversations, bursts and their statistics for many
+ * shops at once. Feed it the messages in time order (per conversation:
+ * older ones are rejected as out_of_order), call flush(now) from time to
+ * time, and ask for reports with shop(), agent(), shop_day(), agent_day() or
+ * query(filter). Ids are any hashable, ordered type (integers, std::string).
+ *
+ * Merge: trackers fed disjoint conversations (a stream split by shop or by
+ * buyer) merge into the tracker of the whole stream, open conversations
+ * included; a conversation open in both throws std::invalid_argument. A
+ * stream split by time is resumed instead: serialize, deserialize, go on.
+ * Cost: O(1) expected per event (one table probe, one or two cell lookups);
+ * flush is O(table capacity); reports O(cells). Single writer.
+ *
+ *     csmetrics::sessions<> s;                      // uint64 ids, UTC+8 days
+ *     s.buyer_message(shop, buyer, t0);
+ *     s.agent_message(shop, buyer, agent, t0 + std::chrono::seconds{30});
+ *     s.flush(now);
+ *     auto r = s.shop(shop);                        // session_stats
+ *     r.response().mean();                          // 30.0
+ *     s.agent(shop, agent).agent_answer_ratio();    // 1.0
+ */
+template <class ShopId = std::uint64_t, class BuyerId = std::uint64_t, class AgentId = std::uint64_t>
+class sessions {
+ public:
+  using shop_type = ShopId;
+  using buyer_type = BuyerId;
+  using agent_type = AgentId;
+  using stats_type = session_stats<BuyerId>;
+  using slot_type = detail::conversation_slot<BuyerId>;
+  static constexpr std::uint8_t format_version = 1;
+
+  /// Bytes of state per open conversation (one table slot).
+  static constexpr std::size_t conversation_state_bytes = sizeof(slot_type);
+
+  /// Which cells a report merges; an empty field matches everything.
+  struct filter {
+    std::optional<ShopId> shop;
+    std::optional<AgentId> agent;
+    std::optional<day_number> day;
+  };
+
+  explicit sessions(session_options opt = {}) : opt_(validated(opt)), prototype_(opt_) {
+    gap_us_ = opt_.session_gap.count();
+    wait_us_ = opt_.max_wait.count();
+  }
+
+  // ---- events -------------------------------------------------------------
+  /// A buyer message; `routed` is the agent it was routed to, if known.
+  void buyer_message(const ShopId& shop, const BuyerId& buyer, timestamp t) { on_buyer(intern_shop(shop), buyer, us(t), 0); }
+  void buyer_message(const ShopId& shop, const BuyerId& buyer, timestamp t, const AgentId& routed) {
+    on_buyer(intern_shop(shop), buyer, us(t), intern_agent(routed) + 1);
+  }
+  void agent_message(const ShopId& shop, const BuyerId& buyer, const AgentId& agent, timestamp t) {
+    on_agent(intern_shop(shop), buyer, intern_agent(agent) + 1, us(t));
+  }
+  void auto_message(const ShopId& shop, const BuyerId& buyer, timestamp t) { on_auto(intern_shop(shop), buyer, us(t)); }
+  /// The agent sent the buyer a rating invitation.
+  void invite(const ShopId& shop, const BuyerId& buyer, const AgentId& agent, timestamp t);
+  /// The buyer rated the agent 1..5 (4 and 5 are satisfied); others are rejected.
+  void vote(const ShopId& shop, const BuyerId& buyer, const AgentId& agent, int score, timestamp t);
+  /// Expires bursts waiting more than max_wait at `now` (unanswered) and frees
+  /// conversations a later event would start afresh.
+  /// REQUIRES: later events are not older than `now` (else results may differ
+  /// from an unflushed run).
+  void flush(timestamp now);
+
+  // ---- reports ------------------------------------------------------------
+  /// Merge of the cells matching `f`.
+  stats_type query(const filter& f) const;
+  stats_type total() const { return query(filter{}); }
+  stats_type shop(const ShopId& s) const { return query(filter{s, std::nullopt, std::nullopt}); }
+  stats_type agent(const ShopId& s, const AgentId& a) const { return query(filter{s, a, std::nullopt}); }
+  stats_type shop_day(const ShopId& s, day_number d) const { return query(filter{s, std::nullopt, d}); }
+  stats_type agent_day(const ShopId& s, const AgentId& a, day_number d) const { return query(filter{s, a, d}); }
+  /// Bursts waiting now and not yet known to be expired, matching `f` (agent =
+  /// the agent the burst is attributed to, day = local day of its clock start).
+  std::uint64_t pending(const filter& f = filter{}) const;
+  /// Kaplan-Meier median response time in seconds as of `now`: answered
+  /// bursts are events; pending bursts (censored at now - clock start) and
+  /// unanswered ones (censored at max_wait) stay in the risk set instead of
+  /// being dropped. Event times come from the sketch buckets (relative error
+  /// of the sketch). Empty when the survival curve never reaches 1/2.
+  std::optional<double> km_median(const filter& f, timestamp now) const;
+  /// Calls f(shop, agent or nullptr, day, stats) for every cell.
+  template <class F>
+  void for_each_cell(F f) const;
+  std::uint64_t rejected(session_reject why) const { return rejected_[static_cast<std::size_t>(why)]; }
+  std::uint64_t rejected() const;
+  std::size_t open_conversations() const { return table_.size(); }
+  /// Bytes of the open-conversation table (slots, empty ones included).
+  std::size_t table_bytes() const { return table_.memory_bytes(); }
+  const session_options& options() const { return opt_; }
+
+  // ---- merge / serialize --------------------------------------------------
+  void merge(const sessions& other);
+  void reset() { *this = sessions(opt_); }
+  std::vector<std::uint8_t> serialize() const { return detail::serialize(*this); }
+  static sessions deserialize(const void* data, std::size_t size) { return detail::deserialize<sessions>(data, size); }
+  void serialize_to(detail::writer& w) const;
+  static sessions deserialize_from(detail::reader& r);
+  /// Same options, cells, open conversations and rejections (compares the
+  /// canonical serialized forms: O(n log n)).
+  friend bool operator==(const sessions& a, const sessions& b) { return a.serialize() == b.serialize(); }
+  friend bool operator!=(const sessions& a, const sessions& b) { return !(a == b); }
+
+ private:
+  struct cell_key {
+    std::uint32_t shop;
+    std::uint32_t agent1;  ///< agent index + 1; 0 = no agent
+    day_number day;
+    friend bool operator==(const cell_key& a, const cell_key& b) {
+      return a.shop == b.shop && a.agent1 == b.agent1 && a.day == b.day;
+    }
+  };
+  struct cell_hash {
+    std::size_t operator()(const cell_key& k) const {
+      return static_cast<std::size_t>(detail::mix64((static_cast<std::uint64_t>(k.shop) << 32 | k.agent1) ^
+                                                    (static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.day)) *
+                                                     0x9e3779b97f4a7c15ULL)));
+    }
+  };
+
+  static const session_options& validated(const session_options& o) {
+    o.validate();
+    return o;
+  }
+  static std::int64_t us(timestamp t) { return t.time_since_epoch().count(); }
+  day_number day_of(std::int64_t t_us) const { return local_day(timestamp{duration{t_us}}, opt_.offset); }
+
+  std::uint32_t intern_shop(const ShopId& s) { return intern(s, shop_index_, shops_); }
+  std::uint32_t intern_agent(const AgentId& a) { return intern(a, agent_index_, agents_); }
+  template <class Id>
+  static std::uint32_t intern(const Id& id, std::unordered_map<Id, std::uint32_t>& index, std::vector<Id>& ids) {
+    auto it = index.find(id);
+    if (it != index.end()) return it->second;
+    if (ids.size() >= std::numeric_limits<std::uint32_t>::max() - 1)
+      CSMETRICS_THROW(std::length_error("csmetrics::sessions: more than 2^32 - 2 shops or agents"));
+    std::uint32_t i = static_cast<std::uint32_t>(ids.size());
+    ids.push_back(id);
+    index.emplace(id, i);
+    return i;
+  }
+  stats_type& cell(std::uint32_t shop, std::uint32_t agent1, day_number day) {
+    auto [it, fresh] = cell_index_.try_emplace(cell_key{shop, agent1, day}, static_cast<std::uint32_t>(cells_.size()));
+    if (fresh) {
+      cells_.push_back(prototype_);
+      cell_keys_.push_back(cell_key{shop, agent1, day});
+    }
+    return cells_[it->second];
+  }
+  void reject(session_reject why) {
+    auto& c = rejected_[static_cast<std::size_t>(why)];
+    c = detail::checked_add(c, 1);
+  }
+  bool starts_new(const slot_type& c, std::int64_t t) const {
+    return t - c.last_us > gap_us_ || (opt_.split_at_midnight && day_of(t) != day_of(c.last_us));
+  }
+  void start_conversation(slot_type& c, std::uint32_t shop, const BuyerId& buyer, std::int64_t t, std::uint8_t flags) {
+    c.burst = 0;
+    c.agent = 0;
+    c.routed = 0;
+    c.served_day = 0;
+    c.flags = flags;
+    stats_type& k = cell(shop, 0, day_of(t));
+    stats_type::bump(k.conversations_);
+    if (opt_.track_buyers) k.served_.insert(buyer);
+  }
+  void expire_if_due(slot_type& c, std::uint32_t shop, std::int64_t t) {
+    if (c.burst == 0 || t - c.clock_us <= wait_us_) return;
+    stats_type& k = cell(shop, c.routed, day_of(c.clock_us));
+    stats_type::bump(k.unanswered_);
+    stats_type::bump(k.credited_, c.burst);
+    c.burst = 0;
+    c.flags = slot_type::all_flags;  // the first burst's fate is "unanswered"
+  }
+  void on_buyer(std::uint32_t shop, const BuyerId& buyer, std::int64_t t, std::uint32_t routed1);
+  void on_agent(std::uint32_t shop, const BuyerId& buyer, std::uint32_t agent1, std::int64_t t);
+  void on_auto(std::uint32_t shop, const BuyerId& buyer, std::int64_t t);
+
+  session_options opt_;
+  stats_type prototype_;
+  std::int64_t gap_us_ = 0;
+  std::int64_t wait_us_ = 0;
+  std::vector<ShopId> shops_;
+  std::unordered_map<ShopId, std::uint32_t> shop_index_;
+  std::vector<AgentId> agents_;
+  std::unordered_map<AgentId, std::uint32_t> agent_index_;
+  std::vector<stats_type> cells_;
+  std::vector<cell_key> cell_keys_;
+  std::unordered_map<cell_key, std::uint32_t, cell_hash> cell_index_;
+  detail::conversation_table<BuyerId> table_;
+  std::array<std::uint64_t, session_reject_count> rejected_{};
+};
+
+static_assert(sizeof(detail::conversation_slot<std::uint64_t>) <= 64,
+              "an open conversation must fit in 64 bytes with integer ids");
+
+}  // namespace csmetrics
+
+#include "csmetrics/detail/sessions_impl.hpp"
+
+#endif  // CSMETRICS_SESSIONS_HPP_
