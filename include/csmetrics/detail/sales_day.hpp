@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: csmetrics/detail/sales_day.hpp
+//
+// The per-(shop, channel, local day) state of the sales accumulator
+// (sales.hpp): traffic, the people seen, and the orders per agent split into
+// silent and consulted. Everything here merges exactly; people are kept as
+// exact sets (a keyed table of person -> flag bits, OR-merged), so distinct
+// visitors and buyers of a week or a month are the size of a union of days.
+//
+// Flag bits of a person (one byte, shared by every set so unions are ORs):
+//   0x01 visited            0x02 inquired (consulted before buying, or chatted)
+//   0x04 bought silently    0x08 bought after consulting
+//   0x10 silent order with a known amount     0x20 consulted order with a known amount
+#ifndef CSMETRICS_DETAIL_SALES_DAY_HPP_
+#define CSMETRICS_DETAIL_SALES_DAY_HPP_
+
+#include <cstddef>      // std::size_t
+#include <cstdint>      // fixed-width integers
+#include <utility>      // std::move
+#include <vector>       // std::vector (serialized bytes)
+
+#include "csmetrics/detail/checked.hpp"
+#include "csmetrics/detail/serde.hpp"
+#include "csmetrics/keyed.hpp"
+#include "csmetrics/money.hpp"
+
+namespace csmetrics {
+namespace detail {
+
+// Type ids of the sales family's nested states (range 64..79; 64 is `sales`).
+inline constexpr type_id sales_day_type = static_cast<type_id>(65);
+inline constexpr type_id sales_orders_type = static_cast<type_id>(66);
+inline constexpr type_id sales_id_set_type = static_cast<type_id>(67);
+
+enum sales_person_flag : std::uint8_t {
+  sales_visited = 0x01,
+  sales_inquired = 0x02,
+  sales_bought_silent = 0x04,
+  sales_bought_consulted = 0x08,
+  sales_amount_silent = 0x10,
+  sales_amount_consulted = 0x20,
+  sales_all_flags = 0x3f,
+};
+
+/// One person's (or order id's) flag bits; OR-merged. keyed's value type.
+struct sales_flags {
+  std::uint8_t bits = 0;
+  void merge(const sales_flags& o) { bits = static_cast<std::uint8_t>(bits | o.bits); }
+  friend bool operator==(const sales_flags& a, const sales_flags& b) { return a.bits == b.bits; }
+  friend bool operator!=(const sales_flags& a, const sales_flags& b) { return a.bits != b.bits; }
+};
+
+/// An exact set of ids with flag bits per id. Serialized compactly (the key
+/// then one flag byte), keys strictly increasing.
+template <class Id>
+class sales_id_set {
+ public:
+  /// Sets `bits` on `id`; true when `id` is new.
+  bool add(const Id& id, std::uint8_t bits) {
+    std::size_t before = table_.size();
+    sales_flags& f = table_[id];
+    f.bits = static_cast<std::uint8_t>(f.bits | bits);
+    return table_.size() != before;
+  }
+  bool contains(const Id& id) const { return table_.find(id) != nullptr; }
+  std::size_t size() const { return table_.size(); }
+  bool empty() const { return table_.size() == 0; }
+  /// Ids with any of `mask` set.
+  std::uint64_t count_any(std::uint8_t mask) const {
+    std::uint64_t n = 0;
+    table_.for_each([&](const Id&, const sales_flags& f) { n += (f.bits & mask) != 0; });
+    return n;
+  }
+  /// ORs `o`'s ids into this, keeping only the bits in `mask`.
+  void merge(const sales_id_set& o, std::uint8_t mask = 0xff) {
+    o.table_.for_each([&](const Id& id, const sales_flags& f) {
+      std::uint8_t b = static_cast<std::uint8_t>(f.bits & mask);
+      if (b) add(id, b);
+    });
+  }
+  template <class F>
+  void for_each(F f) const {
+    table_.for_each([&](const Id& id, const sales_flags& fl) { f(id, fl.bits); });
+  }
+  void reset() { table_.reset(); }
+
+  // Layout: header (type 67, v1) | varint n | n x (key, u8 flags), keys increasing.
+  void serialize_to(writer& w) const {
+    w.header(sales_id_set_type, 1);
+    w.varint(table_.size());
+    table_.for_each_sorted([&](const Id& id, const sales_flags& f) {
+      key_serde<Id>::write(w, id);
+      w.u8(f.bits);
+    });
+  }
+  /// `allowed`: the flag bits a valid state may hold.
+  static sales_id_set deserialize_from(reader& r, std::uint8_t allowed = 0xff) {
+    r.header(sales_id_set_type, "sales_id_set", 1);
+    sales_id_set s;
+    const std::size_t n = r.count(2, "ids");
+    s.table_.reserve(n);
+    Id previous{};
+    for (std::size_t i = 0; i < n; ++i) {
+      Id id = key_serde<Id>::read(r);
+      r.check(i == 0 || previous < id, "ids strictly increasing");
+      std::uint8_t bits = r.u8();
+      r.check(bits != 0 && (bits & ~allowed) == 0, "id flags non-zero and known");
+      s.table_[id].bits = bits;
+      previous = std::move(id);
+    }
+    return s;
+  }
+  friend bool operator==(const sales_id_set& a, const sales_id_set& b) { return a.table_ == b.table_; }
+  friend bool operator!=(const sales_id_set& a, const sales_id_set& b) { return !(a == b); }
+
+ private:
+  keyed<Id, sales_flags> table_;
+};
+
+/// Orders of one (shop, channel, day, agent): silent [0] and consulted [1].
+template <class Person>
+class sales_orders {
+ public:
+  void add(const Person& buyer, const money* amount, bool consulted) {
+    const int g = consulted ? 1 : 0;
+    orders_[g] = checked_add(orders_[g], std::uint64_t{1});
+    std::uint8_t bits = consulted ? sales_bought_consulted : sales_bought_silent;
+    if (amount) {
+      revenue_[g].add(*amount);
+      bits = static_cast<std::uint8_t>(bits | (consulted ? sales_amount_consulted : sales_amount_silent));
+    }
+    buyers_.add(buyer, bits);
+  }
+  std::uint64_t orders(int g) const { return orders_[g]; }
+  const money_sum& revenue(int g) const { return revenue_[g]; }
+  const sales_id_set<Person>& buyers() const { return buyers_; }
+
+  void merge(const sales_orders& o) {
+    for (int g = 0; g < 2; ++g) {
+      orders_[g] = checked_add(orders_[g], o.orders_[g]);
+      revenue_[g].merge(o.revenue_[g]);
+    }
+    buyers_.merge(o.buyers_);
+  }
+  // Layout: header (type 66, v1) | 2 x (varint orders, money_sum) | buyers (sales_id_set).
+  void serialize_to(writer& w) const {
+    w.header(sales_orders_type, 1);
+    for (int g = 0; g < 2; ++g) {
+      w.varint(orders_[g]);
+      revenue_[g].serialize_to(w);
+    }
+    buyers_.serialize_to(w);
+  }
+  static sales_orders deserialize_from(reader& r) {
+    r.header(sales_orders_type, "sales_orders", 1);
+    sales_orders s;
+    for (int g = 0; g < 2; ++g) {
+      s.orders_[g] = r.varint();
+      s.revenue_[g] = money_sum::deserialize_from(r);
+      r.check(s.revenue_[g].count() <= s.orders_[g], "orders with an amount <= orders");
+      r.check(s.revenue_[g].sum() >= money{}, "revenue >= 0");
+    }
+    s.buyers_ = sales_id_set<Person>::deserialize_from(
+        r, sales_bought_silent | sales_bought_consulted | sales_amount_silent | sales_amount_consulted);
+    const std::uint64_t bought[2] = {s.buyers_.count_any(sales_bought_silent),
+                                     s.buyers_.count_any(sales_bought_consulted)};
+    const std::uint64_t with_amount[2] = {s.buyers_.count_any(sales_amount_silent),
+                                          s.buyers_.count_any(sales_amount_consulted)};
+    for (int g = 0; g < 2; ++g) {
+      r.check(bought[g] <= s.orders_[g] && (s.orders_[g] == 0) == (bought[g] == 0),
+              "buyers <= orders, and buyers exist exactly when orders do");
+      r.check(with_amount[g] <= s.revenue_[g].count() && (with_amount[g] == 0) == (s.revenue_[g].count() == 0),
+              "buyers with an amount <= orders with an amount, both zero together");
+    }
+    bool flags_consistent = true;
+    s.buyers_.for_each([&](const Person&, std::uint8_t b) {
+      if ((b & sales_amount_silent) && !(b & sales_bought_silent)) flags_consistent = false;
+      if ((b & sales_amount_consulted) && !(b & sales_bought_consulted)) flags_consistent = false;
+    });
+    r.check(flags_consistent, "a buyer with an amount bought");
+    return s;
+  }
+  friend bool operator==(const sales_orders& a, const sales_orders& b) {
+    return a.orders_[0] == b.orders_[0] && a.orders_[1] == b.orders_[1] && a.revenue_[0] == b.revenue_[0] &&
+           a.revenue_[1] == b.revenue_[1] && a.buyers_ == b.buyers_;
+  }
+  friend bool operator!=(const sales_orders& a, const sales_orders& b) { return !(a == b); }
+
+ private:
+  std::uint64_t orders_[2] = {0, 0};
+  money_sum revenue_[2];  // count = orders with a known amount
+  sales_id_set<Person> buyers_;
+};
+
+/// Everything one (shop, channel) saw on one local day.
+template <class Person, class Agent>
+class sales_day {
+ public:
+  void visit(const Person& p) {
+    visits_ = checked_add(visits_, std::uint64_t{1});
+    people_.add(p, sales_visited);
+  }
+  void inquiry(const Person& p) { people_.add(p, sales_inquired); }
+  sales_orders<Person>& orders_of(const Agent* agent) { return agent ? by_agent_[*agent] : no_agent_; }
+  void refund(money amount) { refunds_.add(amount); }
+
+  std::uint64_t visits() const { return visits_; }
+  const sales_id_set<Person>& people() const { return people_; }
+  const sales_orders<Person>& no_agent() const { return no_agent_; }
+  const keyed<Agent, sales_orders<Person>>& by_agent() const { return by_agent_; }
+  const money_sum& refunds() const { return refunds_; }
+
+  void merge(const sales_day& o) {
+    visits_ = checked_add(visits_, o.visits_);
+    people_.merge(o.people_);
+    no_agent_.merge(o.no_agent_);
+    by_agent_.merge(o.by_agent_);
+    refunds_.merge(o.refunds_);
+  }
+  // Layout: header (type 65, v1) | varint visits | people (sales_id_set) |
+  //         orders without agent (sales_orders) | keyed<Agent, sales_orders> | refunds (money_sum).
+  void serialize_to(writer& w) const {
+    w.header(sales_day_type, 1);
+    w.varint(visits_);
+    people_.serialize_to(w);
+    no_agent_.serialize_to(w);
+    by_agent_.serialize_to(w);
+    refunds_.serialize_to(w);
+  }
+  static sales_day deserialize_from(reader& r) {
+    r.header(sales_day_type, "sales_day", 1);
+    sales_day d;
+    d.visits_ = r.varint();
+    d.people_ = sales_id_set<Person>::deserialize_from(r, sales_visited | sales_inquired);
+    const std::uint64_t visitors = d.people_.count_any(sales_visited);
+    r.check(visitors <= d.visits_ && (visitors == 0) == (d.visits_ == 0),
+            "distinct visitors <= visits, both zero together");
+    d.no_agent_ = sales_orders<Person>::deserialize_from(r);
+    d.by_agent_ = keyed<Agent, sales_orders<Person>>::deserialize_from(r);
+    r.check(d.by_agent_.prototype() == sales_orders<Person>{}, "empty agent prototype");
+    bool agents_nonempty = true;
+    d.by_agent_.for_each([&](const Agent&, const sales_orders<Person>& o) {
+      if (o.orders(0) == 0 && o.orders(1) == 0) agents_nonempty = false;
+    });
+    r.check(agents_nonempty, "every agent entry has orders");
+    d.refunds_ = money_sum::deserialize_from(r);
+    r.check(d.refunds_.sum() >= money{} && (d.refunds_.count() == 0 || d.refunds_.sum() > money{}),
+            "refunds are positive");
+    return d;
+  }
+  friend bool operator==(const sales_day& a, const sales_day& b) {
+    return a.visits_ == b.visits_ && a.people_ == b.people_ && a.no_agent_ == b.no_agent_ &&
+           a.by_agent_ == b.by_agent_ && a.refunds_ == b.refunds_;
+  }
+  friend bool operator!=(const sales_day& a, const sales_day& b) { return !(a == b); }
+
+ private:
+  std::uint64_t visits_ = 0;
+  sales_id_set<Person> people_;  // visited / inquired
+  sales_orders<Person> no_agent_;
+  keyed<Agent, sales_orders<Person>> by_agent_;
+  money_sum refunds_;
+};
+
+}  // namespace detail
+}  // namespace csmetrics
+
+#endif  // CSMETRICS_DETAIL_SALES_DAY_HPP_
