@@ -64,9 +64,13 @@
 //   tracked is ignored and counted. A payment for an unknown order id is held
 //   (at most max_held_payments; beyond that the oldest is orphaned) until its
 //   order arrives, or orphaned when advance() passes its time +
-//   payment_window. Orders are tracked until their payment window has passed
-//   (unpaid) or refund_days after payment (paid); a later event for them is
-//   an unknown order.
+//   payment_window. An unpaid order EXPIRES when its payment window passes
+//   (a cancel or reminder after that is an unknown order; a payment is late:
+//   revenue, not conversion). Orders are tracked until refund_days after
+//   payment (paid), after expiry (unpaid) or their window (cancelled); a
+//   later event for them is an unknown order. All of this is decided from
+//   event times, so results never depend on when advance() runs; advance()
+//   only frees memory and moves the watermark.
 //
 // Memory: one 32-byte entry per tracked (shop, buyer) for integer ids (ids
 // u64 buyer, u32 shop, u32 agent), plus the index: at most 43.5 bytes per
@@ -200,7 +204,7 @@ struct payment_cohort {
   std::uint64_t paid_orders = 0;      ///< paid within the window
   std::uint64_t late_paid_orders = 0; ///< paid after the window
   std::uint64_t cancelled_orders = 0; ///< cancelled unpaid
-  std::uint64_t expired_orders = 0;   ///< window passed unpaid (advance())
+  std::uint64_t expired_orders = 0;   ///< window passed unpaid (a late payment counts here and in late_paid_orders)
   money paid_amount{};                ///< paid within the window (gross of refunds)
   bool provisional = false;
 
@@ -323,7 +327,8 @@ enum orders_flag : std::uint16_t {
   of_explicit_agent = 1024,
   of_disputed = 2048,
   of_late = 4096,
-  of_all = 8191,
+  of_expired = 8192,  ///< unpaid when its payment window passed (kept for a late payment)
+  of_all = 16383,
 };
 
 /// Per open order tracking state.
@@ -543,7 +548,7 @@ class basic_orders {
   bool payment(const Shop& shop, const Order& id, money amount, const std::optional<Buyer>& buyer, timestamp t) {
     see(t);
     if (amount.minor() < 0) return reject(order_reject::negative_amount);
-    order_entry* e = orders_.find(okey(shop, id));
+    order_entry* e = tracked(shop, id, t);
     if (!e) return hold(shop, id, amount, buyer, t);
     return apply_payment(*e, amount, buyer, t);
   }
@@ -551,10 +556,11 @@ class basic_orders {
   /// The order was closed unpaid.
   bool cancel(const Shop& shop, const Order& id, timestamp t) {
     see(t);
-    order_entry* e = orders_.find(okey(shop, id));
+    order_entry* e = tracked(shop, id, t);
     if (!e) return reject(order_reject::unknown_order);
     if (e->flags & detail::of_paid) return reject(order_reject::already_paid);
     if (e->flags & detail::of_cancelled) return reject(order_reject::duplicate_cancel);
+    if (e->flags & detail::of_expired) return reject(order_reject::unknown_order);  // closed when its window passed
     e->flags |= detail::of_cancelled;
     detail::orders_inc(payment_days_[local_day(timestamp{duration{e->t_order}}, config_.offset)].cancelled_orders);
     return true;
@@ -564,7 +570,7 @@ class basic_orders {
   bool refund(const Shop& shop, const Order& id, money amount, timestamp t) {
     see(t);
     if (amount.minor() < 0) return reject(order_reject::negative_amount);
-    order_entry* e = orders_.find(okey(shop, id));
+    order_entry* e = tracked(shop, id, t);
     if (!e) return reject(order_reject::unknown_order);
     if (!(e->flags & detail::of_paid)) return reject(order_reject::not_paid);
     if (amount.minor() > e->paid - e->refunded) return reject(order_reject::refund_exceeds_payment);
@@ -578,7 +584,7 @@ class basic_orders {
   /// A dispute refund (纠纷退款) of a paid order: counted.
   bool dispute(const Shop& shop, const Order& id, timestamp t) {
     see(t);
-    order_entry* e = orders_.find(okey(shop, id));
+    order_entry* e = tracked(shop, id, t);
     if (!e) return reject(order_reject::unknown_order);
     if (!(e->flags & detail::of_paid)) return reject(order_reject::not_paid);
     detail::orders_inc(disputes_);
@@ -594,10 +600,11 @@ class basic_orders {
   bool reminder(const Shop& shop, const Order& id, const Script& script, const std::optional<Agent>& agent,
                 timestamp t) {
     see(t);
-    order_entry* e = orders_.find(okey(shop, id));
+    order_entry* e = tracked(shop, id, t);
     if (!e) return reject(order_reject::unknown_order);
     if (e->flags & detail::of_paid) return reject(order_reject::already_paid);
     if (e->flags & detail::of_cancelled) return reject(order_reject::cancelled_order);
+    if (e->flags & detail::of_expired) return reject(order_reject::unknown_order);  // closed when its window passed
     script_counts& s = scripts_[script];
     detail::orders_inc(s.sent);
     if (!(e->flags & detail::of_reminded)) {
@@ -632,8 +639,11 @@ class basic_orders {
       expiry_.pop();
       order_entry* e = orders_.find(okey(it.shop, it.order));
       if (!e || deadline_of(*e) != it.deadline) continue;
-      if (!(e->flags & (detail::of_paid | detail::of_cancelled)))
-        detail::orders_inc(payment_days_[local_day(timestamp{duration{e->t_order}}, config_.offset)].expired_orders);
+      if (!(e->flags & (detail::of_paid | detail::of_cancelled | detail::of_expired))) {
+        expire(*e);  // kept until a late payment can no longer come
+        expiry_.push(deadline_item{deadline_of(*e), it.shop, it.order});
+        continue;
+      }
       orders_.erase(okey(it.shop, it.order));
     }
     const std::int64_t w = config_.payment_window.count();
@@ -954,10 +964,35 @@ class basic_orders {
     return watermark_ <= (day_start(d + 1, config_.offset).time_since_epoch() + config_.payment_window).count();
   }
 
+  /// When advance() next acts on the order: paid - forget it after
+  /// refund_days; unpaid - expire it when its window passes, then forget it
+  /// refund_days later (a late payment still finds it); cancelled - forget it
+  /// when its window passes.
   std::int64_t deadline_of(const order_entry& e) const {
-    if (e.flags & detail::of_paid)
-      return e.t_paid + std::chrono::duration_cast<duration>(std::chrono::hours{24} * config_.refund_days).count();
+    const std::int64_t keep =
+        std::chrono::duration_cast<duration>(std::chrono::hours{24} * config_.refund_days).count();
+    if (e.flags & detail::of_paid) return e.t_paid + keep;
+    if (e.flags & detail::of_expired) return e.t_order + config_.payment_window.count() + keep;
     return e.t_order + config_.payment_window.count();
+  }
+
+  /// Counts an unpaid order whose window has passed as expired (once).
+  void expire(order_entry& e) {
+    e.flags |= detail::of_expired;
+    detail::orders_inc(payment_days_[local_day(timestamp{duration{e.t_order}}, config_.offset)].expired_orders);
+  }
+
+  /// The order `id` as an event at `t` sees it: nullptr when unknown or past
+  /// the time it is tracked for, and expired first when its window passed
+  /// unpaid. Decided from event times alone, so results never depend on when
+  /// (or whether) advance() ran.
+  order_entry* tracked(const Shop& shop, const Order& id, timestamp t) {
+    order_entry* e = orders_.find(okey(shop, id));
+    if (!e) return nullptr;
+    const std::int64_t tp = t.time_since_epoch().count();
+    const bool open = !(e->flags & (detail::of_paid | detail::of_cancelled | detail::of_expired));
+    if (open && tp > e->t_order + config_.payment_window.count()) expire(*e);
+    return tp > deadline_of(*e) ? nullptr : e;
   }
 
   /// The buyer's entry, created and moved forward to day d as needed.

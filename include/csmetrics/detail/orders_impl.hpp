@@ -32,7 +32,7 @@
 //
 // Invariants checked on read: config limits; days and keys strictly
 // increasing; same_day <= ordered <= inquired; paying <= ordering buyers;
-// paid + late + cancelled + expired <= orders; converted within inquired,
+// paid + cancelled + expired <= orders, late paid <= expired; converted within inquired,
 // paid within ordered; agent slots ordered, distinct, empty slots last;
 // paid_orders <= 2; order flags consistent (paid xor cancelled, credit only
 // when consulted, 0 <= refunded <= paid); every order's buyer tracked;
@@ -253,10 +253,10 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
       c.paid_amount = r.svarint();
       r.check(c.paying_buyers <= c.ordering_buyers && c.ordering_buyers <= c.orders, "paying <= ordering <= orders");
       // Sum in 128 bits' worth of care: each term <= orders already bounds it.
-      r.check(c.paid_orders <= c.orders && c.late_paid_orders <= c.orders - c.paid_orders &&
-                  c.cancelled_orders <= c.orders - c.paid_orders - c.late_paid_orders &&
-                  c.expired_orders <= c.orders - c.paid_orders - c.late_paid_orders - c.cancelled_orders,
-              "paid + late + cancelled + expired <= orders");
+      r.check(c.paid_orders <= c.orders && c.cancelled_orders <= c.orders - c.paid_orders &&
+                  c.expired_orders <= c.orders - c.paid_orders - c.cancelled_orders &&
+                  c.late_paid_orders <= c.expired_orders,
+              "paid + cancelled + expired <= orders, late paid <= expired");
       r.check(c.paying_buyers <= c.paid_orders, "paying buyers <= paid orders");
       r.check(c.paid_amount >= 0, "paid amount >= 0");
       out.payment_days_.emplace_hint(out.payment_days_.end(), static_cast<day_number>(d), c);
