@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: examples/cli_options.hpp
+//
+// Command-line options shared by shop_report and mpi_report: parsing of
+// durations ("10m", "24h", "3d", "45s", "500ms"), UTC offsets ("+08:00") and
+// dates, with an error message naming the option and the bad value.
+#ifndef CSMETRICS_EXAMPLES_CLI_OPTIONS_HPP_
+#define CSMETRICS_EXAMPLES_CLI_OPTIONS_HPP_
+
+#include <chrono>       // durations
+#include <cstdint>      // std::int64_t
+#include <optional>     // std::optional
+#include <stdexcept>    // std::invalid_argument
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
+
+#include "csmetrics/time.hpp"
+
+namespace demo {
+
+struct cli_options {
+  std::string format = "text";
+  std::string html_file;
+  csmetrics::utc_offset offset{};
+  std::optional<csmetrics::day_number> as_of;
+  csmetrics::duration session_gap = std::chrono::minutes{10};
+  csmetrics::duration max_wait = std::chrono::hours{24};
+  csmetrics::duration attribution_window = std::chrono::hours{72};
+  csmetrics::duration payment_window = std::chrono::hours{72};
+  csmetrics::duration max_lateness = std::chrono::hours{1};
+  std::string by = "shop";
+  bool strict = false;
+  int progress = -1;  // -1: when stderr is a terminal
+  std::vector<std::string> files;  // empty: the demo week; "-": standard input
+};
+
+/// "45s", "10m", "24h", "3d", "500ms", "1.5h" -> microseconds.
+inline std::optional<csmetrics::duration> parse_duration(std::string_view s) {
+  std::size_t i = 0;
+  double v = 0, scale = 1;
+  bool digits = false, dot = false;
+  for (; i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'); ++i) {
+    if (s[i] == '.') {
+      if (dot) return std::nullopt;
+      dot = true;
+      continue;
+    }
+    digits = true;
+    if (dot) {
+      scale /= 10;
+      v += (s[i] - '0') * scale;
+    } else {
+      v = v * 10 + (s[i] - '0');
+    }
+  }
+  if (!digits) return std::nullopt;
+  std::string_view unit = s.substr(i);
+  double us;
+  if (unit == "ms") us = 1e3;
+  else if (unit == "s") us = 1e6;
+  else if (unit == "m") us = 60e6;
+  else if (unit == "h") us = 3600e6;
+  else if (unit == "d") us = 86400e6;
+  else return std::nullopt;
+  double total = v * us;
+  if (total > 3650 * 86400e6) return std::nullopt;  // ten years is enough for any window
+  return csmetrics::duration{static_cast<std::int64_t>(total)};
+}
+
+/// "+08:00", "-03:00", "Z" -> offset.
+inline std::optional<csmetrics::utc_offset> parse_offset(std::string_view s) {
+  if (s == "Z" || s == "z") return csmetrics::utc_offset::utc();
+  if (s.size() != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':') return std::nullopt;
+  auto dig = [&](std::size_t k) { return s[k] >= '0' && s[k] <= '9'; };
+  if (!dig(1) || !dig(2) || !dig(4) || !dig(5)) return std::nullopt;
+  int h = (s[1] - '0') * 10 + (s[2] - '0'), m = (s[4] - '0') * 10 + (s[5] - '0');
+  if (h > 18 || m > 59) return std::nullopt;
+  int total = h * 60 + m;
+  if (s[0] == '-') total = -total;
+  if (total > 18 * 60 || total < -18 * 60) return std::nullopt;
+  return csmetrics::utc_offset(std::chrono::minutes{total});
+}
+
+inline const char* usage() {
+  return "usage: shop_report [options] [FILE ... | -]     no FILE: a built-in demo week\n"
+         "  --format text|json|prometheus          default text\n"
+         "  --html FILE                            also write a self-contained HTML report with charts\n"
+         "  --utc-offset +08:00                    the shops' day boundary (default +08:00)\n"
+         "  --as-of YYYY-MM-DD                     windows end on this local day (default: the last event's day)\n"
+         "  --session-gap 10m  --max-wait 24h  --attribution-window 3d  --payment-window 3d\n"
+         "  --max-lateness 1h                      rows later than this behind the newest are skipped, counted\n"
+         "  --by shop|agent|day                    breakdown rows (default shop); JSON always has shops\n"
+         "  --strict                               stop at the first bad row\n"
+         "  --progress / --no-progress             progress bar on stderr (default: on when stderr is a terminal)\n";
+}
+
+/// Parses argv; throws std::invalid_argument with a message for the user.
+inline cli_options parse_cli(int argc, char** argv) {
+  cli_options o;
+  auto value = [&](int& i, std::string_view opt) -> std::string_view {
+    if (i + 1 >= argc) throw std::invalid_argument(std::string(opt) + " needs a value");
+    return argv[++i];
+  };
+  auto dur = [&](int& i, std::string_view opt) {
+    std::string_view v = value(i, opt);
+    auto d = parse_duration(v);
+    if (!d || d->count() <= 0)
+      throw std::invalid_argument(std::string(opt) + ": not a positive duration like 45s, 10m, 24h, 3d: " +
+                                  std::string(v));
+    return *d;
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--format") {
+      std::string_view v = value(i, a);
+      if (v != "text" && v != "json" && v != "prometheus")
+        throw std::invalid_argument("--format must be text, json or prometheus: " + std::string(v));
+      o.format = v;
+    } else if (a == "--html") {
+      o.html_file = value(i, a);
+    } else if (a == "--utc-offset") {
+      std::string_view v = value(i, a);
+      auto off = parse_offset(v);
+      if (!off) throw std::invalid_argument("--utc-offset must look like +08:00 or -03:00: " + std::string(v));
+      o.offset = *off;
+    } else if (a == "--as-of") {
+      std::string_view v = value(i, a);
+      o.as_of = csmetrics::parse_day(v);
+      if (!o.as_of) throw std::invalid_argument("--as-of must be a date YYYY-MM-DD: " + std::string(v));
+    } else if (a == "--session-gap") {
+      o.session_gap = dur(i, a);
+    } else if (a == "--max-wait") {
+      o.max_wait = dur(i, a);
+    } else if (a == "--attribution-window") {
+      o.attribution_window = dur(i, a);
+    } else if (a == "--payment-window") {
+      o.payment_window = dur(i, a);
+    } else if (a == "--max-lateness") {
+      o.max_lateness = dur(i, a);
+    } else if (a == "--by") {
+      std::string_view v = value(i, a);
+      if (v != "shop" && v != "agent" && v != "day")
+        throw std::invalid_argument("--by must be shop, agent or day: " + std::string(v));
+      o.by = v;
+    } else if (a == "--strict") {
+      o.strict = true;
+    } else if (a == "--progress") {
+      o.progress = 1;
+    } else if (a == "--no-progress") {
+      o.progress = 0;
+    } else if (a == "-" || a.empty() || a[0] != '-') {
+      o.files.emplace_back(a);
+    } else {
+      throw std::invalid_argument("unknown option: " + std::string(a));
+    }
+  }
+  return o;
+}
+
+}  // namespace demo
+
+#endif  // CSMETRICS_EXAMPLES_CLI_OPTIONS_HPP_

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: examples/shop_report.cpp
+//
+// shop_report: every csmetrics metric over event logs (../EVENTS.md), per
+// shop, as text, JSON or Prometheus, plus an optional HTML page with charts.
+// With no file it reports a built-in demo week (examples/demo_week.hpp).
+//
+//   shop_report                          the demo week, text
+//   shop_report --format json log.csv    a real export
+//   zcat log.csv.gz | shop_report -      standard input
+#include <cstdio>     // std::fopen, std::fprintf
+#include <exception>  // std::exception
+#include <fstream>    // std::ofstream (the HTML file)
+#include <iostream>   // std::cout
+#include <string>     // std::string
+#include <vector>     // std::vector
+
+#include <unistd.h>  // isatty: the progress bar's default
+
+#include "cli_options.hpp"
+#include "csmetrics/io/event_csv.hpp"
+#include "csmetrics/io/report.hpp"
+#include "csmetrics/shop_metrics.hpp"
+#include "demo_week.hpp"
+#include "report_html.hpp"
+#include "report_text.hpp"
+
+namespace {
+
+csmetrics::shop_metrics_options metrics_options(const demo::cli_options& cli) {
+  csmetrics::shop_metrics_options o;
+  o.offset = cli.offset;
+  o.session_gap = cli.session_gap;
+  o.max_wait = cli.max_wait;
+  o.payment_window = cli.payment_window;
+  o.max_lateness = cli.max_lateness;
+  const auto day = std::chrono::duration_cast<csmetrics::duration>(std::chrono::hours{24});
+  if (cli.attribution_window % day != csmetrics::duration::zero())
+    throw std::invalid_argument("--attribution-window must be whole days (0d .. 7d)");
+  o.attribution_days = static_cast<int>(cli.attribution_window / day);
+  return o;
+}
+
+/// A progress line on stderr, redrawn at most every 4 MiB of input.
+class progress_bar {
+ public:
+  progress_bar(bool on, std::uint64_t total_bytes) : on_(on), total_(total_bytes) {}
+  void update(const csmetrics::event_csv_stats& s) {
+    if (!on_ || s.bytes < next_) return;
+    next_ = s.bytes + (std::uint64_t{4} << 20);
+    if (total_ > 0)
+      std::fprintf(stderr, "\r%5.1f %%  %llu rows", 100.0 * static_cast<double>(s.bytes) / static_cast<double>(total_),
+                   static_cast<unsigned long long>(s.rows));
+    else
+      std::fprintf(stderr, "\r%llu MiB  %llu rows", static_cast<unsigned long long>(s.bytes >> 20),
+                   static_cast<unsigned long long>(s.rows));
+  }
+  void done() {
+    if (on_) std::fprintf(stderr, "\r%40s\r", "");
+  }
+
+ private:
+  bool on_;
+  std::uint64_t total_;
+  std::uint64_t next_ = 0;
+};
+
+std::uint64_t file_size(std::FILE* f) {
+  if (std::fseek(f, 0, SEEK_END) != 0) return 0;
+  const long n = std::ftell(f);
+  std::rewind(f);
+  return n > 0 ? static_cast<std::uint64_t>(n) : 0;
+}
+
+/// Reads one source into `m`, adding its counts to `r`'s input summary.
+void read_source(csmetrics::event_csv_reader& in, csmetrics::shop_metrics& m, csmetrics::report& r,
+                 progress_bar& bar, const std::string& name) {
+  csmetrics::event e;
+  try {
+    while (in.next(e)) {
+      m.add(e);
+      bar.update(in.stats());
+    }
+  } catch (const csmetrics::event_csv_error& err) {
+    bar.done();
+    throw std::runtime_error(name + ": " + err.what());
+  }
+  const csmetrics::event_csv_stats& s = in.stats();
+  r.rows += s.rows;
+  r.accepted += s.accepted;
+  r.skipped += s.skipped;
+  for (const auto& [reason, n] : s.skipped_by_reason()) r.skipped_by_reason[std::string(reason)] += n;
+  for (const std::string& msg : s.errors) std::fprintf(stderr, "%s: %s\n", name.c_str(), msg.c_str());
+}
+
+int run(const demo::cli_options& cli) {
+  csmetrics::shop_metrics metrics(metrics_options(cli));
+  csmetrics::event_csv_options read_options;
+  read_options.strict = cli.strict;
+  read_options.max_lateness = cli.max_lateness;
+  const bool progress = cli.progress == 1 || (cli.progress == -1 && isatty(2));
+
+  csmetrics::report input;  // the input summary, summed over sources
+  if (cli.files.empty()) {
+    const std::string text = demo::demo_week_builder().csv();
+    csmetrics::event_csv_reader in(text, read_options);
+    progress_bar bar(progress, text.size());
+    read_source(in, metrics, input, bar, "demo week");
+    bar.done();
+  }
+  for (const std::string& name : cli.files) {
+    std::FILE* f = name == "-" ? stdin : std::fopen(name.c_str(), "rb");
+    if (!f) throw std::runtime_error(name + ": cannot open");
+    progress_bar bar(progress, name == "-" ? 0 : file_size(f));
+    try {
+      csmetrics::event_csv_reader in(f, read_options);
+      read_source(in, metrics, input, bar, name);
+    } catch (...) {
+      if (f != stdin) std::fclose(f);
+      throw;
+    }
+    bar.done();
+    if (f != stdin) std::fclose(f);
+  }
+  if (const auto last = metrics.newest_time()) metrics.finish(*last);  // "now" = the last event's time
+
+  csmetrics::report_request request;
+  request.as_of = cli.as_of;
+  request.agents = true;
+  request.days = cli.by == "day";
+  csmetrics::report r = metrics.make_report(request);
+  r.rows = input.rows;
+  r.accepted = input.accepted;
+  r.skipped = input.skipped;
+  r.skipped_by_reason = input.skipped_by_reason;
+
+  if (cli.format == "json")
+    std::cout << csmetrics::to_json(r);
+  else if (cli.format == "prometheus")
+    std::cout << csmetrics::to_prometheus(r);
+  else
+    std::cout << demo::to_text(r, cli.by);
+  if (!cli.html_file.empty()) {
+    std::ofstream html(cli.html_file, std::ios::binary);
+    html << demo::to_html(r);
+    if (!html) throw std::runtime_error(cli.html_file + ": cannot write");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      std::fputs(demo::usage(), stdout);
+      return 0;
+    }
+  demo::cli_options cli;
+  try {
+    cli = demo::parse_cli(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "shop_report: %s\n%s", e.what(), demo::usage());
+    return 2;
+  }
+  try {
+    return run(cli);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "shop_report: %s\n", e.what());
+    return 1;
+  }
+}

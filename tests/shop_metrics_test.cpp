@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests of csmetrics::shop_metrics: routing, the demo week's seed figures,
+// sharded merge, serialization and the report renderers.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../examples/demo_week.hpp"
+#include "csmetrics/io/event_csv.hpp"
+#include "csmetrics/io/report.hpp"
+#include "csmetrics/shop_metrics.hpp"
+#include "support.hpp"
+
+namespace {
+
+using csmetrics::event;
+using csmetrics::event_type;
+using csmetrics::shop_metrics;
+
+/// Events with their text kept alive (event holds views).
+struct owned_event {
+  csmetrics::timestamp time;
+  event_type type;
+  std::string shop, buyer, agent, order, tag, amount;
+  int score = 0;
+  event view() const {
+    event e;
+    e.time = time;
+    e.type = type;
+    e.shop = shop;
+    e.buyer = buyer;
+    e.agent = agent;
+    e.order = order;
+    e.tag = tag;
+    if (!amount.empty()) e.amount = csmetrics::money::parse(amount);
+    e.score = static_cast<std::uint8_t>(score);
+    return e;
+  }
+};
+
+std::vector<owned_event> read_all(const std::string& csv) {
+  std::vector<owned_event> out;
+  csmetrics::event_csv_reader in(csv);
+  event e;
+  while (in.next(e)) {
+    owned_event o{e.time, e.type, std::string(e.shop), std::string(e.buyer), std::string(e.agent),
+                  std::string(e.order), std::string(e.tag), e.amount ? e.amount->to_string() : "", e.score};
+    out.push_back(std::move(o));
+  }
+  REQUIRE(in.stats().skipped == 0);
+  return out;
+}
+
+const std::vector<owned_event>& demo_events() {
+  static const std::vector<owned_event> events = read_all(demo::demo_week_builder().csv());
+  return events;
+}
+
+csmetrics::timestamp at(const char* rfc3339) { return *csmetrics::parse_rfc3339(rfc3339); }
+
+std::string pct2(std::optional<double> v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f", *v * 100);
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("shop_metrics: the demo week reproduces the seed's figures exactly", "[shop_metrics][seed]") {
+  shop_metrics m;
+  for (const auto& e : demo_events()) REQUIRE(m.add(e.view()));
+  m.finish(*m.newest_time());
+  const csmetrics::report r = m.make_report();
+  REQUIRE(r.shops.size() == 1);
+  const csmetrics::shop_report& s = r.shops.at("tmall-demo");
+  CHECK(s.inquiry_conversion.denominator == 3873);
+  CHECK(s.inquiry_conversion.numerator == 1845);
+  CHECK(s.inquiry_conversion_same_day.numerator == 1808);
+  CHECK(s.lost == 2028);
+  CHECK(pct2(s.inquiry_conversion.value()) == "47.64");
+  CHECK(s.payment_conversion.denominator == 1855);
+  CHECK(s.payment_conversion.numerator == 1697);
+  CHECK(pct2(s.payment_conversion.value()) == "91.48");
+  // Response times sit around the source's 39-66 s agent averages.
+  REQUIRE(s.response_s.mean);
+  CHECK(*s.response_s.mean > 39);
+  CHECK(*s.response_s.mean < 66);
+  CHECK(s.agents.size() == 4);
+  CHECK(s.dsr_item.count > 0);
+  CHECK(s.dsr_curve.size() == 180);
+}
+
+TEST_CASE("shop_metrics: the demo week is the same bytes every time", "[shop_metrics][seed]") {
+  CHECK(demo::demo_week_builder().csv() == demo::demo_week_builder().csv());
+}
+
+TEST_CASE("shop_metrics: routes each event type to its families", "[shop_metrics]") {
+  // One shop, one buyer's day at UTC+8, worked by hand.
+  std::vector<owned_event> ev = {
+      {at("2019-09-02T10:00:00+08:00"), event_type::visit, "s", "b1", "", "", "", "", 0},
+      {at("2019-09-02T10:00:05+08:00"), event_type::visit, "s", "b2", "", "", "", "", 0},
+      {at("2019-09-02T10:01:00+08:00"), event_type::buyer_msg, "s", "b1", "", "", "", "", 0},
+      {at("2019-09-02T10:01:10+08:00"), event_type::auto_msg, "s", "b1", "", "", "", "", 0},
+      {at("2019-09-02T10:01:30+08:00"), event_type::agent_msg, "s", "b1", "a1", "", "", "", 0},
+      {at("2019-09-02T10:02:00+08:00"), event_type::agent_msg, "s", "b1", "a1", "", "", "", 0},
+      {at("2019-09-02T10:03:00+08:00"), event_type::invite, "s", "b1", "a1", "", "", "", 0},
+      {at("2019-09-02T10:04:00+08:00"), event_type::vote, "s", "b1", "a1", "", "", "", 5},
+      {at("2019-09-02T10:05:00+08:00"), event_type::order, "s", "b1", "", "o1", "", "100.00", 0},
+      {at("2019-09-02T10:05:30+08:00"), event_type::order, "s", "b2", "", "o2", "", "50.50", 0},
+      {at("2019-09-02T10:06:00+08:00"), event_type::payment, "s", "b1", "", "o1", "", "100.00", 0},
+      {at("2019-09-02T10:07:00+08:00"), event_type::payment, "s", "", "", "o2", "", "50.50", 0},
+      {at("2019-09-02T11:00:00+08:00"), event_type::dsr, "s", "", "", "", "item", "", 4},
+      {at("2019-09-02T11:00:01+08:00"), event_type::dsr, "s", "", "", "", "item", "", 5},
+      {at("2019-09-02T11:00:02+08:00"), event_type::review, "s", "", "", "", "", "", 3},
+      {at("2019-09-02T12:00:00+08:00"), event_type::dispute, "s", "", "", "o2", "", "", 0},
+  };
+  shop_metrics m;
+  for (const auto& e : ev) CHECK(m.add(e.view()));
+  m.finish(at("2019-09-02T12:00:00+08:00"));
+  const csmetrics::report r = m.make_report();
+  const csmetrics::shop_report& s = r.shops.at("s");
+  CHECK(csmetrics::format_day(s.as_of) == "2019-09-02");
+  CHECK(s.visits == 2);
+  CHECK(s.visitors == 2);
+  CHECK(s.conversations == 1);
+  CHECK(s.buyer_messages == 1);
+  CHECK(s.agent_messages == 2);
+  CHECK(s.auto_messages == 1);
+  CHECK(s.answer_ratio.value() == 2.0);  // one question, two answers: 200 %
+  CHECK(s.response_s.count == 1);
+  CHECK(*s.response_s.mean == Approx(30.0));
+  CHECK(*s.first_response_with_auto_s.mean == Approx(10.0));
+  CHECK(s.satisfaction.numerator == 1);
+  CHECK(s.orders == 2);
+  CHECK(s.buyers == 2);
+  CHECK(s.revenue == csmetrics::money::parse("150.50"));
+  CHECK(s.aov_per_order == csmetrics::money::parse("75.25"));
+  CHECK(s.paid_orders == 2);
+  CHECK(s.paid_revenue == csmetrics::money::parse("150.50"));
+  CHECK(s.inquiry_conversion.numerator == 1);
+  CHECK(s.inquiry_conversion.denominator == 1);
+  CHECK(s.payment_conversion.numerator == 2);
+  // b1 consulted (inquired, agent replied), b2 silent: CS share 100 / 150.50.
+  REQUIRE(s.cs_sales_share);
+  CHECK(*s.cs_sales_share == Approx(100.0 / 150.5));
+  CHECK(s.agents.at("a1").orders_credited == 1);
+  CHECK(s.dsr_item.count == 2);
+  CHECK(s.dsr_item.sum == 9);
+  CHECK(s.aftersales.denominator == 1);
+  CHECK(s.aftersales.numerator == 0);
+  CHECK(s.dispute_refund_rate.numerator == 1);
+  CHECK(s.dispute_refund_rate.denominator == 2);
+}
+
+TEST_CASE("shop_metrics: events beyond max_lateness and incomplete events are rejected and counted",
+          "[shop_metrics][errors]") {
+  shop_metrics m;
+  owned_event e{at("2019-09-02T10:00:00+08:00"), event_type::visit, "s", "b", "", "", "", "", 0};
+  CHECK(m.add(e.view()));
+  e.time = at("2019-09-02T08:59:59+08:00");  // 1 h 1 s behind the newest
+  CHECK_FALSE(m.add(e.view()));
+  CHECK(m.rejected(csmetrics::shop_metrics_reject::too_late) == 1);
+  e.time = at("2019-09-02T09:00:00+08:00");  // exactly 1 h: still accepted
+  CHECK(m.add(e.view()));
+  e.buyer.clear();
+  CHECK_FALSE(m.add(e.view()));
+  CHECK(m.rejected(csmetrics::shop_metrics_reject::missing_field) == 1);
+  owned_event lost{at("2019-09-02T10:00:00+08:00"), event_type::lost, "s", "b", "a", "", "too_pricey", "", 0};
+  CHECK_FALSE(m.add(lost.view()));
+  CHECK(m.rejected(csmetrics::shop_metrics_reject::bad_tag) == 1);
+  CHECK(m.accepted() == 2);
+}
+
+TEST_CASE("shop_metrics: bad options are refused with their limits", "[shop_metrics][errors]") {
+  csmetrics::shop_metrics_options o;
+  o.attribution_days = 8;
+  CHECK_THROWS_WITH(shop_metrics(o), Catch::Contains("attribution_days must be in [0, 7]"));
+  o = {};
+  o.curve_days = 0;
+  CHECK_THROWS_AS(shop_metrics(o), std::invalid_argument);
+}
+
+TEST_CASE("shop_metrics: shards by (shop, buyer) merge into the one-pass state", "[shop_metrics][merge]") {
+  const auto& events = demo_events();
+  // Order-keyed events go to the shard of their order's buyer.
+  std::map<std::string, std::string> buyer_of_order;
+  for (const auto& e : events)
+    if (e.type == event_type::order) buyer_of_order[e.order] = e.buyer;
+  auto shard_of = [&](const owned_event& e, std::size_t n) {
+    std::string key = e.buyer;
+    if (key.empty() && !e.order.empty()) key = buyer_of_order[e.order];
+    return std::hash<std::string>{}(e.shop + '\x1f' + key) % n;
+  };
+  shop_metrics whole;
+  for (const auto& e : events) whole.add(e.view());
+  const csmetrics::timestamp now = *whole.newest_time();
+  whole.finish(now);
+  for (std::size_t n : {2u, 3u, 7u}) {
+    std::vector<shop_metrics> shards(n);
+    for (const auto& e : events) shards[shard_of(e, n)].add(e.view());
+    shop_metrics merged;
+    for (auto& s : shards) {
+      s.finish(now);
+      merged.merge(s);
+    }
+    CHECK(csmetrics::to_json(merged.make_report()) == csmetrics::to_json(whole.make_report()));
+    CHECK(merged == whole);
+  }
+}
+
+TEST_CASE("shop_metrics: serialize round-trips; corrupt bytes are rejected", "[shop_metrics][serde]") {
+  shop_metrics m;
+  const auto& events = demo_events();
+  for (std::size_t i = 0; i < events.size(); i += 50) m.add(events[i].view());  // a sample keeps it quick
+  csm_test::check_round_trip(m);
+  CHECK(csmetrics::to_json(shop_metrics::deserialize(m.serialize().data(), m.serialize().size()).make_report()) ==
+        csmetrics::to_json(m.make_report()));
+  std::mt19937_64 rng(7);
+  shop_metrics small;
+  for (std::size_t i = 0; i < 200; ++i) small.add(events[i].view());
+  csm_test::check_corruption(small, rng, 200);
+  csm_test::check_round_trip(shop_metrics{});
+}
+
+TEST_CASE("report: JSON has the fixed field names, rates in [0, 1], money with 2 decimals", "[report][json]") {
+  shop_metrics m;
+  for (const auto& e : demo_events()) m.add(e.view());
+  m.finish(*m.newest_time());
+  const std::string j = csmetrics::to_json(m.make_report());
+  for (const char* key :
+       {"\"input\":", "\"rows\":", "\"accepted\":", "\"skipped\":", "\"skipped_by_reason\":", "\"shops\":",
+        "\"tmall-demo\":", "\"as_of\":\"2019-09-09\"", "\"traffic\":", "\"visits\":", "\"visitors\":",
+        "\"sessions\":", "\"conversations\":", "\"buyer_messages\":", "\"agent_messages\":", "\"auto_messages\":",
+        "\"answered\":", "\"unanswered\":", "\"pending\":", "\"reply_rate\":", "\"answer_ratio\":", "\"response_s\":",
+        "\"first_response_s\":", "\"count\":", "\"mean\":", "\"p50\":", "\"p90\":", "\"p99\":", "\"within_45s\":",
+        "\"orders\":", "\"buyers\":", "\"paid_orders\":", "\"orders_without_amount\":", "\"revenue\":\"",
+        "\"paid_revenue\":\"", "\"aov_per_order\":\"", "\"inquiry_conversion\":0.4763", "\"payment_conversion\":0.9148",
+        "\"cs_sales_share\":", "\"ratings\":", "\"dsr_180d\":", "\"item\":", "\"service\":", "\"logistics\":",
+        "\"aftersales_30d\":", "\"satisfied_share\":", "\"dispute_refund_rate_30d\":", "\"agents\":", "\"xiaomei\":"})
+    CHECK_THAT(j, Catch::Contains(key));
+  // An empty shop gives nulls, not zeros.
+  csmetrics::report r;
+  r.shops["empty"] = csmetrics::shop_report{};
+  const std::string e = csmetrics::to_json(r);
+  CHECK_THAT(e, Catch::Contains("\"reply_rate\":null"));
+  CHECK_THAT(e, Catch::Contains("\"aov_per_order\":null"));
+  CHECK_THAT(e, Catch::Contains("\"mean\":null"));
+}
+
+TEST_CASE("report: Prometheus text has HELP and TYPE once per family and escaped labels", "[report][prometheus]") {
+  csmetrics::report r;
+  csmetrics::shop_report s;
+  s.visits = 3;
+  s.reply_rate = {1, 2};
+  r.shops["a \"quoted\" shop"] = s;
+  const std::string p = csmetrics::to_prometheus(r);
+  CHECK_THAT(p, Catch::Contains("# TYPE csmetrics_visits_total counter\n"));
+  CHECK_THAT(p, Catch::Contains("csmetrics_visits_total{shop=\"a \\\"quoted\\\" shop\"} 3\n"));
+  CHECK_THAT(p, Catch::Contains("csmetrics_reply_rate_ratio{shop=\"a \\\"quoted\\\" shop\"} 0.5\n"));
+  // No sample for an undefined rate.
+  CHECK(p.find("csmetrics_payment_conversion_ratio{") == std::string::npos);
+}
