@@ -752,3 +752,30 @@ TEST_CASE("orders: results do not depend on when advance() runs", "[orders][adva
   }
   CHECK(lazy.payment_total().late_paid_orders == 30);
 }
+
+TEST_CASE("orders: a reused order id and a long-held payment do not depend on advance()", "[orders][advance]") {
+  // o1 is paid on 1 Sept and forgotten 30 days later; its id comes back in
+  // October as a new order. A payment for o2 arrives 4 days before o2 itself:
+  // held longer than the 72 h window, it is orphaned either way.
+  std::vector<ev> evs;
+  evs.push_back(ev{ev::order, sept(1), 1, 7, 1, 0, false, 10000});
+  evs.push_back(ev{ev::payment, sept(1, 11), 1, 7, 1, 0, false, 10000});
+  evs.push_back(ev{ev::payment, sept(2), 1, 8, 2, 0, false, 5000});
+  evs.push_back(ev{ev::order, sept(6), 1, 8, 2, 0, false, 5000});
+  evs.push_back(ev{ev::order, sept(30 + 5), 1, 9, 1, 0, false, 2000});
+  orders lazy, eager;
+  for (const ev& e : evs) {
+    feed(lazy, e);
+    eager.advance(e.t);
+    feed(eager, e);
+  }
+  for (orders* acc : {&lazy, &eager}) {
+    CHECK(acc->rejected(order_reject::duplicate_order) == 0);  // the October o1 is a new order
+    CHECK(acc->payment_total().orders == 3);
+    CHECK(acc->orphaned_payments() == 1);                    // o2's early payment
+    CHECK(acc->payment_total().paid_orders == 1);
+  }
+  lazy.advance(sept(40));
+  eager.advance(sept(40));
+  CHECK(lazy.payment_cohorts() == eager.payment_cohorts());
+}

@@ -470,7 +470,10 @@ class basic_orders {
              const std::optional<Agent>& agent, timestamp t) {
     see(t);
     if (amount && amount->minor() < 0) return reject(order_reject::negative_amount);
-    if (orders_.find(okey(shop, id))) return reject(order_reject::duplicate_order);
+    if (orders_.find(okey(shop, id))) {
+      if (tracked(shop, id, t)) return reject(order_reject::duplicate_order);
+      orders_.erase(okey(shop, id));  // past its tracking time: the id is reused, as after advance()
+    }
     const day_number d = local_day(t, config_.offset);
     buyer_entry& b = touch_buyer(shop, buyer, d);
     const int o = offset_of(b, d);
@@ -538,7 +541,13 @@ class basic_orders {
         detail::orders_held<Buyer> p = h->second;
         held_by_time_.erase(std::make_pair(p.t, h->first));
         held_.erase(h);
-        apply_payment(stored, money::from_minor(p.amount), p.buyer, timestamp{duration{p.t}});
+        if (p.t < stored.t_order - config_.payment_window.count()) {
+          // Held longer than the window: orphaned, as advance() would have done.
+          detail::orders_inc(orphaned_);
+          detail::orders_add(orphaned_amount_, p.amount);
+        } else {
+          apply_payment(stored, money::from_minor(p.amount), p.buyer, timestamp{duration{p.t}});
+        }
       }
     }
     return true;
