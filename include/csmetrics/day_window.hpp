@@ -292,7 +292,9 @@ class day_window {
 
   // --- the common verbs -----------------------------------------------------
 
-  /// Day by day; see the class comment for dropped days.
+  /// Day by day; see the class comment for dropped days. Not all-or-nothing:
+  /// if one day's merge throws (overflow), the days merged before it keep
+  /// their sums (nothing ever wraps).
   /// REQUIRES: same window_days and offset (else std::invalid_argument).
   void merge(const day_window& other) {
     if (other.window_ != window_ || other.offset_ != offset_)
@@ -383,6 +385,7 @@ class day_window {
     const std::int64_t minutes = r.svarint();
     r.check(minutes >= -18 * 60 && minutes <= 18 * 60, "utc offset in [-18:00, +18:00]");
     Acc prototype = Acc::deserialize_from(r);
+    r.check(detail::is_empty_prototype(prototype), "the prototype is empty (configuration only)");
     day_window out(static_cast<int>(window), utc_offset(std::chrono::minutes{minutes}), std::move(prototype),
                    static_cast<int>(history));
     out.rejected_ = r.varint();
@@ -405,6 +408,7 @@ class day_window {
       previous_age = age;
       Acc b = Acc::deserialize_from(r);
       r.check(!(b == out.prototype_), "a bucket equal to the prototype is never written");
+      r.check(detail::same_configuration(out.prototype_, b), "every bucket has the prototype's configuration");
       out.buckets_[out.slot_of_age(static_cast<std::size_t>(age))] = std::move(b);
     }
     return out;

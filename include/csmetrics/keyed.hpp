@@ -307,7 +307,9 @@ class keyed {
 
   // --- the common verbs -----------------------------------------------------
 
-  /// Key by key: this[k].merge(other[k]) for every key of other.
+  /// Key by key: this[k].merge(other[k]) for every key of other. Not
+  /// all-or-nothing: if one child's merge throws (a counter would overflow),
+  /// the keys merged before it keep their sums (nothing ever wraps).
   void merge(const keyed& other) {
     if (&other == this) {
       const keyed copy = other;
@@ -346,6 +348,7 @@ class keyed {
   static keyed deserialize_from(detail::reader& r) {
     r.header(detail::type_id::keyed, "keyed", format_version);
     keyed out(Acc::deserialize_from(r));
+    r.check(detail::is_empty_prototype(out.prototype_), "the prototype is empty (configuration only)");
     const std::size_t n = r.count(7, "keys");  // a key byte + an accumulator header at least
     out.reserve(n);
     const Key* previous = nullptr;  // stays put: the table has room for n keys
@@ -353,6 +356,7 @@ class keyed {
       Key k = detail::key_serde<Key>::read(r);
       r.check(previous == nullptr || *previous < k, "keys strictly increasing");
       Acc v = Acc::deserialize_from(r);
+      r.check(detail::same_configuration(out.prototype_, v), "every value has the prototype's configuration");
       previous = &out.insert_new(std::move(k), std::move(v)).key;
     }
     return out;

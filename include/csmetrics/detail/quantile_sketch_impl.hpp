@@ -335,8 +335,8 @@ inline std::optional<double> quantile_sketch::quantile(double q) const {
     CSMETRICS_THROW(std::invalid_argument("quantile_sketch: q must be in [0, 1]: " + std::to_string(q)));
   if (count_ == 0) return std::nullopt;
   const double rd = q * static_cast<double>(count_ - 1);
-  std::uint64_t rank = static_cast<std::uint64_t>(rd);
-  if (rank > count_ - 1) rank = count_ - 1;
+  // Near 2^64 the double product can round past the last rank: clamp before converting.
+  const std::uint64_t rank = rd >= static_cast<double>(count_ - 1) ? count_ - 1 : static_cast<std::uint64_t>(rd);
   if (rank < zero_) return 0.0;
   const std::size_t n = counts_.size();
   if (rank < count_ / 2) {  // scan up from the zero bucket

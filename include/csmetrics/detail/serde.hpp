@@ -20,10 +20,11 @@
 #include <cstddef>      // std::size_t
 #include <cstdint>      // fixed-width integers
 #include <cstring>      // std::memcpy
+#include <stdexcept>    // std::invalid_argument, std::overflow_error (same_configuration)
 #include <string>       // std::string, std::to_string
 #include <string_view>  // std::string_view
 #include <type_traits>  // std::is_integral_v, std::enable_if_t
-#include <utility>      // std::move
+#include <utility>      // std::move, std::declval
 #include <vector>       // std::vector
 
 #include "csmetrics/error.hpp"
@@ -121,7 +122,12 @@ class reader {
       std::uint8_t b = p_[pos_++];
       if (shift == 63 && b > 1) fail("varint overflows 64 bits");
       v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) return v;
+      if (!(b & 0x80)) {
+        // writer::varint never ends on a zero byte: 0x80 0x00 is 0 spelled
+        // long, which would decode to a state that re-serializes differently.
+        if (b == 0 && shift != 0) fail("varint not in its shortest form");
+        return v;
+      }
     }
     fail("varint longer than 10 bytes");
   }
@@ -146,6 +152,9 @@ class reader {
     return static_cast<std::size_t>(c);
   }
   /// Reads and checks the header; returns the format version (1..max_version).
+  /// The flags go to `*flags`; without `flags` they must be 0 (a type that
+  /// uses none must not accept, then drop, other values: one state, one
+  /// byte string).
   std::uint8_t header(type_id expected, const char* type_name, std::uint8_t max_version,
                       std::uint8_t* flags = nullptr) {
     name_ = type_name;
@@ -163,7 +172,10 @@ class reader {
       fail("unsupported format version " + std::to_string(version) + " (this build reads 1.." +
            std::to_string(max_version) + ")");
     std::uint8_t f = u8();
-    if (flags) *flags = f;
+    if (flags)
+      *flags = f;
+    else if (f != 0)
+      fail("expected flags 0, found " + std::to_string(f));
     return version;
   }
   void expect_end() const {
@@ -233,6 +245,50 @@ struct key_serde<std::string> {
   static void write(writer& w, const std::string& v) { w.str(v); }
   static std::string read(reader& r) { return r.str(); }
 };
+
+/// For containers of accumulators (day_window, keyed) reading their
+/// children: true when `child` merges into a copy of `prototype`, i.e. has
+/// its configuration (a sketch's accuracy and thresholds). A child of another
+/// configuration would decode but make every later merge or report throw
+/// std::invalid_argument, so the reader rejects it. An overflow is not a
+/// configuration mismatch. Without exceptions the probe cannot run: true.
+template <class Acc>
+bool same_configuration(const Acc& prototype, const Acc& child) {
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+  try {
+    Acc probe = prototype;
+    probe.merge(child);
+  } catch (const std::invalid_argument&) {
+    return false;
+  } catch (const std::overflow_error&) {
+  }
+#else
+  (void)prototype;
+  (void)child;
+#endif
+  return true;
+}
+
+template <class Acc, class = void>
+struct has_reset : std::false_type {};
+template <class Acc>
+struct has_reset<Acc, std::void_t<decltype(std::declval<Acc&>().reset())>> : std::true_type {};
+
+/// For containers of accumulators reading their prototype: true when it is
+/// empty (equal to itself after reset(), which keeps the configuration). A
+/// prototype holding data would be copied into every new bucket or key, and
+/// merges would count that data again for each. True when Acc has no reset().
+template <class Acc>
+bool is_empty_prototype(const Acc& prototype) {
+  if constexpr (has_reset<Acc>::value) {
+    Acc empty = prototype;
+    empty.reset();
+    return empty == prototype;
+  } else {
+    (void)prototype;
+    return true;
+  }
+}
 
 /// Serializes an accumulator that has `serialize_to(writer&)`.
 template <class Acc>
