@@ -17,7 +17,9 @@
 //   BM_keyed_merge / BM_unordered_map_merge
 //                                     merge a table of the uniform stream's first
 //                                     half into one of its second half (copy + merge)
-// items/s counts events (merge: keys of the merged-in table).
+// items/s counts events (merge: keys of the merged-in table). The add
+// benchmarks also report heap_B_per_key: heap bytes the filled table holds
+// (glibc mallinfo2 before/after) per distinct key - the bytes of state.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -29,6 +31,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include <malloc.h>  // mallinfo2: heap bytes in use (glibc >= 2.33)
 
 #include "csmetrics/keyed.hpp"
 
@@ -85,13 +89,26 @@ const std::vector<std::uint64_t>& stream(int d) {
   return s[d];
 }
 
+/// Heap bytes in use (0 where mallinfo2 is missing).
+std::size_t heap_in_use() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  const struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+#else
+  return 0;
+#endif
+}
+
 template <class Table>
 void run_add(benchmark::State& state) {
   const auto& events = stream(static_cast<int>(state.range(0)));
   for (auto _ : state) {
+    const std::size_t before = heap_in_use();
     Table t;
     for (std::uint64_t k : events) t[k].add(1);
     benchmark::DoNotOptimize(t.size());
+    state.counters["heap_B_per_key"] =
+        static_cast<double>(heap_in_use() - before) / static_cast<double>(t.size() ? t.size() : 1);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events.size()));
   state.SetLabel(state.range(0) == uniform ? "uniform" : "zipf");

@@ -63,7 +63,7 @@ std::uint64_t orders_pair_hash(const Shop& shop, const Id& id) {
 template <class Entry, class Traits>
 class orders_table {
  public:
-  static constexpr std::size_t chunk_bits = 12;
+  static constexpr std::size_t chunk_bits = 10;
   static constexpr std::size_t chunk_size = std::size_t{1} << chunk_bits;
 
   std::size_t size() const { return size_; }
@@ -124,9 +124,11 @@ class orders_table {
       index_[s] = i;
       at(i) = std::move(moved);
     }
-    at(last) = Entry{};
+    chunks_[last >> chunk_bits].pop_back();
     --size_;
-    while (chunks_.size() > ((size_ + chunk_size - 1) >> chunk_bits)) chunks_.pop_back();
+    // One spare chunk: a table hovering at a chunk boundary must not free and
+    // rebuild a whole chunk on every erase/append pair.
+    while (chunks_.size() > ((size_ + chunk_size - 1) >> chunk_bits) + 1) chunks_.pop_back();
     return true;
   }
 
@@ -180,13 +182,14 @@ class orders_table {
     if (size_ >= std::numeric_limits<std::uint32_t>::max())
       CSMETRICS_THROW(std::length_error("csmetrics::orders: more than 2^32 - 1 tracked entries"));
     if ((size_ + 1) * 8 > tags_.size() * 7) rehash(tags_.empty() ? 16 : tags_.size() * 2);
-    if ((size_ >> chunk_bits) == chunks_.size()) {
-      chunks_.emplace_back();
-      chunks_.back().reserve(chunk_size);
-      chunks_.back().resize(chunk_size);
-    }
+    // Chunks reserve their memory but construct entries one by one: a new
+    // chunk costs no page faults until it is used.
+    if ((size_ >> chunk_bits) == chunks_.size()) chunks_.emplace_back();
+    std::vector<Entry>& chunk = chunks_[size_ >> chunk_bits];
+    if (chunk.capacity() < chunk_size) chunk.reserve(chunk_size);  // also after a copy of the table
+    chunk.emplace_back();
     ++size_;
-    return at(size_ - 1);
+    return chunk.back();
   }
 
   void place(std::uint64_t h, std::uint32_t i) {
