@@ -32,6 +32,8 @@ struct cli_options {
   std::string by = "shop";
   bool strict = false;
   int progress = -1;  // -1: when stderr is a terminal
+  int threads = 1;    // --threads: shards accumulated on worker threads
+  std::string save_state_file;  // --save-state: the finished shop_metrics state
   std::vector<std::string> files;  // empty: the demo week; "-": standard input
 };
 
@@ -92,7 +94,9 @@ inline const char* usage() {
          "  --max-lateness 1h                      rows later than this behind the newest are skipped, counted\n"
          "  --by shop|agent|day                    breakdown rows (default shop); JSON always has shops\n"
          "  --strict                               stop at the first bad row\n"
-         "  --progress / --no-progress             progress bar on stderr (default: on when stderr is a terminal)\n";
+         "  --progress / --no-progress             progress bar on stderr (default: on when stderr is a terminal)\n"
+         "  --threads N                            accumulate on N threads, sharded by (shop, buyer)\n"
+         "  --save-state FILE                      also write the finished state (shop_metrics::serialize) for csm_merge\n";
 }
 
 /// Parses argv; throws std::invalid_argument with a message for the user.
@@ -145,6 +149,14 @@ inline cli_options parse_cli(int argc, char** argv) {
       o.by = v;
     } else if (a == "--strict") {
       o.strict = true;
+    } else if (a == "--threads") {
+      std::string_view v = value(i, a);
+      int n = 0;
+      for (char c : v) n = (c >= '0' && c <= '9' && n <= 256) ? n * 10 + (c - '0') : 1000;
+      if (v.empty() || n < 1 || n > 256) throw std::invalid_argument("--threads must be in [1, 256]: " + std::string(v));
+      o.threads = n;
+    } else if (a == "--save-state") {
+      o.save_state_file = value(i, a);
     } else if (a == "--progress") {
       o.progress = 1;
     } else if (a == "--no-progress") {

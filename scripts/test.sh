@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README says: installs what is missing, then
 # builds and runs every test with g++ and with clang (-Wall -Wextra
-# -Wpedantic -Werror), and once more with clang under ASan + UBSan.
+# -Wpedantic -Werror), once more with clang under ASan + UBSan (plus a short
+# libFuzzer run of each fuzz target), and the threaded path under TSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh test
@@ -18,5 +19,12 @@ suite() {  # suite NAME CMAKE-ARGS...
 
 suite gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
 suite clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
-suite sanitize -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DCSMETRICS_SANITIZE=ON \
+suite sanitize -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DCSMETRICS_SANITIZE=ON -DCSMETRICS_FUZZ=ON \
   -DCMAKE_CXX_FLAGS=-O1
+
+# The threaded path (csmetrics/sharded.hpp) under ThreadSanitizer.
+echo "=== csmetrics tests: thread (ThreadSanitizer)" >&2
+cmake -S . -B build/thread -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DCSMETRICS_BUILD_EXAMPLES=OFF \
+  "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread >/dev/null
+cmake --build build/thread -j "$jobs" --target sharded_test
+build/thread/tests/sharded_test

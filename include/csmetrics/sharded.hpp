@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: csmetrics/sharded.hpp
+//
+// One event stream on N threads, with the same bytes as one thread.
+//
+// A shop_metrics (shop_metrics.hpp) is single-writer. sharded_metrics runs N
+// of them, each on its own worker thread, and deals the stream out by key:
+//
+//   - every event keyed by a buyer (visit, messages, invite, vote, lost,
+//     order) goes to shard hash(shop, buyer) % N, so each conversation, each
+//     buyer's inquiries, orders and visits live on one shard;
+//   - order-keyed events (payment, cancel, refund, dispute, reminder; their
+//     buyer column may be empty) go to the shard of their order's buyer: the
+//     dispatcher remembers (shop, order id) -> shard from the order events it
+//     has seen. When the order is unknown (its order event has not come yet,
+//     or never will) the buyer column decides if present, else the shop alone
+//     (hash(shop, "")); such an event is rejected alike on any shard;
+//   - shop-level events (dsr, review) go to hash(shop, buyer) when the buyer
+//     column is set, else hash(shop, "").
+// The hash is FNV-1a 64 of the bytes, the same on every platform, so
+// processes on different machines (examples/mpi_report.cpp) agree on it.
+//
+// At the end, finish(now) settles every shard at the same global `now` and
+// result() merges the shards in shard order 0, 1, ..., N-1. shop_metrics'
+// merge is exact for disjoint (shop, buyer) shards, so result() is the state
+// one shop_metrics would have after the same add()s and finish(now): the
+// same serialize() bytes and the same report, for any N.
+//
+// Precondition for exactness: every event is at most options.max_lateness
+// behind the newest event added before it (event_csv_reader guarantees it
+// for each input it reads with the same max_lateness: it skips older rows as
+// too_late). One shop_metrics rejects late events against an hourly
+// watermark while the shards each see a part of the stream, so an event
+// later than that could be rejected on one side and not on the other.
+// beyond_lateness() counts the events that broke the precondition (0 for a
+// stream read by event_csv_reader).
+// Second precondition: an order-keyed event without a buyer column comes
+// after its order event. The orders family holds a payment that precedes its
+// order until the order arrives; the dispatcher cannot know that order's
+// buyer yet, so the payment could land on another shard and stay unmatched
+// there. unknown_order_routes() counts such events (0 for the demo week and
+// the real logs; examples/mpi_report.cpp, which sees the whole input before
+// routing, has no such limit).
+//
+// Threads and memory: the caller's thread dispatches (hash, order lookup,
+// copy of the event's text into a batch); each worker owns one shop_metrics
+// and takes batches from a bounded queue (queue_batches per shard), so a slow
+// shard blocks the dispatcher instead of growing memory. Batches are
+// recycled. The order map costs one entry per distinct (shop, order id):
+// about 40 bytes + the two ids (~80-100 bytes with short ids), i.e. ~1 GB
+// per 10 M orders; it is the only state that grows with the stream outside
+// the shards.
+//
+// Thread-safety: the sharded_metrics object itself has one writer (the
+// thread that calls add / snapshot / finish / result).
+#ifndef CSMETRICS_SHARDED_HPP_
+#define CSMETRICS_SHARDED_HPP_
+
+#include <algorithm>           // std::copy, std::max
+#include <condition_variable>  // std::condition_variable (queues)
+#include <cstddef>             // std::size_t
+#include <cstdint>             // std::uint64_t, std::int64_t, std::uint32_t
+#include <deque>               // std::deque (queues)
+#include <exception>           // std::exception_ptr
+#include <memory>              // std::unique_ptr
+#include <mutex>               // std::mutex, std::unique_lock
+#include <optional>            // std::optional
+#include <stdexcept>           // std::invalid_argument, std::logic_error
+#include <string>              // std::string (order map keys, messages)
+#include <string_view>         // std::string_view
+#include <thread>              // std::thread
+#include <unordered_map>       // std::unordered_map (order id -> shard)
+#include <utility>             // std::move
+#include <vector>              // std::vector
+
+#include "csmetrics/error.hpp"
+#include "csmetrics/io/event.hpp"
+#include "csmetrics/shop_metrics.hpp"
+#include "csmetrics/time.hpp"
+
+namespace csmetrics {
+
+/// How sharded_metrics splits the work.
+struct sharded_options {
+  std::size_t threads = 2;         ///< shards = worker threads, in [1, 256]
+  std::size_t batch_events = 1024; ///< events per batch handed to a worker, in [1, 2^20]
+  std::size_t queue_batches = 8;   ///< batches waiting per worker before add() blocks, in [1, 1024]
+
+  /// Throws std::invalid_argument naming the limits.
+  void validate() const {
+    if (threads < 1 || threads > 256)
+      CSMETRICS_THROW(std::invalid_argument("sharded_metrics: threads must be in [1, 256]: " + std::to_string(threads)));
+    if (batch_events < 1 || batch_events > (std::size_t{1} << 20))
+      CSMETRICS_THROW(std::invalid_argument("sharded_metrics: batch_events must be in [1, 1048576]: " +
+                                            std::to_string(batch_events)));
+    if (queue_batches < 1 || queue_batches > 1024)
+      CSMETRICS_THROW(std::invalid_argument("sharded_metrics: queue_batches must be in [1, 1024]: " +
+                                            std::to_string(queue_batches)));
+  }
+};
+
+namespace detail {
+
+/// FNV-1a 64 over `s`, continuing from `h`: the same on every platform.
+inline std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 14695981039346656037ull) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+/// The routing hash of (shop, key): shop bytes, a 0x1f separator, key bytes.
+inline std::uint64_t shard_hash(std::string_view shop, std::string_view key) {
+  std::uint64_t h = fnv1a(shop);
+  h ^= 0x1f;
+  h *= 1099511628211ull;
+  return fnv1a(key, h);
+}
+
+/// True for the types whose `order` column, not the buyer, decides the shard.
+constexpr bool order_keyed(event_type t) {
+  return t == event_type::payment || t == event_type::cancel || t == event_type::refund ||
+         t == event_type::dispute || t == event_type::reminder;
+}
+
+/// Events that own their text: views point into blocks that never move.
+class owned_events {
+ public:
+  void push(const event& e) {
+    event c = e;
+    c.shop = keep(e.shop);
+    c.buyer = keep(e.buyer);
+    c.agent = keep(e.agent);
+    c.order = keep(e.order);
+    c.tag = keep(e.tag);
+    events_.push_back(c);
+  }
+  const std::vector<event>& events() const { return events_; }
+  std::size_t size() const { return events_.size(); }
+  /// Empties the batch; keeps one block and the vector's capacity for reuse.
+  void clear() {
+    events_.clear();
+    if (blocks_.size() > 1) blocks_.resize(1);
+    big_.clear();
+    used_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t block_size = std::size_t{1} << 16;
+  std::string_view keep(std::string_view s) {
+    if (s.empty()) return {};
+    char* p;
+    if (s.size() > block_size / 4) {  // a long field gets a block of its own
+      big_.push_back(std::make_unique<char[]>(s.size()));
+      p = big_.back().get();
+    } else {
+      if (blocks_.empty() || used_ + s.size() > block_size) {
+        blocks_.push_back(std::make_unique<char[]>(block_size));
+        used_ = 0;
+      }
+      p = blocks_.back().get() + used_;
+      used_ += s.size();
+    }
+    std::copy(s.begin(), s.end(), p);
+    return std::string_view(p, s.size());
+  }
+  std::vector<event> events_;
+  std::vector<std::unique_ptr<char[]>> blocks_;  // filled in order; the last one has room
+  std::vector<std::unique_ptr<char[]>> big_;     // one per long field
+  std::size_t used_ = 0;                         // bytes used in blocks_.back()
+};
+
+}  // namespace detail
+
+/**
+ * shop_metrics on N worker threads, sharded by (shop, buyer); the result is
+ * byte-identical to one shop_metrics fed the same stream (see the file
+ * comment for the routing and the one precondition).
+ *
+ *     csmetrics::sharded_options so;  so.threads = 4;
+ *     csmetrics::sharded_metrics m(so, csmetrics::shop_metrics_options{});
+ *     csmetrics::event_csv_reader in(file);
+ *     csmetrics::event e;
+ *     while (in.next(e)) m.add(e);                 // copies e's text
+ *     m.finish(*in.newest_time());                 // every shard at the same "now"
+ *     csmetrics::shop_metrics all = m.result();    // shards merged 0..N-1
+ *     std::cout << csmetrics::to_json(all.make_report());
+ *
+ * Cost per event on the calling thread: one FNV-1a hash of shop and buyer
+ * (plus one map lookup, or insert for orders) and one copy of its text;
+ * the shop_metrics work runs on the workers. result() is linear in the
+ * shards' state. Errors thrown by a shard (overflow) are rethrown by the
+ * next snapshot(), finish() or result().
+ */
+class sharded_metrics {
+ public:
+  explicit sharded_metrics(sharded_options options = {}, shop_metrics_options metrics = {})
+      : options_(validated(options)), metrics_options_(metrics), prototype_(metrics) {
+    workers_.reserve(options_.threads);
+    for (std::size_t i = 0; i < options_.threads; ++i) workers_.push_back(std::make_unique<worker>(prototype_));
+    pending_.resize(options_.threads);
+    try {
+      for (auto& w : workers_) w->thread = std::thread([this, p = w.get()] { run(*p); });
+    } catch (...) {
+      stop_all();
+      throw;
+    }
+  }
+  sharded_metrics(const sharded_metrics&) = delete;
+  sharded_metrics& operator=(const sharded_metrics&) = delete;
+  ~sharded_metrics() { stop_all(); }
+
+  /// The shard `e` belongs to (and, for an order event, remembers its order).
+  std::size_t route(const event& e) {
+    const std::size_t n = options_.threads;
+    if (detail::order_keyed(e.type)) {
+      if (!orders_.empty() && !e.order.empty()) {
+        key_.assign(e.shop.data(), e.shop.size());
+        key_ += '\x1f';
+        key_.append(e.order.data(), e.order.size());
+        auto it = orders_.find(key_);
+        if (it != orders_.end()) return it->second;
+      }
+      if (e.buyer.empty()) ++unknown_order_;
+      return static_cast<std::size_t>(detail::shard_hash(e.shop, e.buyer) % n);
+    }
+    const auto s = static_cast<std::size_t>(detail::shard_hash(e.shop, e.buyer) % n);
+    if (e.type == event_type::order && !e.order.empty() && !e.buyer.empty()) {
+      key_.assign(e.shop.data(), e.shop.size());
+      key_ += '\x1f';
+      key_.append(e.order.data(), e.order.size());
+      orders_.try_emplace(key_, static_cast<std::uint32_t>(s));  // the first order event with this id wins
+    }
+    return s;
+  }
+
+  /// Hands `e` (copied) to its shard. Blocks while that shard's queue is full.
+  /// REQUIRES: finish() not called yet (std::logic_error otherwise).
+  void add(const event& e) {
+    if (finished_) CSMETRICS_THROW(std::logic_error("sharded_metrics::add after finish"));
+    const std::int64_t t = e.time.time_since_epoch().count();
+    if (have_time_ && t < newest_us_ - metrics_options_.max_lateness.count()) ++beyond_lateness_;
+    if (!have_time_ || t > newest_us_) newest_us_ = t;
+    have_time_ = true;
+    const std::size_t s = route(e);
+    if (!pending_[s]) pending_[s] = take_free();
+    pending_[s]->push(e);
+    ++dispatched_;
+    if (pending_[s]->size() >= options_.batch_events) send(s, message{std::move(pending_[s]), kind::batch, {}});
+  }
+
+  /// The merged state so far, without disturbing the shards: waits until the
+  /// workers have taken every event added, then merges copies of the shards
+  /// (finished at `now` when given: then it equals one shop_metrics fed the
+  /// stream so far and finished at `now`). Cost: a copy of all the state.
+  shop_metrics snapshot(std::optional<timestamp> now = std::nullopt) {
+    if (!finished_) sync(kind::sync, {});
+    shop_metrics out(metrics_options_);
+    for (auto& w : workers_) {
+      if (now && !finished_) {
+        shop_metrics copy = w->metrics;
+        copy.finish(*now);
+        out.merge(copy);
+      } else {
+        out.merge(w->metrics);
+      }
+    }
+    return out;
+  }
+
+  /// Settles every shard at the same `now` (on the workers, in parallel) and
+  /// stops taking events. Call once, after the last add().
+  void finish(timestamp now) {
+    if (finished_) CSMETRICS_THROW(std::logic_error("sharded_metrics::finish called twice"));
+    sync(kind::finish, now);
+    finished_ = true;
+  }
+
+  /// The shards merged in shard order: after finish(now), the state one
+  /// shop_metrics would have after the same add()s and finish(now). Before
+  /// finish(), the merged unfinished state (waits for the workers first).
+  shop_metrics result() {
+    if (!finished_) sync(kind::sync, {});
+    shop_metrics out(metrics_options_);
+    for (const auto& w : workers_) out.merge(w->metrics);
+    return out;
+  }
+
+  /// Shard i's state; stable only after finish() (a worker writes it before).
+  const shop_metrics& shard(std::size_t i) const { return workers_.at(i)->metrics; }
+  std::size_t shards() const { return workers_.size(); }
+  /// The newest event time added; empty before any (shop_report's "now").
+  std::optional<timestamp> newest_time() const {
+    if (!have_time_) return std::nullopt;
+    return timestamp{duration{newest_us_}};
+  }
+  /// Events handed to add().
+  std::uint64_t dispatched() const { return dispatched_; }
+  /// Events more than max_lateness behind the newest before them (exactness precondition broken).
+  std::uint64_t beyond_lateness() const { return beyond_lateness_; }
+  /// Order-keyed events routed before their order was seen and without a
+  /// buyer column (exactness precondition 2 at risk: see the file comment).
+  std::uint64_t unknown_order_routes() const { return unknown_order_; }
+  /// Distinct (shop, order id) the dispatcher remembers.
+  std::size_t orders_remembered() const { return orders_.size(); }
+  const sharded_options& options() const { return options_; }
+  const shop_metrics_options& metrics_options() const { return metrics_options_; }
+
+ private:
+  enum class kind : std::uint8_t { batch, sync, finish, stop };
+  struct message {
+    std::unique_ptr<detail::owned_events> batch;
+    kind what = kind::batch;
+    timestamp now{};
+  };
+  struct worker {
+    explicit worker(const shop_metrics& prototype) : metrics(prototype) {}
+    shop_metrics metrics;
+    std::thread thread;
+    std::mutex mutex;
+    std::condition_variable changed;      // queue gained or lost a message, or a sync completed
+    std::deque<message> queue;
+    std::uint64_t syncs_done = 0;
+    std::exception_ptr error;             // the first exception of this shard
+  };
+
+  static const sharded_options& validated(const sharded_options& o) {
+    o.validate();
+    return o;
+  }
+
+  std::unique_ptr<detail::owned_events> take_free() {
+    std::lock_guard<std::mutex> lock(free_mutex_);
+    if (free_.empty()) return std::make_unique<detail::owned_events>();
+    auto b = std::move(free_.back());
+    free_.pop_back();
+    return b;
+  }
+  void give_back(std::unique_ptr<detail::owned_events> b) {
+    b->clear();
+    std::lock_guard<std::mutex> lock(free_mutex_);
+    free_.push_back(std::move(b));
+  }
+
+  void send(std::size_t s, message m) {
+    worker& w = *workers_[s];
+    std::unique_lock<std::mutex> lock(w.mutex);
+    w.changed.wait(lock, [&] { return w.queue.size() < options_.queue_batches || m.what != kind::batch; });
+    w.queue.push_back(std::move(m));
+    lock.unlock();
+    w.changed.notify_all();
+  }
+
+  /// Flushes the partial batches, sends `what` to every worker and waits until
+  /// each has handled it; rethrows the first shard error.
+  void sync(kind what, timestamp now) {
+    for (std::size_t s = 0; s < pending_.size(); ++s)
+      if (pending_[s] && pending_[s]->size() > 0) send(s, message{std::move(pending_[s]), kind::batch, {}});
+    std::vector<std::uint64_t> target(workers_.size());
+    for (std::size_t s = 0; s < workers_.size(); ++s) {
+      {
+        std::lock_guard<std::mutex> lock(workers_[s]->mutex);
+        target[s] = workers_[s]->syncs_done + 1;
+      }
+      send(s, message{nullptr, what, now});
+    }
+    for (std::size_t s = 0; s < workers_.size(); ++s) {
+      worker& w = *workers_[s];
+      std::unique_lock<std::mutex> lock(w.mutex);
+      w.changed.wait(lock, [&] { return w.syncs_done >= target[s]; });
+    }
+    for (auto& w : workers_)
+      if (w->error) std::rethrow_exception(w->error);
+  }
+
+  void run(worker& w) {
+    for (;;) {
+      message m;
+      {
+        std::unique_lock<std::mutex> lock(w.mutex);
+        w.changed.wait(lock, [&] { return !w.queue.empty(); });
+        m = std::move(w.queue.front());
+        w.queue.pop_front();
+      }
+      w.changed.notify_all();  // room in the queue
+      if (m.what == kind::stop) return;
+      if (m.what == kind::batch) {
+        if (!w.error) {
+          try {
+            for (const event& e : m.batch->events()) w.metrics.add(e);
+          } catch (...) {
+            w.error = std::current_exception();  // read by the dispatcher after the next sync
+          }
+        }
+        give_back(std::move(m.batch));
+        continue;
+      }
+      if (m.what == kind::finish && !w.error) {
+        try {
+          w.metrics.finish(m.now);
+        } catch (...) {
+          w.error = std::current_exception();
+        }
+      }
+      {
+        std::lock_guard<std::mutex> lock(w.mutex);
+        ++w.syncs_done;
+      }
+      w.changed.notify_all();
+    }
+  }
+
+  void stop_all() noexcept {
+    for (auto& w : workers_) {
+      if (!w->thread.joinable()) continue;
+      {
+        std::lock_guard<std::mutex> lock(w->mutex);
+        w->queue.push_back(message{nullptr, kind::stop, {}});
+      }
+      w->changed.notify_all();
+    }
+    for (auto& w : workers_)
+      if (w->thread.joinable()) w->thread.join();
+  }
+
+  sharded_options options_;
+  shop_metrics_options metrics_options_;
+  shop_metrics prototype_;  // validates the options once, copied into every shard
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::vector<std::unique_ptr<detail::owned_events>> pending_;  // one partial batch per shard
+  std::mutex free_mutex_;
+  std::vector<std::unique_ptr<detail::owned_events>> free_;
+  std::unordered_map<std::string, std::uint32_t> orders_;  // "shop\x1forder" -> shard
+  std::string key_;                                        // scratch for the order map
+  std::uint64_t dispatched_ = 0, beyond_lateness_ = 0, unknown_order_ = 0;
+  std::int64_t newest_us_ = 0;
+  bool have_time_ = false, finished_ = false;
+};
+
+}  // namespace csmetrics
+
+#endif  // CSMETRICS_SHARDED_HPP_
