@@ -210,6 +210,17 @@ TEST_CASE("shop_metrics: shards by (shop, buyer) merge into the one-pass state",
     CHECK(csmetrics::to_json(merged.make_report()) == csmetrics::to_json(whole.make_report()));
     CHECK(merged == whole);
   }
+  // Parts settled at their own last events (csm_merge's case), merged, then
+  // settled at the stream's end: still the one-pass state.
+  std::vector<shop_metrics> parts(3);
+  for (const auto& e : events) parts[shard_of(e, 3)].add(e.view());
+  shop_metrics merged;
+  for (auto& p : parts) {
+    p.finish(*p.newest_time());
+    merged.merge(p);
+  }
+  merged.finish(now);
+  CHECK(merged == whole);
 }
 
 TEST_CASE("shop_metrics: serialize round-trips; corrupt bytes are rejected", "[shop_metrics][serde]") {

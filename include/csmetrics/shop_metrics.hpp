@@ -390,7 +390,12 @@ inline void shop_metrics::finish(timestamp now) {
     settled_us_ = n - 1;
   }
   newest_us_ = std::max(newest_us_, n);
-  housekeeping(n);
+  // Always settle every family, even when `now` is not past settled_us_: a
+  // merged state holds parts that were settled earlier than this one.
+  settled_us_ = std::max(settled_us_, n);
+  const timestamp at{duration{settled_us_}};
+  sessions_.flush(at);
+  for (auto& [shop, o] : orders_) o.advance(at);
 }
 
 namespace detail {
