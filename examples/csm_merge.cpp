@@ -22,7 +22,7 @@
 // (the merged state, to merge again up a tree).
 #include <cstdio>     // std::fprintf
 #include <exception>  // std::exception
-#include <fstream>    // std::ifstream, std::ofstream
+#include <fstream>    // std::ifstream
 #include <iostream>   // std::cout
 #include <iterator>   // std::istreambuf_iterator
 #include <string>     // std::string
@@ -31,8 +31,7 @@
 #include "cli_options.hpp"
 #include "csmetrics/io/report.hpp"
 #include "csmetrics/shop_metrics.hpp"
-#include "report_html.hpp"
-#include "report_text.hpp"
+#include "report_output.hpp"
 
 namespace {
 
@@ -60,28 +59,13 @@ int run(const demo::cli_options& cli) {
     }
   }
   if (const auto last = merged->newest_time()) merged->finish(*last);  // "now" = the newest event of all parts
-  if (!cli.save_state_file.empty()) {
-    const std::vector<std::uint8_t> state = merged->serialize();
-    std::ofstream out(cli.save_state_file, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(state.data()), static_cast<std::streamsize>(state.size()));
-    if (!out) throw std::runtime_error(cli.save_state_file + ": cannot write");
-  }
+  if (!cli.save_state_file.empty()) demo::save_state(*merged, cli.save_state_file);
   csmetrics::report_request request;
   request.as_of = cli.as_of;
   request.days = cli.by == "day";
   csmetrics::report r = merged->make_report(request);
   r.rows = r.accepted = merged->accepted();
-  if (cli.format == "json")
-    std::cout << csmetrics::to_json(r);
-  else if (cli.format == "prometheus")
-    std::cout << csmetrics::to_prometheus(r);
-  else
-    std::cout << demo::to_text(r, cli.by);
-  if (!cli.html_file.empty()) {
-    std::ofstream html(cli.html_file, std::ios::binary);
-    html << demo::to_html(r);
-    if (!html) throw std::runtime_error(cli.html_file + ": cannot write");
-  }
+  demo::print_report(r, cli);
   return 0;
 }
 

@@ -65,7 +65,7 @@
 #include "csmetrics/sharded.hpp"
 #include "csmetrics/shop_metrics.hpp"
 #include "demo_week.hpp"
-#include "report_text.hpp"
+#include "report_output.hpp"
 
 namespace {
 
@@ -234,20 +234,6 @@ int rank_of(std::string_view shop, std::string_view key, const rank_info& me) {
   return static_cast<int>(csmetrics::detail::shard_hash(shop, key) % static_cast<std::uint64_t>(me.size));
 }
 
-csmetrics::shop_metrics_options metrics_options(const demo::cli_options& cli) {
-  csmetrics::shop_metrics_options o;
-  o.offset = cli.offset;
-  o.session_gap = cli.session_gap;
-  o.max_wait = cli.max_wait;
-  o.payment_window = cli.payment_window;
-  o.max_lateness = cli.max_lateness;
-  const auto day = std::chrono::duration_cast<csmetrics::duration>(std::chrono::hours{24});
-  if (cli.attribution_window % day != csmetrics::duration::zero())
-    throw std::invalid_argument("--attribution-window must be whole days (0d .. 7d)");
-  o.attribution_days = static_cast<int>(cli.attribution_window / day);
-  return o;
-}
-
 int run(const demo::cli_options& cli, const rank_info& me, bool verbose) {
   // 1-2. Read this rank's part; keep good rows in input order.
   std::vector<std::uint64_t> counts(counts_size, 0);
@@ -375,7 +361,7 @@ int run(const demo::cli_options& cli, const rank_info& me, bool verbose) {
   std::sort(received.begin(), received.end());
 
   // Accumulate in input order.
-  csmetrics::shop_metrics metrics(metrics_options(cli));
+  csmetrics::shop_metrics metrics(demo::metrics_options(cli));
   {
     std::string csv = "time,type,shop,buyer,agent,order,amount,score,tag\n";
     for (const auto& r : received) csv += r.second;
@@ -431,13 +417,7 @@ int run(const demo::cli_options& cli, const rank_info& me, bool verbose) {
   r.skipped = total[2];
   for (std::size_t i = 0; i < csmetrics::row_error_count; ++i)
     if (total[3 + i] != 0) r.skipped_by_reason[std::string(csmetrics::name(static_cast<csmetrics::row_error>(i)))] = total[3 + i];
-  if (cli.format == "json")
-    std::cout << csmetrics::to_json(r);
-  else if (cli.format == "prometheus")
-    std::cout << csmetrics::to_prometheus(r);
-  else
-    std::cout << demo::to_text(r, cli.by);
-  std::cout.flush();
+  demo::print_report(r, cli);
   return 0;
 }
 

@@ -11,7 +11,6 @@
 //   shop_report --threads 4 log.csv      the same bytes, on 4 threads (csmetrics/sharded.hpp)
 #include <cstdio>     // std::fopen, std::fprintf
 #include <exception>  // std::exception
-#include <fstream>    // std::ofstream (the HTML file)
 #include <iostream>   // std::cout
 #include <string>     // std::string
 #include <vector>     // std::vector
@@ -24,24 +23,9 @@
 #include "csmetrics/sharded.hpp"
 #include "csmetrics/shop_metrics.hpp"
 #include "demo_week.hpp"
-#include "report_html.hpp"
-#include "report_text.hpp"
+#include "report_output.hpp"
 
 namespace {
-
-csmetrics::shop_metrics_options metrics_options(const demo::cli_options& cli) {
-  csmetrics::shop_metrics_options o;
-  o.offset = cli.offset;
-  o.session_gap = cli.session_gap;
-  o.max_wait = cli.max_wait;
-  o.payment_window = cli.payment_window;
-  o.max_lateness = cli.max_lateness;
-  const auto day = std::chrono::duration_cast<csmetrics::duration>(std::chrono::hours{24});
-  if (cli.attribution_window % day != csmetrics::duration::zero())
-    throw std::invalid_argument("--attribution-window must be whole days (0d .. 7d)");
-  o.attribution_days = static_cast<int>(cli.attribution_window / day);
-  return o;
-}
 
 /// A progress line on stderr, redrawn at most every 4 MiB of input.
 class progress_bar {
@@ -130,7 +114,7 @@ csmetrics::report read_inputs(const demo::cli_options& cli, Metrics& metrics) {
 }
 
 int run(const demo::cli_options& cli) {
-  csmetrics::shop_metrics metrics(metrics_options(cli));
+  csmetrics::shop_metrics metrics(demo::metrics_options(cli));
   csmetrics::report input;
   if (cli.threads == 1) {
     input = read_inputs(cli, metrics);
@@ -138,7 +122,7 @@ int run(const demo::cli_options& cli) {
   } else {
     csmetrics::sharded_options so;
     so.threads = static_cast<std::size_t>(cli.threads);
-    csmetrics::sharded_metrics sharded(so, metrics_options(cli));
+    csmetrics::sharded_metrics sharded(so, demo::metrics_options(cli));
     input = read_inputs(cli, sharded);
     // "now" = the last event's time, the same on every shard.
     if (const auto last = sharded.newest_time()) sharded.finish(*last);
@@ -148,12 +132,7 @@ int run(const demo::cli_options& cli) {
                            "--threads 1 may count them differently\n",
                    static_cast<unsigned long long>(sharded.beyond_lateness()));
   }
-  if (!cli.save_state_file.empty()) {
-    const std::vector<std::uint8_t> state = metrics.serialize();
-    std::ofstream out(cli.save_state_file, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(state.data()), static_cast<std::streamsize>(state.size()));
-    if (!out) throw std::runtime_error(cli.save_state_file + ": cannot write");
-  }
+  if (!cli.save_state_file.empty()) demo::save_state(metrics, cli.save_state_file);
 
   csmetrics::report_request request;
   request.as_of = cli.as_of;
@@ -165,17 +144,7 @@ int run(const demo::cli_options& cli) {
   r.skipped = input.skipped;
   r.skipped_by_reason = input.skipped_by_reason;
 
-  if (cli.format == "json")
-    std::cout << csmetrics::to_json(r);
-  else if (cli.format == "prometheus")
-    std::cout << csmetrics::to_prometheus(r);
-  else
-    std::cout << demo::to_text(r, cli.by);
-  if (!cli.html_file.empty()) {
-    std::ofstream html(cli.html_file, std::ios::binary);
-    html << demo::to_html(r);
-    if (!html) throw std::runtime_error(cli.html_file + ": cannot write");
-  }
+  demo::print_report(r, cli);
   return 0;
 }
 
