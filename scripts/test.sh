@@ -18,8 +18,9 @@ suite() {  # suite NAME CMAKE-ARGS...
 }
 
 suite gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
-suite clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
+suite clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCSMETRICS_TEST_TOOLS=OFF
 suite sanitize -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DCSMETRICS_SANITIZE=ON -DCSMETRICS_FUZZ=ON \
+  -DCSMETRICS_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS=-O1
 
 # The threaded path (csmetrics/sharded.hpp) under ThreadSanitizer.
