@@ -248,7 +248,8 @@ struct key_serde<std::string> {
 
 /// For containers of accumulators (day_window, keyed) reading their
 /// children: true when `child` merges into a copy of `prototype`, i.e. has
-/// its configuration (a sketch's accuracy and thresholds). A child of another
+/// its configuration (a sketch's accuracy and thresholds) and gives it back
+/// unchanged (settings a merge keeps from its target must match too). A child of another
 /// configuration would decode but make every later merge or report throw
 /// std::invalid_argument, so the reader rejects it. An overflow is not a
 /// configuration mismatch. Without exceptions the probe cannot run: true.
@@ -258,6 +259,9 @@ bool same_configuration(const Acc& prototype, const Acc& child) {
   try {
     Acc probe = prototype;
     probe.merge(child);
+    // Merging into the prototype must give the child back: a setting that a
+    // merge keeps from its target (day_window's history_days) differs otherwise.
+    return probe == child;
   } catch (const std::invalid_argument&) {
     return false;
   } catch (const std::overflow_error&) {
