@@ -60,7 +60,7 @@
 #include <cstddef>        // std::size_t
 #include <cstdint>        // std::uint64_t, std::int64_t, std::uint32_t
 #include <limits>         // std::numeric_limits
-#include <memory>         // std::unique_ptr (event_batch arena)
+#include <memory>         // std::unique_ptr
 #include <stdexcept>      // std::invalid_argument, std::runtime_error
 #include <string>         // std::string, std::to_string
 #include <string_view>    // std::string_view
@@ -69,6 +69,7 @@
 #include <vector>         // std::vector
 
 #include "csmetrics/io/event.hpp"
+#include "csmetrics/io/event_batch.hpp"
 #include "csmetrics/money.hpp"
 #include "csmetrics/time.hpp"
 
@@ -901,55 +902,8 @@ inline std::string generate_csv(const generator_options& options, std::uint64_t 
 // ---------------------------------------------------------------------------
 // Events kept in memory.
 
-/**
- * A batch of events that owns its text: the events' views point into the
- * batch's arena, valid until clear() or destruction. For benchmarks that
- * generate first and time only the consumer.
- *
- *     csmetrics::bench::event_batch b;
- *     g.generate(1'000'000, [&](const csmetrics::event& e) { b.push(e); });
- *     for (const csmetrics::event& e : b.events()) metrics.add(e);
- */
-class event_batch {
- public:
-  /// Copies `e`, its text included.
-  void push(const event& e) {
-    event c = e;
-    c.shop = keep(e.shop);
-    c.buyer = keep(e.buyer);
-    c.agent = keep(e.agent);
-    c.order = keep(e.order);
-    c.tag = keep(e.tag);
-    events_.push_back(c);
-  }
-  const std::vector<event>& events() const { return events_; }
-  std::size_t size() const { return events_.size(); }
-  /// Bytes held (events + text).
-  std::size_t memory_bytes() const { return events_.capacity() * sizeof(event) + blocks_.size() * block_size; }
-  void reserve(std::size_t n) { events_.reserve(n); }
-  void clear() {
-    events_.clear();
-    blocks_.clear();
-    used_ = block_size;
-  }
-
- private:
-  static constexpr std::size_t block_size = std::size_t{1} << 20;
-  std::string_view keep(std::string_view s) {
-    if (s.empty()) return {};
-    if (used_ + s.size() > block_size) {
-      blocks_.push_back(std::make_unique<char[]>(block_size));
-      used_ = 0;
-    }
-    char* p = blocks_.back().get() + used_;
-    std::copy(s.begin(), s.end(), p);
-    used_ += s.size();
-    return std::string_view(p, s.size());
-  }
-  std::vector<event> events_;
-  std::vector<std::unique_ptr<char[]>> blocks_;
-  std::size_t used_ = block_size;
-};
+/// Generated events kept in memory (csmetrics::event_batch: events owning their text).
+using event_batch = csmetrics::event_batch;
 
 }  // namespace bench
 }  // namespace csmetrics

@@ -56,7 +56,6 @@
 #ifndef CSMETRICS_SHARDED_HPP_
 #define CSMETRICS_SHARDED_HPP_
 
-#include <algorithm>           // std::copy, std::max
 #include <condition_variable>  // std::condition_variable (queues)
 #include <cstddef>             // std::size_t
 #include <cstdint>             // std::uint64_t, std::int64_t, std::uint32_t
@@ -75,6 +74,7 @@
 
 #include "csmetrics/error.hpp"
 #include "csmetrics/io/event.hpp"
+#include "csmetrics/io/event_batch.hpp"
 #include "csmetrics/shop_metrics.hpp"
 #include "csmetrics/time.hpp"
 
@@ -124,52 +124,6 @@ constexpr bool order_keyed(event_type t) {
          t == event_type::dispute || t == event_type::reminder;
 }
 
-/// Events that own their text: views point into blocks that never move.
-class owned_events {
- public:
-  void push(const event& e) {
-    event c = e;
-    c.shop = keep(e.shop);
-    c.buyer = keep(e.buyer);
-    c.agent = keep(e.agent);
-    c.order = keep(e.order);
-    c.tag = keep(e.tag);
-    events_.push_back(c);
-  }
-  const std::vector<event>& events() const { return events_; }
-  std::size_t size() const { return events_.size(); }
-  /// Empties the batch; keeps one block and the vector's capacity for reuse.
-  void clear() {
-    events_.clear();
-    if (blocks_.size() > 1) blocks_.resize(1);
-    big_.clear();
-    used_ = 0;
-  }
-
- private:
-  static constexpr std::size_t block_size = std::size_t{1} << 16;
-  std::string_view keep(std::string_view s) {
-    if (s.empty()) return {};
-    char* p;
-    if (s.size() > block_size / 4) {  // a long field gets a block of its own
-      big_.push_back(std::make_unique<char[]>(s.size()));
-      p = big_.back().get();
-    } else {
-      if (blocks_.empty() || used_ + s.size() > block_size) {
-        blocks_.push_back(std::make_unique<char[]>(block_size));
-        used_ = 0;
-      }
-      p = blocks_.back().get() + used_;
-      used_ += s.size();
-    }
-    std::copy(s.begin(), s.end(), p);
-    return std::string_view(p, s.size());
-  }
-  std::vector<event> events_;
-  std::vector<std::unique_ptr<char[]>> blocks_;  // filled in order; the last one has room
-  std::vector<std::unique_ptr<char[]>> big_;     // one per long field
-  std::size_t used_ = 0;                         // bytes used in blocks_.back()
-};
 
 }  // namespace detail
 
@@ -310,7 +264,7 @@ class sharded_metrics {
  private:
   enum class kind : std::uint8_t { batch, sync, finish, stop };
   struct message {
-    std::unique_ptr<detail::owned_events> batch;
+    std::unique_ptr<event_batch> batch;
     kind what = kind::batch;
     timestamp now{};
   };
@@ -330,14 +284,14 @@ class sharded_metrics {
     return o;
   }
 
-  std::unique_ptr<detail::owned_events> take_free() {
+  std::unique_ptr<event_batch> take_free() {
     std::lock_guard<std::mutex> lock(free_mutex_);
-    if (free_.empty()) return std::make_unique<detail::owned_events>();
+    if (free_.empty()) return std::make_unique<event_batch>();
     auto b = std::move(free_.back());
     free_.pop_back();
     return b;
   }
-  void give_back(std::unique_ptr<detail::owned_events> b) {
+  void give_back(std::unique_ptr<event_batch> b) {
     b->clear();
     std::lock_guard<std::mutex> lock(free_mutex_);
     free_.push_back(std::move(b));
@@ -428,9 +382,9 @@ class sharded_metrics {
   shop_metrics_options metrics_options_;
   shop_metrics prototype_;  // validates the options once, copied into every shard
   std::vector<std::unique_ptr<worker>> workers_;
-  std::vector<std::unique_ptr<detail::owned_events>> pending_;  // one partial batch per shard
+  std::vector<std::unique_ptr<event_batch>> pending_;  // one partial batch per shard
   std::mutex free_mutex_;
-  std::vector<std::unique_ptr<detail::owned_events>> free_;
+  std::vector<std::unique_ptr<event_batch>> free_;
   std::unordered_map<std::string, std::uint32_t> orders_;  // "shop\x1forder" -> shard
   std::string key_;                                        // scratch for the order map
   std::uint64_t dispatched_ = 0, beyond_lateness_ = 0, unknown_order_ = 0;

@@ -224,10 +224,15 @@ class shop_metrics {
     c = detail::checked_add(c, std::uint64_t{1});
     return false;
   }
-  orders_type& orders_of(std::string_view shop) {
-    auto it = orders_.find(std::string(shop));
-    if (it == orders_.end()) it = orders_.emplace(std::string(shop), orders_type(options_.orders_settings())).first;
+  orders_type& orders_of(const std::string& shop) {
+    auto it = orders_.find(shop);
+    if (it == orders_.end()) it = orders_.emplace(shop, orders_type(options_.orders_settings())).first;
     return it->second;
+  }
+  /// One shop's rating rejections: O(1), unlike ratings_type::rejected() (every shop).
+  rating_rejections rating_rejections_of(const std::string& shop) const {
+    const auto* st = ratings_.find(shop);
+    return st ? st->rejected() : rating_rejections{};
   }
   bool route(const event& e);
   void housekeeping(std::int64_t now_us);
@@ -358,17 +363,17 @@ inline bool shop_metrics::route(const event& e) {
     case et::dsr: {
       const auto dim = parse_dsr_dimension(e.tag);
       if (!dim) return reject(shop_metrics_reject::bad_tag);
-      const rating_rejections before = ratings_.rejected();
+      const rating_rejections before = rating_rejections_of(shop);
       if (e.buyer.empty())
         ratings_.dsr(shop, *dim, e.score, e.time);
       else
         ratings_.dsr(shop, *dim, e.score, e.time, std::string(e.buyer));
-      return ratings_.rejected() == before;
+      return rating_rejections_of(shop) == before;
     }
     case et::review: {
-      const rating_rejections before = ratings_.rejected();
+      const rating_rejections before = rating_rejections_of(shop);
       ratings_.review(shop, e.score, e.time);
-      return ratings_.rejected() == before;
+      return rating_rejections_of(shop) == before;
     }
   }
   return reject(shop_metrics_reject::missing_field);
