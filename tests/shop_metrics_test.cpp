@@ -209,7 +209,20 @@ TEST_CASE("shop_metrics: shards by (shop, buyer) merge into the one-pass state",
     }
     CHECK(csmetrics::to_json(merged.make_report()) == csmetrics::to_json(whole.make_report()));
     CHECK(merged == whole);
+    // Taking the shards' state (merge(&&), no copies) gives the same bytes.
+    shop_metrics taken = std::move(shards[0]);
+    for (std::size_t i = 1; i < n; ++i) taken.merge(std::move(shards[i]));
+    CHECK(taken == whole);
   }
+  shop_metrics self = whole;
+  self.merge(std::move(self));  // merging a state into itself doubles it, as merge(const&) does
+  shop_metrics twice = whole;
+  twice.merge(whole);
+  CHECK(self == twice);
+  csmetrics::shop_metrics_options utc;
+  utc.offset = csmetrics::utc_offset(std::chrono::minutes{0});
+  shop_metrics other_options(utc);
+  CHECK_THROWS_AS(self.merge(std::move(other_options)), std::invalid_argument);
   // Parts settled at their own last events (csm_merge's case), merged, then
   // settled at the stream's end: still the one-pass state.
   std::vector<shop_metrics> parts(3);

@@ -35,16 +35,18 @@
 #ifndef CSMETRICS_SHOP_METRICS_HPP_
 #define CSMETRICS_SHOP_METRICS_HPP_
 
-#include <algorithm>    // std::max, std::min
+#include <algorithm>    // std::max, std::min, std::sort
 #include <array>        // std::array (rejection counts)
 #include <chrono>       // std::chrono::hours
 #include <cstdint>      // std::uint64_t, std::int64_t
-#include <map>          // std::map (per-shop orders, deterministic order)
+#include <map>          // std::map (report days)
 #include <optional>     // std::optional
 #include <set>          // std::set (agents of a shop)
 #include <stdexcept>    // std::invalid_argument, std::out_of_range
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <type_traits>  // std::is_const_v
+#include <unordered_map>  // std::unordered_map (per-shop orders)
 #include <utility>      // std::pair
 #include <vector>       // std::vector
 
@@ -202,6 +204,10 @@ class shop_metrics {
   /// The state of both streams (exact for disjoint (shop, buyer) shards).
   /// REQUIRES: equal options (std::invalid_argument otherwise).
   void merge(const shop_metrics& other);
+  /// The same, taking `other`'s state instead of copying it, and without the
+  /// copy of *this that makes the const& form all-or-nothing: if a family's
+  /// merge throws (a 64-bit counter overflows) *this is valid but partly merged.
+  void merge(shop_metrics&& other);
   void reset() { *this = shop_metrics(options_); }
   std::vector<std::uint8_t> serialize() const { return detail::serialize(*this); }
   static shop_metrics deserialize(const void* data, std::size_t size) {
@@ -235,12 +241,14 @@ class shop_metrics {
     return st ? st->rejected() : rating_rejections{};
   }
   bool route(const event& e);
+  template <class Other>
+  void merge_parts(Other&& other);  // shop_metrics& or const shop_metrics&
   void housekeeping(std::int64_t now_us);
   shop_report shop_figures(const std::string& shop, day_number as_of, const report_request& request) const;
 
   shop_metrics_options options_;
   sessions_type sessions_;
-  std::map<std::string, orders_type> orders_;
+  std::unordered_map<std::string, orders_type> orders_;  // one lookup per event: hashed (serialized sorted)
   sales_type sales_;
   ratings_type ratings_;
   std::uint64_t accepted_ = 0;
@@ -609,38 +617,47 @@ inline report shop_metrics::make_report(const report_request& request) const {
 
 inline void shop_metrics::merge(const shop_metrics& o) {
   if (o.options_ != options_) CSMETRICS_THROW(std::invalid_argument("shop_metrics::merge: options differ"));
-  if (this == &o) {
-    const shop_metrics copy = o;
-    merge(copy);
-    return;
-  }
-  shop_metrics out = *this;  // a failed family merge leaves *this unchanged
-  out.sessions_.merge(o.sessions_);
-  for (const auto& [shop, acc] : o.orders_) {
-    auto it = out.orders_.find(shop);
-    if (it == out.orders_.end())
-      out.orders_.emplace(shop, acc);
-    else
+  shop_metrics out = *this;  // a failed family merge leaves *this unchanged (and o may be *this)
+  out.merge_parts(o);
+  *this = std::move(out);
+}
+
+inline void shop_metrics::merge(shop_metrics&& o) {
+  if (this == &o) return merge(static_cast<const shop_metrics&>(o));
+  if (o.options_ != options_) CSMETRICS_THROW(std::invalid_argument("shop_metrics::merge: options differ"));
+  merge_parts(o);
+}
+
+template <class Other>
+void shop_metrics::merge_parts(Other&& o) {
+  constexpr bool take = !std::is_const_v<std::remove_reference_t<Other>>;
+  sessions_.merge(o.sessions_);
+  for (auto& [shop, acc] : o.orders_) {
+    auto it = orders_.find(shop);
+    if (it != orders_.end())
       it->second.merge(acc);
+    else if constexpr (take)
+      orders_.emplace(shop, std::move(acc));
+    else
+      orders_.emplace(shop, acc);
   }
-  out.sales_.merge(o.sales_);
-  out.ratings_.merge(o.ratings_);
-  out.accepted_ = detail::checked_add(accepted_, o.accepted_);
+  sales_.merge(o.sales_);
+  ratings_.merge(o.ratings_);
+  accepted_ = detail::checked_add(accepted_, o.accepted_);
   for (std::size_t i = 0; i < shop_metrics_reject_count; ++i)
-    out.rejected_[i] = detail::checked_add(rejected_[i], o.rejected_[i]);
+    rejected_[i] = detail::checked_add(rejected_[i], o.rejected_[i]);
   if (o.have_time_) {
     if (!have_time_) {
-      out.have_time_ = true;
-      out.newest_us_ = o.newest_us_;
-      out.oldest_us_ = o.oldest_us_;
-      out.settled_us_ = o.settled_us_;
+      have_time_ = true;
+      newest_us_ = o.newest_us_;
+      oldest_us_ = o.oldest_us_;
+      settled_us_ = o.settled_us_;
     } else {
-      out.newest_us_ = std::max(newest_us_, o.newest_us_);
-      out.oldest_us_ = std::min(oldest_us_, o.oldest_us_);
-      out.settled_us_ = std::max(settled_us_, o.settled_us_);
+      newest_us_ = std::max(newest_us_, o.newest_us_);
+      oldest_us_ = std::min(oldest_us_, o.oldest_us_);
+      settled_us_ = std::max(settled_us_, o.settled_us_);
     }
   }
-  *this = std::move(out);
 }
 
 // Layout after the header (type id 96, version 1):
@@ -649,7 +666,7 @@ inline void shop_metrics::merge(const shop_metrics& o) {
 //            after_sales_days, dispute_days, curve_days (varint) | rule (varint)
 //            | within_seconds (f64)
 //   accepted | rejected[3] | has_time (u8) [newest, oldest, settled (svarint)]
-//   sessions | count of shops, then (shop string, orders) | sales | ratings
+//   sessions | count of shops, then (shop string, orders) in increasing shop order | sales | ratings
 inline void shop_metrics::serialize_to(detail::writer& w) const {
   w.header(detail::type_id::shop_metrics, format_version, 0);
   const shop_metrics_options& o = options_;
@@ -665,10 +682,14 @@ inline void shop_metrics::serialize_to(detail::writer& w) const {
   if (have_time_)
     for (std::int64_t v : {newest_us_, oldest_us_, settled_us_}) w.svarint(v);
   sessions_.serialize_to(w);
-  w.varint(orders_.size());
-  for (const auto& [shop, acc] : orders_) {
-    w.str(shop);
-    acc.serialize_to(w);
+  std::vector<const std::pair<const std::string, orders_type>*> shops;
+  shops.reserve(orders_.size());
+  for (const auto& entry : orders_) shops.push_back(&entry);
+  std::sort(shops.begin(), shops.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  w.varint(shops.size());
+  for (const auto* entry : shops) {
+    w.str(entry->first);
+    entry->second.serialize_to(w);
   }
   sales_.serialize_to(w);
   ratings_.serialize_to(w);
