@@ -10,6 +10,7 @@
 
 #include <cstdint>  // std::uint64_t
 #include <cstdlib>  // std::getenv
+#include <memory>   // std::shared_ptr
 
 #include "csmetrics/sharded.hpp"
 #include "csmetrics/shop_metrics.hpp"
@@ -45,7 +46,7 @@ void BM_shop_metrics_add(benchmark::State& state) {
 }
 BENCHMARK(BM_shop_metrics_add)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-/// N shards on N worker threads, the caller dispatching; result() merges.
+/// N shards on N worker threads, each event copied in by add(e); result() merges.
 void BM_sharded_metrics_add(benchmark::State& state) {
   const auto& events = stream().events();
   csmetrics::sharded_options so;
@@ -61,20 +62,34 @@ void BM_sharded_metrics_add(benchmark::State& state) {
 }
 BENCHMARK(BM_sharded_metrics_add)->Arg(1)->Arg(2)->Arg(4)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-/// The dispatcher alone (hash, order map, copy): the serial part that bounds the speed-up.
-void BM_sharded_metrics_route(benchmark::State& state) {
-  const auto& events = stream().events();
+/// The same with the stream handed over as one shared batch (no copy).
+void BM_sharded_metrics_add_batch(benchmark::State& state) {
+  const std::shared_ptr<const csmetrics::event_batch> events(&stream(), [](const csmetrics::event_batch*) {});
   csmetrics::sharded_options so;
-  so.threads = 2;
-  csmetrics::sharded_metrics m(so);
+  so.threads = static_cast<std::size_t>(state.range(0));
   for (auto _ : state) {
+    csmetrics::sharded_metrics m(so);
+    m.add(events);
+    m.finish(*m.newest_time());
+    csmetrics::shop_metrics all = m.result();
+    benchmark::DoNotOptimize(all.accepted());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events->size()));
+}
+BENCHMARK(BM_sharded_metrics_add_batch)->Arg(1)->Arg(2)->Arg(4)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/// Routing alone (hash, order map): what every worker repeats for every event.
+void BM_shard_router_route(benchmark::State& state) {
+  const auto& events = stream().events();
+  for (auto _ : state) {
+    csmetrics::shard_router m(2);
     std::uint64_t sum = 0;
     for (const csmetrics::event& e : events) sum += m.route(e);
     benchmark::DoNotOptimize(sum);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events.size()));
 }
-BENCHMARK(BM_sharded_metrics_route)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_shard_router_route)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,6 +94,38 @@ TEST_CASE("sharded_metrics: the demo week is the same bytes on 1, 2, 3 and 8 thr
   CHECK(sharded(demo_csv(), 3, 1).serialize() == bytes);
 }
 
+TEST_CASE("sharded_metrics: batches handed over without a copy give the same bytes as add(e)", "[sharded][merge]") {
+  const std::string& csv = generated_csv();
+  const shop_metrics whole = one_thread(csv);
+  for (std::size_t n : {1, 2, 5}) {
+    INFO("threads " << n);
+    sharded_options so;
+    so.threads = n;
+    so.queue_batches = 1;
+    sharded_metrics m(so);
+    csmetrics::event_csv_reader in(csv);
+    event e;
+    auto batch = std::make_shared<csmetrics::event_batch>();
+    std::uint64_t k = 0;
+    while (in.next(e)) {
+      if (++k % 97 == 0) {  // some events one at a time, between batches: order kept
+        m.add(std::shared_ptr<const csmetrics::event_batch>(std::move(batch)));
+        batch = std::make_shared<csmetrics::event_batch>();
+        m.add(e);
+      } else {
+        batch->push(e);
+      }
+    }
+    m.add(std::shared_ptr<const csmetrics::event_batch>(std::move(batch)));
+    m.add(std::shared_ptr<const csmetrics::event_batch>{});  // null: ignored
+    CHECK(m.dispatched() == k);
+    m.finish(*in.newest_time());
+    CHECK(m.unknown_order_routes() == 0);
+    CHECK(m.orders_remembered() > 0);
+    CHECK(m.result().serialize() == whole.serialize());
+  }
+}
+
 TEST_CASE("sharded_metrics: generated data (many shops, out of order, bad rows) is the same bytes",
           "[sharded][merge]") {
   const shop_metrics whole = one_thread(generated_csv());
@@ -113,10 +146,8 @@ TEST_CASE("sharded_metrics: generated data (many shops, out of order, bad rows) 
   }
 }
 
-TEST_CASE("sharded_metrics: order-keyed events follow their order's buyer", "[sharded][route]") {
-  sharded_options so;
-  so.threads = 8;
-  sharded_metrics m(so);
+TEST_CASE("shard_router: order-keyed events follow their order's buyer", "[sharded][route]") {
+  csmetrics::shard_router m(8);
   event order;
   order.type = event_type::order;
   order.shop = "s";
@@ -148,6 +179,9 @@ TEST_CASE("sharded_metrics: order-keyed events follow their order's buyer", "[sh
   // FNV-1a 64 is fixed: processes on other machines route alike.
   CHECK(csmetrics::detail::fnv1a("") == 14695981039346656037ull);
   CHECK(csmetrics::detail::fnv1a("a") == 0xaf63dc4c8601ec8cull);
+  CHECK(m.unknown_order_routes() == 1);  // o2 without a buyer column
+  CHECK_THROWS_WITH(csmetrics::shard_router(0), Catch::Contains("shards must be in [1, 256]: 0"));
+  CHECK_THROWS_AS(csmetrics::shard_router(257), std::invalid_argument);
 }
 
 TEST_CASE("sharded_metrics: a snapshot mid-stream equals one shop_metrics finished at the same time",
@@ -176,8 +210,10 @@ TEST_CASE("sharded_metrics: a snapshot mid-stream equals one shop_metrics finish
   CHECK(m.dispatched() == n);
   single.finish(*in.newest_time());
   m.finish(*in.newest_time());
-  CHECK(m.result() == single);
   CHECK(m.snapshot() == single);
+  CHECK(m.result() == single);
+  CHECK_THROWS_AS(m.result(), std::logic_error);  // moved out: once
+  CHECK_THROWS_AS(m.snapshot(), std::logic_error);
   CHECK_THROWS_AS(m.add(e), std::logic_error);
   CHECK_THROWS_AS(m.finish(*in.newest_time()), std::logic_error);
 }
@@ -213,7 +249,8 @@ TEST_CASE("sharded_metrics: bad options are refused with their limits; events be
   CHECK(m.beyond_lateness() == 1);
   CHECK(m.newest_time() == at("2019-09-02T10:00:00+08:00"));
   m.finish(at("2019-09-02T10:00:00+08:00"));
-  CHECK(m.result().accepted() + m.result().rejected(csmetrics::shop_metrics_reject::too_late) == 3);
+  const shop_metrics r = m.result();
+  CHECK(r.accepted() + r.rejected(csmetrics::shop_metrics_reject::too_late) == 3);
   // Destroying without finish() joins the workers cleanly.
   sharded_metrics unfinished(so);
   unfinished.add(e);
@@ -235,7 +272,7 @@ TEST_CASE("shop_metrics: state files of a (shop, buyer) split merge and re-finis
     std::vector<std::string> parts(2, std::string(lines[0]));
     sharded_options so;
     so.threads = 2;
-    sharded_metrics router(so);
+    csmetrics::shard_router router(2);
     csmetrics::event_csv_reader in(*csv);
     event e;
     while (in.next(e)) parts[router.route(e)] += lines.at(e.line - 1);

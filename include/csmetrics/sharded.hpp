@@ -42,14 +42,19 @@
 // the real logs; examples/mpi_report.cpp, which sees the whole input before
 // routing, has no such limit).
 //
-// Threads and memory: the caller's thread dispatches (hash, order lookup,
-// copy of the event's text into a batch); each worker owns one shop_metrics
-// and takes batches from a bounded queue (queue_batches per shard), so a slow
-// shard blocks the dispatcher instead of growing memory. Batches are
-// recycled. The order map costs one entry per distinct (shop, order id):
-// about 40 bytes + the two ids (~80-100 bytes with short ids), i.e. ~1 GB
-// per 10 M orders; it is the only state that grows with the stream outside
-// the shards.
+// Threads and memory: no dispatcher. The caller's thread only appends events
+// to a shared batch (add(e) copies the text; add(batch) hands over a batch
+// without a copy), and every worker reads every batch, routes each event with
+// its own shard_router (the same decisions on every worker: they see the
+// same sequence) and adds the events of its shard to its shop_metrics. So the
+// serial part per event is one copy (none for add(batch)); the routing (one
+// FNV-1a hash, ~15 ns) is repeated on each worker, which costs less than
+// handing events between threads. A bounded queue (queue_batches per worker)
+// blocks the caller when a worker falls behind instead of growing memory.
+// The order map costs one entry per distinct (shop, order id) on every
+// worker: about 40 bytes + the two ids (~80-100 bytes with short ids), i.e.
+// ~1 GB per 10 M orders per worker; it is the only state that grows with
+// the stream outside the shards.
 //
 // Thread-safety: the sharded_metrics object itself has one writer (the
 // thread that calls add / snapshot / finish / result).
@@ -61,7 +66,7 @@
 #include <cstdint>             // std::uint64_t, std::int64_t, std::uint32_t
 #include <deque>               // std::deque (queues)
 #include <exception>           // std::exception_ptr
-#include <memory>              // std::unique_ptr
+#include <memory>              // std::unique_ptr, std::shared_ptr
 #include <mutex>               // std::mutex, std::unique_lock
 #include <optional>            // std::optional
 #include <stdexcept>           // std::invalid_argument, std::logic_error
@@ -128,9 +133,68 @@ constexpr bool order_keyed(event_type t) {
 }  // namespace detail
 
 /**
+ * The shard of each event (see the file comment): hash(shop, buyer) % shards,
+ * order-keyed events to their order's shard. Remembers (shop, order id) ->
+ * shard from the order events it routes, so feed it the stream in order.
+ *
+ *     csmetrics::shard_router r(4);
+ *     while (in.next(e)) parts[r.route(e)].push(e);
+ *
+ * Cost: one FNV-1a hash of shop and buyer; an order event also inserts its
+ * (shop, order id), an order-keyed event looks it up.
+ */
+class shard_router {
+ public:
+  /// REQUIRES: shards in [1, 256] (std::invalid_argument otherwise).
+  explicit shard_router(std::size_t shards) : shards_(shards) {
+    if (shards < 1 || shards > 256)
+      CSMETRICS_THROW(std::invalid_argument("shard_router: shards must be in [1, 256]: " + std::to_string(shards)));
+  }
+
+  /// The shard `e` belongs to (and, for an order event, remembers its order).
+  std::size_t route(const event& e) {
+    if (detail::order_keyed(e.type)) {
+      if (!orders_.empty() && !e.order.empty()) {
+        auto it = orders_.find(order_key(e));
+        if (it != orders_.end()) return it->second;
+      }
+      if (e.buyer.empty()) ++unknown_order_;
+      return shard_of(e);
+    }
+    const std::size_t s = shard_of(e);
+    if (e.type == event_type::order && !e.order.empty() && !e.buyer.empty())
+      orders_.try_emplace(order_key(e), static_cast<std::uint32_t>(s));  // the first order event with this id wins
+    return s;
+  }
+
+  std::size_t shards() const { return shards_; }
+  /// Order-keyed events routed before their order was seen and without a
+  /// buyer column (exactness precondition 2 at risk: see the file comment).
+  std::uint64_t unknown_order_routes() const { return unknown_order_; }
+  /// Distinct (shop, order id) remembered.
+  std::size_t orders_remembered() const { return orders_.size(); }
+
+ private:
+  std::size_t shard_of(const event& e) const {
+    return static_cast<std::size_t>(detail::shard_hash(e.shop, e.buyer) % shards_);
+  }
+  const std::string& order_key(const event& e) {
+    key_.assign(e.shop.data(), e.shop.size());
+    key_ += '\x1f';
+    key_.append(e.order.data(), e.order.size());
+    return key_;
+  }
+
+  std::size_t shards_;
+  std::unordered_map<std::string, std::uint32_t> orders_;  // "shop\x1forder" -> shard
+  std::string key_;                                        // scratch
+  std::uint64_t unknown_order_ = 0;
+};
+
+/**
  * shop_metrics on N worker threads, sharded by (shop, buyer); the result is
  * byte-identical to one shop_metrics fed the same stream (see the file
- * comment for the routing and the one precondition).
+ * comment for the routing and the preconditions).
  *
  *     csmetrics::sharded_options so;  so.threads = 4;
  *     csmetrics::sharded_metrics m(so, csmetrics::shop_metrics_options{});
@@ -141,19 +205,24 @@ constexpr bool order_keyed(event_type t) {
  *     csmetrics::shop_metrics all = m.result();    // shards merged 0..N-1
  *     std::cout << csmetrics::to_json(all.make_report());
  *
- * Cost per event on the calling thread: one FNV-1a hash of shop and buyer
- * (plus one map lookup, or insert for orders) and one copy of its text;
- * the shop_metrics work runs on the workers. result() is linear in the
- * shards' state. Errors thrown by a shard (overflow) are rethrown by the
- * next snapshot(), finish() or result().
+ * Events already in memory go in without a copy:
+ *     auto batch = std::make_shared<csmetrics::event_batch>();  ... batch->push(e) ...
+ *     m.add(std::move(batch));                      // shared by the workers
+ *
+ * Cost on the calling thread: one copy of each event's text for add(e),
+ * nothing per event for add(batch); each worker routes every event (one
+ * hash) and accumulates its shard's. result() moves shard 0 out and merges
+ * the others into it: linear in their state. Errors thrown by a shard
+ * (overflow) are rethrown by the next snapshot(), finish() or result().
  */
 class sharded_metrics {
  public:
   explicit sharded_metrics(sharded_options options = {}, shop_metrics_options metrics = {})
       : options_(validated(options)), metrics_options_(metrics), prototype_(metrics) {
+    pool_->keep = options_.queue_batches + 2;
     workers_.reserve(options_.threads);
-    for (std::size_t i = 0; i < options_.threads; ++i) workers_.push_back(std::make_unique<worker>(prototype_));
-    pending_.resize(options_.threads);
+    for (std::size_t i = 0; i < options_.threads; ++i)
+      workers_.push_back(std::make_unique<worker>(prototype_, i, options_.threads));
     try {
       for (auto& w : workers_) w->thread = std::thread([this, p = w.get()] { run(*p); });
     } catch (...) {
@@ -165,43 +234,25 @@ class sharded_metrics {
   sharded_metrics& operator=(const sharded_metrics&) = delete;
   ~sharded_metrics() { stop_all(); }
 
-  /// The shard `e` belongs to (and, for an order event, remembers its order).
-  std::size_t route(const event& e) {
-    const std::size_t n = options_.threads;
-    if (detail::order_keyed(e.type)) {
-      if (!orders_.empty() && !e.order.empty()) {
-        key_.assign(e.shop.data(), e.shop.size());
-        key_ += '\x1f';
-        key_.append(e.order.data(), e.order.size());
-        auto it = orders_.find(key_);
-        if (it != orders_.end()) return it->second;
-      }
-      if (e.buyer.empty()) ++unknown_order_;
-      return static_cast<std::size_t>(detail::shard_hash(e.shop, e.buyer) % n);
-    }
-    const auto s = static_cast<std::size_t>(detail::shard_hash(e.shop, e.buyer) % n);
-    if (e.type == event_type::order && !e.order.empty() && !e.buyer.empty()) {
-      key_.assign(e.shop.data(), e.shop.size());
-      key_ += '\x1f';
-      key_.append(e.order.data(), e.order.size());
-      orders_.try_emplace(key_, static_cast<std::uint32_t>(s));  // the first order event with this id wins
-    }
-    return s;
-  }
-
-  /// Hands `e` (copied) to its shard. Blocks while that shard's queue is full.
+  /// Hands `e` (its text copied) to the workers. Blocks while a worker's queue is full.
   /// REQUIRES: finish() not called yet (std::logic_error otherwise).
   void add(const event& e) {
     if (finished_) CSMETRICS_THROW(std::logic_error("sharded_metrics::add after finish"));
-    const std::int64_t t = e.time.time_since_epoch().count();
-    if (have_time_ && t < newest_us_ - metrics_options_.max_lateness.count()) ++beyond_lateness_;
-    if (!have_time_ || t > newest_us_) newest_us_ = t;
-    have_time_ = true;
-    const std::size_t s = route(e);
-    if (!pending_[s]) pending_[s] = take_free();
-    pending_[s]->push(e);
-    ++dispatched_;
-    if (pending_[s]->size() >= options_.batch_events) send(s, message{std::move(pending_[s]), kind::batch, {}});
+    note_time(e);
+    if (!pending_) pending_ = recycled_batch();
+    pending_->push(e);
+    if (pending_->size() >= options_.batch_events) publish(std::move(pending_));
+  }
+
+  /// Hands a whole batch to the workers without copying it (they share it and
+  /// release it when done); its events follow those added before. A null or
+  /// empty batch is ignored. REQUIRES: finish() not called yet.
+  void add(std::shared_ptr<const event_batch> batch) {
+    if (finished_) CSMETRICS_THROW(std::logic_error("sharded_metrics::add after finish"));
+    if (!batch || batch->size() == 0) return;
+    flush();
+    for (const event& e : batch->events()) note_time(e);
+    publish(std::move(batch));
   }
 
   /// The merged state so far, without disturbing the shards: waits until the
@@ -209,16 +260,13 @@ class sharded_metrics {
   /// (finished at `now` when given: then it equals one shop_metrics fed the
   /// stream so far and finished at `now`). Cost: a copy of all the state.
   shop_metrics snapshot(std::optional<timestamp> now = std::nullopt) {
+    if (taken_) CSMETRICS_THROW(std::logic_error("sharded_metrics::snapshot after result()"));
     if (!finished_) sync(kind::sync, {});
     shop_metrics out(metrics_options_);
     for (auto& w : workers_) {
-      if (now && !finished_) {
-        shop_metrics copy = w->metrics;
-        copy.finish(*now);
-        out.merge(copy);
-      } else {
-        out.merge(w->metrics);
-      }
+      shop_metrics copy = w->metrics;
+      if (now && !finished_) copy.finish(*now);
+      out.merge(std::move(copy));
     }
     return out;
   }
@@ -231,18 +279,18 @@ class sharded_metrics {
     finished_ = true;
   }
 
-  /// The shards merged in shard order: after finish(now), the state one
-  /// shop_metrics would have after the same add()s and finish(now). Before
-  /// finish(), the merged unfinished state (waits for the workers first).
+  /// After finish(now): the shards merged in shard order, moved out (call it
+  /// once): the state one shop_metrics would have after the same add()s and
+  /// finish(now). Before finish(): snapshot(), the merged unfinished state.
   shop_metrics result() {
-    if (!finished_) sync(kind::sync, {});
-    shop_metrics out(metrics_options_);
-    for (const auto& w : workers_) out.merge(w->metrics);
+    if (!finished_) return snapshot();
+    if (taken_) CSMETRICS_THROW(std::logic_error("sharded_metrics::result called twice after finish"));
+    taken_ = true;
+    shop_metrics out = std::move(workers_[0]->metrics);
+    for (std::size_t i = 1; i < workers_.size(); ++i) out.merge(std::move(workers_[i]->metrics));
     return out;
   }
 
-  /// Shard i's state; stable only after finish() (a worker writes it before).
-  const shop_metrics& shard(std::size_t i) const { return workers_.at(i)->metrics; }
   std::size_t shards() const { return workers_.size(); }
   /// The newest event time added; empty before any (shop_report's "now").
   std::optional<timestamp> newest_time() const {
@@ -253,29 +301,33 @@ class sharded_metrics {
   std::uint64_t dispatched() const { return dispatched_; }
   /// Events more than max_lateness behind the newest before them (exactness precondition broken).
   std::uint64_t beyond_lateness() const { return beyond_lateness_; }
-  /// Order-keyed events routed before their order was seen and without a
-  /// buyer column (exactness precondition 2 at risk: see the file comment).
-  std::uint64_t unknown_order_routes() const { return unknown_order_; }
-  /// Distinct (shop, order id) the dispatcher remembers.
-  std::size_t orders_remembered() const { return orders_.size(); }
+  /// shard_router::unknown_order_routes() as of the last snapshot(), finish() or result().
+  std::uint64_t unknown_order_routes() const { return workers_[0]->synced_unknown_orders; }
+  /// shard_router::orders_remembered() (per worker) as of the last snapshot(), finish() or result().
+  std::size_t orders_remembered() const { return workers_[0]->synced_orders; }
   const sharded_options& options() const { return options_; }
   const shop_metrics_options& metrics_options() const { return metrics_options_; }
 
  private:
   enum class kind : std::uint8_t { batch, sync, finish, stop };
   struct message {
-    std::unique_ptr<event_batch> batch;
+    std::shared_ptr<const event_batch> batch;
     kind what = kind::batch;
     timestamp now{};
   };
   struct worker {
-    explicit worker(const shop_metrics& prototype) : metrics(prototype) {}
+    worker(const shop_metrics& prototype, std::size_t index, std::size_t shards)
+        : metrics(prototype), router(shards), id(index) {}
     shop_metrics metrics;
+    shard_router router;
+    std::size_t id;
     std::thread thread;
     std::mutex mutex;
     std::condition_variable changed;      // queue gained or lost a message, or a sync completed
     std::deque<message> queue;
     std::uint64_t syncs_done = 0;
+    std::uint64_t synced_unknown_orders = 0;  // router figures copied at each sync
+    std::size_t synced_orders = 0;
     std::exception_ptr error;             // the first exception of this shard
   };
 
@@ -284,17 +336,53 @@ class sharded_metrics {
     return o;
   }
 
-  std::unique_ptr<event_batch> take_free() {
-    std::lock_guard<std::mutex> lock(free_mutex_);
-    if (free_.empty()) return std::make_unique<event_batch>();
-    auto b = std::move(free_.back());
-    free_.pop_back();
-    return b;
+  void note_time(const event& e) {
+    const std::int64_t t = e.time.time_since_epoch().count();
+    if (have_time_ && t < newest_us_ - metrics_options_.max_lateness.count()) ++beyond_lateness_;
+    if (!have_time_ || t > newest_us_) newest_us_ = t;
+    have_time_ = true;
+    ++dispatched_;
   }
-  void give_back(std::unique_ptr<event_batch> b) {
-    b->clear();
-    std::lock_guard<std::mutex> lock(free_mutex_);
-    free_.push_back(std::move(b));
+
+  /// Batches for add(e) come back here when the last worker drops them: their
+  /// memory is reused instead of freed and faulted in again.
+  struct batch_pool {
+    std::mutex mutex;
+    std::vector<std::unique_ptr<event_batch>> free;
+    std::size_t keep = 0;
+  };
+  std::shared_ptr<event_batch> recycled_batch() {
+    std::unique_ptr<event_batch> b;
+    {
+      std::lock_guard<std::mutex> lock(pool_->mutex);
+      if (!pool_->free.empty()) {
+        b = std::move(pool_->free.back());
+        pool_->free.pop_back();
+      }
+    }
+    if (!b) {
+      b = std::make_unique<event_batch>();
+      b->reserve(options_.batch_events);
+    }
+    return std::shared_ptr<event_batch>(b.release(), [pool = pool_](event_batch* p) noexcept {
+      std::unique_ptr<event_batch> back(p);
+      back->clear();
+      std::lock_guard<std::mutex> lock(pool->mutex);
+      if (pool->free.size() < pool->keep) {
+        try {
+          pool->free.push_back(std::move(back));
+        } catch (...) {  // no room to remember it: free it
+        }
+      }
+    });
+  }
+
+  void publish(std::shared_ptr<const event_batch> batch) {
+    for (std::size_t s = 0; s < workers_.size(); ++s) send(s, message{batch, kind::batch, {}});
+  }
+  void flush() {
+    if (pending_ && pending_->size() > 0) publish(std::move(pending_));
+    pending_.reset();
   }
 
   void send(std::size_t s, message m) {
@@ -306,11 +394,10 @@ class sharded_metrics {
     w.changed.notify_all();
   }
 
-  /// Flushes the partial batches, sends `what` to every worker and waits until
+  /// Flushes the partial batch, sends `what` to every worker and waits until
   /// each has handled it; rethrows the first shard error.
   void sync(kind what, timestamp now) {
-    for (std::size_t s = 0; s < pending_.size(); ++s)
-      if (pending_[s] && pending_[s]->size() > 0) send(s, message{std::move(pending_[s]), kind::batch, {}});
+    flush();
     std::vector<std::uint64_t> target(workers_.size());
     for (std::size_t s = 0; s < workers_.size(); ++s) {
       {
@@ -342,13 +429,13 @@ class sharded_metrics {
       if (m.what == kind::batch) {
         if (!w.error) {
           try {
-            for (const event& e : m.batch->events()) w.metrics.add(e);
+            for (const event& e : m.batch->events())
+              if (w.router.route(e) == w.id) w.metrics.add(e);
           } catch (...) {
-            w.error = std::current_exception();  // read by the dispatcher after the next sync
+            w.error = std::current_exception();  // read by the caller after the next sync
           }
         }
-        give_back(std::move(m.batch));
-        continue;
+        continue;  // m.batch released here; the last worker frees it
       }
       if (m.what == kind::finish && !w.error) {
         try {
@@ -359,6 +446,8 @@ class sharded_metrics {
       }
       {
         std::lock_guard<std::mutex> lock(w.mutex);
+        w.synced_unknown_orders = w.router.unknown_order_routes();
+        w.synced_orders = w.router.orders_remembered();
         ++w.syncs_done;
       }
       w.changed.notify_all();
@@ -382,14 +471,11 @@ class sharded_metrics {
   shop_metrics_options metrics_options_;
   shop_metrics prototype_;  // validates the options once, copied into every shard
   std::vector<std::unique_ptr<worker>> workers_;
-  std::vector<std::unique_ptr<event_batch>> pending_;  // one partial batch per shard
-  std::mutex free_mutex_;
-  std::vector<std::unique_ptr<event_batch>> free_;
-  std::unordered_map<std::string, std::uint32_t> orders_;  // "shop\x1forder" -> shard
-  std::string key_;                                        // scratch for the order map
-  std::uint64_t dispatched_ = 0, beyond_lateness_ = 0, unknown_order_ = 0;
+  std::shared_ptr<batch_pool> pool_ = std::make_shared<batch_pool>();  // shared with the batches' deleters
+  std::shared_ptr<event_batch> pending_;  // the batch add(e) fills
+  std::uint64_t dispatched_ = 0, beyond_lateness_ = 0;
   std::int64_t newest_us_ = 0;
-  bool have_time_ = false, finished_ = false;
+  bool have_time_ = false, finished_ = false, taken_ = false;
 };
 
 }  // namespace csmetrics
