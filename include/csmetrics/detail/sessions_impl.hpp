@@ -197,22 +197,15 @@ void session_stats<BuyerId>::merge(const session_stats& o) {
   fa.merge(o.first_auto_);
   rate_counter sat = satisfaction_;
   sat.merge(o.satisfaction_);
-  session_stats out = *this;
-  bump(out.conversations_, o.conversations_);
-  bump(out.buyer_msgs_, o.buyer_msgs_);
-  bump(out.agent_msgs_, o.agent_msgs_);
-  bump(out.auto_msgs_, o.auto_msgs_);
-  bump(out.credited_, o.credited_);
-  bump(out.unanswered_, o.unanswered_);
-  bump(out.invitations_, o.invitations_);
-  // all checks passed: commit
-  conversations_ = out.conversations_;
-  buyer_msgs_ = out.buyer_msgs_;
-  agent_msgs_ = out.agent_msgs_;
-  auto_msgs_ = out.auto_msgs_;
-  credited_ = out.credited_;
-  unanswered_ = out.unanswered_;
-  invitations_ = out.invitations_;
+  // The counters summed first (checked_add throws on overflow), then committed:
+  // all or nothing without copying the buyer sets.
+  std::uint64_t* const mine[] = {&conversations_, &buyer_msgs_, &agent_msgs_, &auto_msgs_,
+                                 &credited_,      &unanswered_, &invitations_};
+  const std::uint64_t theirs[] = {o.conversations_, o.buyer_msgs_, o.agent_msgs_, o.auto_msgs_,
+                                  o.credited_,      o.unanswered_, o.invitations_};
+  std::uint64_t sums[7];
+  for (std::size_t i = 0; i < 7; ++i) sums[i] = detail::checked_add(*mine[i], theirs[i]);
+  for (std::size_t i = 0; i < 7; ++i) *mine[i] = sums[i];
   response_ = std::move(r);
   first_ = std::move(f);
   first_auto_ = std::move(fa);
