@@ -840,15 +840,22 @@ class ratings {
       merge(copy);
       return;
     }
-    std::map<Shop, shop_state> r = shops_;  // all or nothing on overflow
+    // All or nothing on overflow: shops present on both sides are merged into
+    // copies first; only then is anything changed (shops new to this side are
+    // plain copies and cannot overflow). Disjoint shops copy nothing of ours.
+    std::vector<std::pair<shop_state*, shop_state>> merged;
     for (const auto& [shop, s] : other.shops_) {
-      auto it = r.find(shop);
-      if (it == r.end())
-        r.emplace(shop, s);
-      else
-        it->second.merge(s);
+      auto it = shops_.find(shop);
+      if (it == shops_.end()) continue;
+      shop_state both = it->second;
+      both.merge(s);
+      merged.emplace_back(&it->second, std::move(both));
     }
-    shops_ = std::move(r);
+    std::map<Shop, shop_state> added;
+    for (const auto& [shop, s] : other.shops_)
+      if (shops_.find(shop) == shops_.end()) added.emplace_hint(added.end(), shop, s);
+    for (auto& [mine, both] : merged) *mine = std::move(both);
+    shops_.merge(added);
   }
   void reset() { shops_.clear(); }
 
