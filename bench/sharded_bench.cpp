@@ -2,15 +2,24 @@
 // File: bench/sharded_bench.cpp
 //
 // sharded_metrics (csmetrics/sharded.hpp) against one shop_metrics over the
-// same in-memory stream from bench/event_generator.hpp (100 shops, Zipf
-// buyers): events/s for the whole add + finish + merge, so the speed-up is
-// BM_sharded_metrics_add/2 over BM_shop_metrics_add (the baseline here).
-// CSMETRICS_BENCH_TINY=1: 5 000 events instead of 400 000.
+// same in-memory stream from bench/event_generator.hpp: wall time for the
+// whole add + finish + merge, so the speed-up on N threads is
+// BM_sharded_metrics_*/N/E/K over BM_shop_metrics_add/E (the baseline here);
+// K = 0 shards by (shop, buyer), K = 1 by shop.
+// Streams: E = 400 000 events over 100 shops, and 2 000 000 events over 1 000
+// shops (end_to_end_bench's shape). CSMETRICS_BENCH_TINY=1: 5 000 events.
+//
+// BM_machine_*: what this machine gives two threads at all, the ceiling for
+// any speed-up: a compute loop (no memory) and random read-modify-writes in
+// a 256 MB array per thread (memory-bound, like the accumulators' tables).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>  // std::uint64_t
 #include <cstdlib>  // std::getenv
+#include <map>      // std::map (one stream per size)
 #include <memory>   // std::shared_ptr
+#include <thread>   // std::thread
+#include <vector>   // std::vector
 
 #include "csmetrics/sharded.hpp"
 #include "csmetrics/shop_metrics.hpp"
@@ -18,55 +27,63 @@
 
 namespace {
 
-const csmetrics::bench::event_batch& stream() {
-  static const csmetrics::bench::event_batch events = [] {
-    const std::uint64_t n = std::getenv("CSMETRICS_BENCH_TINY") ? 5000 : 400000;
-    csmetrics::bench::generator_options o;
-    o.seed = 42;
-    o.shops = 100;
-    csmetrics::bench::event_generator g(o);
-    csmetrics::bench::event_batch b;
-    b.reserve(n);
-    g.generate(n, [&](const csmetrics::event& e) { b.push(e); });
-    return b;
-  }();
-  return events;
+bool tiny() { return std::getenv("CSMETRICS_BENCH_TINY") != nullptr; }
+
+/// The stream of `n` events (generated once, kept: ~0.3 GB for 2 M).
+std::shared_ptr<const csmetrics::event_batch> stream(std::int64_t n) {
+  static std::map<std::int64_t, std::shared_ptr<const csmetrics::event_batch>> cache;
+  auto it = cache.find(n);
+  if (it != cache.end()) return it->second;
+  csmetrics::bench::generator_options o;
+  o.seed = 42;
+  o.shops = n >= 1'000'000 ? 1000 : 100;
+  if (n >= 1'000'000) o.journeys_per_shop_day = 1500;
+  csmetrics::bench::event_generator g(o);
+  auto b = std::make_shared<csmetrics::event_batch>();
+  const auto size = static_cast<std::uint64_t>(tiny() ? 5000 : n);
+  b->reserve(size);
+  g.generate(size, [&](const csmetrics::event& e) { b->push(e); });
+  return cache[n] = b;
 }
 
 /// Baseline: one shop_metrics on the calling thread.
 void BM_shop_metrics_add(benchmark::State& state) {
-  const auto& events = stream().events();
+  const auto events = stream(state.range(0));
   for (auto _ : state) {
     csmetrics::shop_metrics m;
-    for (const csmetrics::event& e : events) m.add(e);
+    for (const csmetrics::event& e : events->events()) m.add(e);
     m.finish(*m.newest_time());
     benchmark::DoNotOptimize(m.accepted());
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events->size()));
 }
-BENCHMARK(BM_shop_metrics_add)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/// Arguments: threads, events, shard key (0: shop_buyer, 1: shop).
+csmetrics::sharded_options options_of(const benchmark::State& state) {
+  csmetrics::sharded_options so;
+  so.threads = static_cast<std::size_t>(state.range(0));
+  so.key = state.range(2) == 1 ? csmetrics::shard_key::shop : csmetrics::shard_key::shop_buyer;
+  return so;
+}
 
 /// N shards on N worker threads, each event copied in by add(e); result() merges.
 void BM_sharded_metrics_add(benchmark::State& state) {
-  const auto& events = stream().events();
-  csmetrics::sharded_options so;
-  so.threads = static_cast<std::size_t>(state.range(0));
+  const auto events = stream(state.range(1));
+  const csmetrics::sharded_options so = options_of(state);
   for (auto _ : state) {
     csmetrics::sharded_metrics m(so);
-    for (const csmetrics::event& e : events) m.add(e);
+    for (const csmetrics::event& e : events->events()) m.add(e);
     m.finish(*m.newest_time());
     csmetrics::shop_metrics all = m.result();
     benchmark::DoNotOptimize(all.accepted());
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events->size()));
 }
-BENCHMARK(BM_sharded_metrics_add)->Arg(1)->Arg(2)->Arg(4)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 /// The same with the stream handed over as one shared batch (no copy).
 void BM_sharded_metrics_add_batch(benchmark::State& state) {
-  const std::shared_ptr<const csmetrics::event_batch> events(&stream(), [](const csmetrics::event_batch*) {});
-  csmetrics::sharded_options so;
-  so.threads = static_cast<std::size_t>(state.range(0));
+  const auto events = stream(state.range(1));
+  const csmetrics::sharded_options so = options_of(state);
   for (auto _ : state) {
     csmetrics::sharded_metrics m(so);
     m.add(events);
@@ -76,21 +93,77 @@ void BM_sharded_metrics_add_batch(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events->size()));
 }
-BENCHMARK(BM_sharded_metrics_add_batch)->Arg(1)->Arg(2)->Arg(4)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 /// Routing alone (hash, order map): what every worker repeats for every event.
 void BM_shard_router_route(benchmark::State& state) {
-  const auto& events = stream().events();
+  const auto events = stream(400'000);
   for (auto _ : state) {
     csmetrics::shard_router m(2);
     std::uint64_t sum = 0;
-    for (const csmetrics::event& e : events) sum += m.route(e);
+    for (const csmetrics::event& e : events->events()) sum += m.route(e);
     benchmark::DoNotOptimize(sum);
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events->size()));
 }
-BENCHMARK(BM_shard_router_route)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/// `threads` threads each running `work(i)`; wall time.
+template <class F>
+void on_threads(std::size_t threads, F work) {
+  std::vector<std::thread> ts;
+  for (std::size_t i = 0; i < threads; ++i) ts.emplace_back([&work, i] { work(i); });
+  for (auto& t : ts) t.join();
+}
+
+/// Each thread: a fixed number of dependent multiply-xorshift steps.
+void BM_machine_compute(benchmark::State& state) {
+  const auto threads = static_cast<std::size_t>(state.range(0));
+  const std::uint64_t steps = tiny() ? 100'000 : 200'000'000;
+  std::vector<std::uint64_t> out(threads);
+  for (auto _ : state)
+    on_threads(threads, [&](std::size_t i) {
+      std::uint64_t x = i + 1;
+      for (std::uint64_t k = 0; k < steps; ++k) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        x ^= x >> 17;
+      }
+      out[i] = x;
+    });
+  benchmark::DoNotOptimize(out.data());
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * threads * steps));
+}
+
+/// Each thread: random increments in its own 256 MB array (2^25 words).
+void BM_machine_random_access(benchmark::State& state) {
+  const auto threads = static_cast<std::size_t>(state.range(0));
+  const std::uint64_t steps = tiny() ? 100'000 : 20'000'000;
+  const std::size_t words = tiny() ? (std::size_t{1} << 12) : (std::size_t{1} << 25);
+  std::vector<std::vector<std::uint64_t>> arrays(threads, std::vector<std::uint64_t>(words, 1));
+  for (auto _ : state)
+    on_threads(threads, [&](std::size_t i) {
+      std::vector<std::uint64_t>& a = arrays[i];
+      std::uint64_t x = i + 1;
+      for (std::uint64_t k = 0; k < steps; ++k) {
+        x = x * 6364136223846793005ull + 1;
+        ++a[(x >> 20) & (words - 1)];
+      }
+    });
+  benchmark::DoNotOptimize(arrays.data());
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * threads * steps));
+}
 
 }  // namespace
+
+BENCHMARK(BM_shop_metrics_add)->Arg(400'000)->Arg(2'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_sharded_metrics_add)
+    ->ArgsProduct({{1, 2, 4}, {400'000, 2'000'000}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_sharded_metrics_add_batch)
+    ->ArgsProduct({{2}, {400'000, 2'000'000}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_shard_router_route)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_machine_compute)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_machine_random_access)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -33,6 +33,7 @@ struct cli_options {
   bool strict = false;
   int progress = -1;  // -1: when stderr is a terminal
   int threads = 1;    // --threads: shards accumulated on worker threads
+  std::string shard_by = "buyer";  // --shard-by: shop (whole shops per thread) or buyer ((shop, buyer))
   std::string save_state_file;  // --save-state: the finished shop_metrics state
   std::vector<std::string> files;  // empty: the demo week; "-": standard input
 };
@@ -96,6 +97,7 @@ inline const char* usage() {
          "  --strict                               stop at the first bad row\n"
          "  --progress / --no-progress             progress bar on stderr (default: on when stderr is a terminal)\n"
          "  --threads N                            accumulate on N threads, sharded by (shop, buyer)\n"
+         "  --shard-by buyer|shop                  with --threads: (shop, buyer) (default) or whole shops per thread\n"
          "  --save-state FILE                      also write the finished state (shop_metrics::serialize) for csm_merge\n";
 }
 
@@ -155,6 +157,10 @@ inline cli_options parse_cli(int argc, char** argv) {
       for (char c : v) n = (c >= '0' && c <= '9' && n <= 256) ? n * 10 + (c - '0') : 1000;
       if (v.empty() || n < 1 || n > 256) throw std::invalid_argument("--threads must be in [1, 256]: " + std::string(v));
       o.threads = n;
+    } else if (a == "--shard-by") {
+      std::string_view v = value(i, a);
+      if (v != "buyer" && v != "shop") throw std::invalid_argument("--shard-by must be buyer or shop: " + std::string(v));
+      o.shard_by = v;
     } else if (a == "--save-state") {
       o.save_state_file = value(i, a);
     } else if (a == "--progress") {

@@ -9,7 +9,7 @@
 //   mpirun -np 4 mpi_report                                  the demo week, in byte ranges
 //   --verbose: each rank prints on stderr what it read and the bytes it sent.
 // Options: shop_report's (--format, --utc-offset, --as-of, the windows,
-// --max-lateness, --by); not --html, --strict, --progress, --threads.
+// --max-lateness, --by); not --html, --strict, --progress, --threads, --shard-by.
 //
 // 1. Read. One file: rank r reads bytes [r*S/P, (r+1)*S/P), moved forward to
 //    the next line start (a row is one line: files with line breaks inside
@@ -440,8 +440,9 @@ int main(int argc, char** argv) {
   int rc = 0;
   try {
     cli = demo::parse_cli(static_cast<int>(args.size()), args.data());
-    if (!cli.html_file.empty() || cli.threads != 1 || cli.strict || !cli.save_state_file.empty())
-      throw std::invalid_argument("--html, --threads, --strict and --save-state are shop_report's only");
+    if (!cli.html_file.empty() || cli.threads != 1 || cli.shard_by != "buyer" || cli.strict ||
+        !cli.save_state_file.empty())
+      throw std::invalid_argument("--html, --threads, --shard-by, --strict and --save-state are shop_report's only");
   } catch (const std::exception& e) {
     if (me.rank == 0) std::fprintf(stderr, "mpi_report: %s\n%s  --verbose  per-rank bytes read and sent\n", e.what(), demo::usage());
     MPI_Finalize();

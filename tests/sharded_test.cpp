@@ -60,9 +60,10 @@ shop_metrics one_thread(const std::string& csv, const csmetrics::shop_metrics_op
 
 /// The same on `threads` shards.
 shop_metrics sharded(const std::string& csv, std::size_t threads, std::size_t batch = 1024,
-                     std::uint64_t* beyond = nullptr) {
+                     std::uint64_t* beyond = nullptr, csmetrics::shard_key key = csmetrics::shard_key::shop_buyer) {
   sharded_options so;
   so.threads = threads;
+  so.key = key;
   so.batch_events = batch;
   so.queue_batches = 2;
   sharded_metrics m(so);
@@ -92,6 +93,31 @@ TEST_CASE("sharded_metrics: the demo week is the same bytes on 1, 2, 3 and 8 thr
   }
   // Tiny batches and queues exercise the blocking hand-over.
   CHECK(sharded(demo_csv(), 3, 1).serialize() == bytes);
+}
+
+TEST_CASE("sharded_metrics: whole shops per shard (shard_key::shop) give the same bytes", "[sharded][merge]") {
+  for (const std::string* csv : {&demo_csv(), &generated_csv()}) {
+    const shop_metrics whole = one_thread(*csv);
+    for (std::size_t n : {2, 3, 8}) {
+      INFO("threads " << n);
+      const shop_metrics m = sharded(*csv, n, 700, nullptr, csmetrics::shard_key::shop);
+      CHECK(m.serialize() == whole.serialize());
+      CHECK(json_of(m) == json_of(whole));
+    }
+  }
+  // Every event of a shop, orders and payments included, lands on one shard; no order map.
+  csmetrics::shard_router r(8, csmetrics::shard_key::shop);
+  event e;
+  e.type = event_type::payment;
+  e.shop = "s";
+  e.order = "o1";
+  const std::size_t home = r.route(e);
+  CHECK(home == csmetrics::detail::shard_hash("s", "") % 8);
+  e.type = event_type::order;
+  e.buyer = "b9";
+  CHECK(r.route(e) == home);
+  CHECK(r.orders_remembered() == 0);
+  CHECK(r.unknown_order_routes() == 0);
 }
 
 TEST_CASE("sharded_metrics: batches handed over without a copy give the same bytes as add(e)", "[sharded][merge]") {

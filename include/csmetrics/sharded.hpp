@@ -4,14 +4,16 @@
 // One event stream on N threads, with the same bytes as one thread.
 //
 // A shop_metrics (shop_metrics.hpp) is single-writer. sharded_metrics runs N
-// of them, each on its own worker thread, and deals the stream out by key:
+// of them, each on its own worker thread, and deals the stream out by key.
+// With shard_key::shop every event goes to hash(shop) % N: a shop lives on one
+// shard whole. With shard_key::shop_buyer (the default):
 //
 //   - every event keyed by a buyer (visit, messages, invite, vote, lost,
 //     order) goes to shard hash(shop, buyer) % N, so each conversation, each
 //     buyer's inquiries, orders and visits live on one shard;
 //   - order-keyed events (payment, cancel, refund, dispute, reminder; their
 //     buyer column may be empty) go to the shard of their order's buyer: the
-//     dispatcher remembers (shop, order id) -> shard from the order events it
+//     router remembers (shop, order id) -> shard from the order events it
 //     has seen. When the order is unknown (its order event has not come yet,
 //     or never will) the buyer column decides if present, else the shop alone
 //     (hash(shop, "")); such an event is rejected alike on any shard;
@@ -22,7 +24,7 @@
 //
 // At the end, finish(now) settles every shard at the same global `now` and
 // result() merges the shards in shard order 0, 1, ..., N-1. shop_metrics'
-// merge is exact for disjoint (shop, buyer) shards, so result() is the state
+// merge is exact for disjoint (shop, buyer) shards (and so for whole shops), so result() is the state
 // one shop_metrics would have after the same add()s and finish(now): the
 // same serialize() bytes and the same report, for any N.
 //
@@ -34,9 +36,9 @@
 // later than that could be rejected on one side and not on the other.
 // beyond_lateness() counts the events that broke the precondition (0 for a
 // stream read by event_csv_reader).
-// Second precondition: an order-keyed event without a buyer column comes
-// after its order event. The orders family holds a payment that precedes its
-// order until the order arrives; the dispatcher cannot know that order's
+// Second precondition (shop_buyer only): an order-keyed event without a buyer
+// column comes after its order event. The orders family holds a payment that
+// precedes its order until the order arrives; the router cannot know that order's
 // buyer yet, so the payment could land on another shard and stay unmatched
 // there. unknown_order_routes() counts such events (0 for the demo week and
 // the real logs; examples/mpi_report.cpp, which sees the whole input before
@@ -51,7 +53,7 @@
 // FNV-1a hash, ~15 ns) is repeated on each worker, which costs less than
 // handing events between threads. A bounded queue (queue_batches per worker)
 // blocks the caller when a worker falls behind instead of growing memory.
-// The order map costs one entry per distinct (shop, order id) on every
+// The order map (shop_buyer only) costs one entry per distinct (shop, order id) on every
 // worker: about 40 bytes + the two ids (~80-100 bytes with short ids), i.e.
 // ~1 GB per 10 M orders per worker; it is the only state that grows with
 // the stream outside the shards.
@@ -85,11 +87,24 @@
 
 namespace csmetrics {
 
+/// What decides an event's shard.
+enum class shard_key : std::uint8_t {
+  /// hash(shop, buyer): a shop's buyers spread over every shard, so one big
+  /// shop still uses every thread; each shard keeps its own per-shop cells
+  /// (sessions, sales days, ratings windows), duplicated across shards.
+  shop_buyer = 0,
+  /// hash(shop): a shop lives on one shard, so nothing is duplicated and the
+  /// final merge only gathers; a shop larger than 1/N of the stream caps the
+  /// speed-up. The better choice for many similar shops.
+  shop = 1,
+};
+
 /// How sharded_metrics splits the work.
 struct sharded_options {
   std::size_t threads = 2;         ///< shards = worker threads, in [1, 256]
   std::size_t batch_events = 1024; ///< events per batch handed to a worker, in [1, 2^20]
   std::size_t queue_batches = 8;   ///< batches waiting per worker before add() blocks, in [1, 1024]
+  shard_key key = shard_key::shop_buyer;  ///< what decides an event's shard
 
   /// Throws std::invalid_argument naming the limits.
   void validate() const {
@@ -146,13 +161,14 @@ constexpr bool order_keyed(event_type t) {
 class shard_router {
  public:
   /// REQUIRES: shards in [1, 256] (std::invalid_argument otherwise).
-  explicit shard_router(std::size_t shards) : shards_(shards) {
+  explicit shard_router(std::size_t shards, shard_key key = shard_key::shop_buyer) : shards_(shards), key_kind_(key) {
     if (shards < 1 || shards > 256)
       CSMETRICS_THROW(std::invalid_argument("shard_router: shards must be in [1, 256]: " + std::to_string(shards)));
   }
 
   /// The shard `e` belongs to (and, for an order event, remembers its order).
   std::size_t route(const event& e) {
+    if (key_kind_ == shard_key::shop) return static_cast<std::size_t>(detail::shard_hash(e.shop, {}) % shards_);
     if (detail::order_keyed(e.type)) {
       if (!orders_.empty() && !e.order.empty()) {
         auto it = orders_.find(order_key(e));
@@ -186,6 +202,7 @@ class shard_router {
   }
 
   std::size_t shards_;
+  shard_key key_kind_;
   std::unordered_map<std::string, std::uint32_t> orders_;  // "shop\x1forder" -> shard
   std::string key_;                                        // scratch
   std::uint64_t unknown_order_ = 0;
@@ -222,7 +239,7 @@ class sharded_metrics {
     pool_->keep = options_.queue_batches + 2;
     workers_.reserve(options_.threads);
     for (std::size_t i = 0; i < options_.threads; ++i)
-      workers_.push_back(std::make_unique<worker>(prototype_, i, options_.threads));
+      workers_.push_back(std::make_unique<worker>(prototype_, i, options_.threads, options_.key));
     try {
       for (auto& w : workers_) w->thread = std::thread([this, p = w.get()] { run(*p); });
     } catch (...) {
@@ -316,8 +333,8 @@ class sharded_metrics {
     timestamp now{};
   };
   struct worker {
-    worker(const shop_metrics& prototype, std::size_t index, std::size_t shards)
-        : metrics(prototype), router(shards), id(index) {}
+    worker(const shop_metrics& prototype, std::size_t index, std::size_t shards, shard_key key)
+        : metrics(prototype), router(shards, key), id(index) {}
     shop_metrics metrics;
     shard_router router;
     std::size_t id;
