@@ -216,6 +216,22 @@ TEST_CASE("keyed: merge", "[keyed][merge]") {
     a.merge(a);
     CHECK(*a.find("bob") == tally{4, 10});
   }
+  SECTION("taking the other table (merge(&&)) equals copying it, and empties it") {
+    std::vector<std::pair<std::string, std::int64_t>> events;
+    for (int i = 0; i < 3000; ++i) events.emplace_back("k" + std::to_string(rng() % 500), static_cast<std::int64_t>(rng() % 9));
+    keyed<std::string, tally> a, b;
+    for (std::size_t i = 0; i < events.size(); ++i) (i % 2 ? a : b)[events[i].first].add(events[i].second);
+    keyed<std::string, tally> copied = a, taken = a, b2 = b;
+    copied.merge(b);
+    taken.merge(std::move(b2));
+    CHECK(taken == copied);
+    CHECK(b2.size() == 0);  // NOLINT(bugprone-use-after-move): merge(&&) leaves it empty
+    keyed<std::string, tally> empty;
+    empty.merge(std::move(copied));
+    CHECK(empty == taken);
+    taken.merge(std::move(taken));  // self: doubles, like merge(const&)
+    CHECK(taken.find(events[0].first)->n == 2 * empty.find(events[0].first)->n);
+  }
   SECTION("split and merge equals the whole stream; merge laws") {
     std::vector<std::pair<std::uint64_t, std::int64_t>> events;
     for (int i = 0; i < 5000; ++i)

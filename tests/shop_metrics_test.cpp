@@ -214,6 +214,18 @@ TEST_CASE("shop_metrics: shards by (shop, buyer) merge into the one-pass state",
     for (std::size_t i = 1; i < n; ++i) taken.merge(std::move(shards[i]));
     CHECK(taken == whole);
   }
+  {  // Whole shops per part: what a part lacks is taken whole by merge(&&).
+    std::vector<shop_metrics> by_shop(3);
+    for (const auto& e : events) by_shop[std::hash<std::string>{}(e.shop) % 3].add(e.view());
+    shop_metrics copied, taken;
+    for (auto& p : by_shop) {
+      p.finish(now);
+      copied.merge(p);
+      taken.merge(std::move(p));
+    }
+    CHECK(copied == whole);
+    CHECK(taken == whole);
+  }
   shop_metrics self = whole;
   self.merge(std::move(self));  // merging a state into itself doubles it, as merge(const&) does
   shop_metrics twice = whole;

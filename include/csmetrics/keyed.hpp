@@ -325,6 +325,23 @@ class keyed {
     }
   }
 
+  /// The same, taking `other`'s entries: a key this table lacks moves over
+  /// whole (no copy), a shared key merges as above (child.merge(std::move(v))).
+  /// `other` ends empty. Same guarantee as merge(const&).
+  void merge(keyed&& other) {
+    if (&other == this) return merge(static_cast<const keyed&>(other));
+    if (size_ == 0 && capacity_ == 0 && other.size_ != 0) reserve(other.size_);
+    for (std::size_t i = 0; i < other.capacity_; ++i) {
+      slot& s = other.slots_[i];
+      if (s.meta == 0) continue;
+      if (const slot* mine = lookup(s.key))
+        const_cast<slot*>(mine)->value.merge(std::move(s.value));
+      else
+        insert_new(std::move(s.key), std::move(s.value));
+    }
+    other.destroy_all();
+  }
+
   /// Removes every key (the capacity stays).
   void reset() { destroy_all(); }
 

@@ -38,6 +38,7 @@
 #include <string>       // std::string, std::to_string
 #include <string_view>  // std::string_view
 #include <tuple>        // std::tie, std::make_tuple, std::get
+#include <type_traits>  // std::is_const_v
 #include <utility>      // std::move
 #include <vector>       // std::vector
 
@@ -836,26 +837,18 @@ class ratings {
   void merge(const ratings& other) {
     if (other.config_ != config_) CSMETRICS_THROW(std::invalid_argument("ratings::merge: configurations differ"));
     if (&other == this) {
-      const ratings copy = other;
-      merge(copy);
+      ratings copy = other;
+      merge_from(copy);
       return;
     }
-    // All or nothing on overflow: shops present on both sides are merged into
-    // copies first; only then is anything changed (shops new to this side are
-    // plain copies and cannot overflow). Disjoint shops copy nothing of ours.
-    std::vector<std::pair<shop_state*, shop_state>> merged;
-    for (const auto& [shop, s] : other.shops_) {
-      auto it = shops_.find(shop);
-      if (it == shops_.end()) continue;
-      shop_state both = it->second;
-      both.merge(s);
-      merged.emplace_back(&it->second, std::move(both));
-    }
-    std::map<Shop, shop_state> added;
-    for (const auto& [shop, s] : other.shops_)
-      if (shops_.find(shop) == shops_.end()) added.emplace_hint(added.end(), shop, s);
-    for (auto& [mine, both] : merged) *mine = std::move(both);
-    shops_.merge(added);
+    merge_from(other);
+  }
+  /// The same, moving the shops this side lacks instead of copying them.
+  /// `other` is left valid but unspecified.
+  void merge(ratings&& other) {
+    if (&other == this) return merge(static_cast<const ratings&>(other));
+    if (other.config_ != config_) CSMETRICS_THROW(std::invalid_argument("ratings::merge: configurations differ"));
+    merge_from(other);
   }
   void reset() { shops_.clear(); }
 
@@ -903,6 +896,32 @@ class ratings {
   }
 
   ratings_config config_;
+  // All or nothing on overflow: shops present on both sides are merged into
+  // copies first; only then is anything changed (shops new to this side are
+  // taken whole and cannot overflow). Disjoint shops copy nothing of ours.
+  template <class Other>
+  void merge_from(Other&& other) {
+    constexpr bool take = !std::is_const_v<std::remove_reference_t<Other>>;
+    std::vector<std::pair<shop_state*, shop_state>> merged;
+    for (const auto& [shop, s] : other.shops_) {
+      auto it = shops_.find(shop);
+      if (it == shops_.end()) continue;
+      shop_state both = it->second;
+      both.merge(s);
+      merged.emplace_back(&it->second, std::move(both));
+    }
+    std::map<Shop, shop_state> added;
+    for (auto& [shop, s] : other.shops_) {
+      if (shops_.find(shop) != shops_.end()) continue;
+      if constexpr (take)
+        added.emplace_hint(added.end(), shop, std::move(s));
+      else
+        added.emplace_hint(added.end(), shop, s);
+    }
+    for (auto& [mine, both] : merged) *mine = std::move(both);
+    shops_.merge(added);
+  }
+
   std::map<Shop, shop_state> shops_;
 };
 

@@ -316,6 +316,15 @@ class basic_sales {
     orders_seen_.merge(o.orders_seen_);
     for (std::size_t i = 0; i < sales_reject_count; ++i) rejected_[i] = detail::checked_add(rejected_[i], o.rejected_[i]);
   }
+  /// The same, taking `o`'s state: shops, channels and days this side lacks
+  /// move over whole. `o` is left valid but unspecified.
+  void merge(basic_sales&& o) {
+    if (&o == this) return merge(static_cast<const basic_sales&>(o));
+    if (o.offset_ != offset_) return merge(static_cast<const basic_sales&>(o));  // throws
+    cells_.merge(std::move(o.cells_));
+    orders_seen_.merge(std::move(o.orders_seen_));
+    for (std::size_t i = 0; i < sales_reject_count; ++i) rejected_[i] = detail::checked_add(rejected_[i], o.rejected_[i]);
+  }
   /// Empty state, same offset.
   void reset() { *this = basic_sales(offset_); }
 

@@ -399,6 +399,9 @@ class sessions {
 
   // ---- merge / serialize --------------------------------------------------
   void merge(const sessions& other);
+  /// The same, moving `other`'s cells that this side lacks instead of copying
+  /// them. `other` is left valid but unspecified.
+  void merge(sessions&& other);
   void reset() { *this = sessions(opt_); }
   std::vector<std::uint8_t> serialize() const { return detail::serialize(*this); }
   static sessions deserialize(const void* data, std::size_t size) { return detail::deserialize<sessions>(data, size); }
@@ -446,6 +449,8 @@ class sessions {
     index.emplace(id, i);
     return i;
   }
+  template <class Other>
+  void merge_from(Other&& o);  // sessions& (cells moved) or const sessions&
   stats_type& cell(std::uint32_t shop, std::uint32_t agent1, day_number day) {
     auto [it, fresh] = cell_index_.try_emplace(cell_key{shop, agent1, day}, static_cast<std::uint32_t>(cells_.size()));
     if (fresh) {

@@ -631,7 +631,11 @@ inline void shop_metrics::merge(shop_metrics&& o) {
 template <class Other>
 void shop_metrics::merge_parts(Other&& o) {
   constexpr bool take = !std::is_const_v<std::remove_reference_t<Other>>;
-  sessions_.merge(o.sessions_);
+  // With `take`, each family moves over what this side lacks.
+  if constexpr (take)
+    sessions_.merge(std::move(o.sessions_));
+  else
+    sessions_.merge(o.sessions_);
   for (auto& [shop, acc] : o.orders_) {
     auto it = orders_.find(shop);
     if (it != orders_.end())
@@ -641,8 +645,13 @@ void shop_metrics::merge_parts(Other&& o) {
     else
       orders_.emplace(shop, acc);
   }
-  sales_.merge(o.sales_);
-  ratings_.merge(o.ratings_);
+  if constexpr (take) {
+    sales_.merge(std::move(o.sales_));
+    ratings_.merge(std::move(o.ratings_));
+  } else {
+    sales_.merge(o.sales_);
+    ratings_.merge(o.ratings_);
+  }
   accepted_ = detail::checked_add(accepted_, o.accepted_);
   for (std::size_t i = 0; i < shop_metrics_reject_count; ++i)
     rejected_[i] = detail::checked_add(rejected_[i], o.rejected_[i]);

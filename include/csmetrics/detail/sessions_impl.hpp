@@ -30,7 +30,7 @@
 #include <numeric>    // std::iota
 #include <string>       // std::to_string
 #include <tuple>        // std::make_tuple (canonical cell order)
-#include <type_traits>  // std::decay_t
+#include <type_traits>  // std::decay_t, std::is_const_v
 #include <vector>       // std::vector
 
 namespace csmetrics {
@@ -492,9 +492,23 @@ void sessions<S, B, A>::merge(const sessions& o) {
   if (opt_ != o.opt_) CSMETRICS_THROW(std::invalid_argument("csmetrics::sessions::merge: different options"));
   if (this == &o) {
     sessions copy = o;
-    merge(copy);
+    merge_from(copy);
     return;
   }
+  merge_from(o);
+}
+
+template <class S, class B, class A>
+void sessions<S, B, A>::merge(sessions&& o) {
+  if (this == &o) return merge(static_cast<const sessions&>(o));
+  if (opt_ != o.opt_) CSMETRICS_THROW(std::invalid_argument("csmetrics::sessions::merge: different options"));
+  merge_from(o);
+}
+
+template <class S, class B, class A>
+template <class Other>
+void sessions<S, B, A>::merge_from(Other&& o) {
+  constexpr bool take = !std::is_const_v<std::remove_reference_t<Other>>;
   // Conflicts first, so a failed merge changes nothing.
   o.table_.for_each([&](const slot_type& c) {
     auto it = shop_index_.find(o.shops_[c.shop1 - 1]);
@@ -506,9 +520,21 @@ void sessions<S, B, A>::merge(const sessions& o) {
   std::vector<std::uint32_t> shop_map(o.shops_.size()), agent_map(o.agents_.size());
   for (std::size_t i = 0; i < o.shops_.size(); ++i) shop_map[i] = intern_shop(o.shops_[i]);
   for (std::size_t i = 0; i < o.agents_.size(); ++i) agent_map[i] = intern_agent(o.agents_[i]);
+  // Room for every cell of o at once: no reallocation moves the cells mid-merge.
+  cells_.reserve(cells_.size() + o.cells_.size());
+  cell_keys_.reserve(cell_keys_.size() + o.cell_keys_.size());
+  cell_index_.reserve(cell_index_.size() + o.cells_.size());
   for (std::size_t i = 0; i < o.cells_.size(); ++i) {
     const cell_key& k = o.cell_keys_[i];
-    cell(shop_map[k.shop], k.agent1 == 0 ? 0 : agent_map[k.agent1 - 1] + 1, k.day).merge(o.cells_[i]);
+    const std::size_t before = cells_.size();
+    stats_type& mine = cell(shop_map[k.shop], k.agent1 == 0 ? 0 : agent_map[k.agent1 - 1] + 1, k.day);
+    if constexpr (take) {
+      if (cells_.size() != before) {  // new here: take it whole
+        mine = std::move(o.cells_[i]);
+        continue;
+      }
+    }
+    mine.merge(o.cells_[i]);
   }
   auto remap = [&](std::uint32_t a1) { return a1 == 0 ? 0u : agent_map[a1 - 1] + 1; };
   o.table_.for_each([&](const slot_type& c) {
