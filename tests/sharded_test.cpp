@@ -241,6 +241,7 @@ TEST_CASE("sharded_metrics: a snapshot mid-stream equals one shop_metrics finish
   CHECK_THROWS_AS(m.result(), std::logic_error);  // moved out: once
   CHECK_THROWS_AS(m.snapshot(), std::logic_error);
   CHECK_THROWS_AS(m.add(e), std::logic_error);
+  CHECK_THROWS_AS(m.add(std::make_shared<const csmetrics::event_batch>()), std::logic_error);
   CHECK_THROWS_AS(m.finish(*in.newest_time()), std::logic_error);
 }
 

@@ -53,10 +53,10 @@
 // FNV-1a hash, ~15 ns) is repeated on each worker, which costs less than
 // handing events between threads. A bounded queue (queue_batches per worker)
 // blocks the caller when a worker falls behind instead of growing memory.
-// The order map (shop_buyer only) costs one entry per distinct (shop, order id) on every
-// worker: about 40 bytes + the two ids (~80-100 bytes with short ids), i.e.
-// ~1 GB per 10 M orders per worker; it is the only state that grows with
-// the stream outside the shards.
+// The order map (shop_buyer only) costs one entry per distinct (shop, order
+// id) on every worker: about 40 bytes + the two ids (~80-100 bytes with
+// short ids), i.e. ~1 GB per 10 M orders per worker; it is the only state
+// that grows with the stream outside the shards.
 //
 // Thread-safety: the sharded_metrics object itself has one writer (the
 // thread that calls add / snapshot / finish / result).
@@ -209,8 +209,8 @@ class shard_router {
 };
 
 /**
- * shop_metrics on N worker threads, sharded by (shop, buyer); the result is
- * byte-identical to one shop_metrics fed the same stream (see the file
+ * shop_metrics on N worker threads, sharded by (shop, buyer) or by shop
+ * (sharded_options::key); the result is byte-identical to one shop_metrics fed the same stream (see the file
  * comment for the routing and the preconditions).
  *
  *     csmetrics::sharded_options so;  so.threads = 4;
@@ -227,7 +227,7 @@ class shard_router {
  *     m.add(std::move(batch));                      // shared by the workers
  *
  * Cost on the calling thread: one copy of each event's text for add(e),
- * nothing per event for add(batch); each worker routes every event (one
+ * a read of each event's time for add(batch); each worker routes every event (one
  * hash) and accumulates its shard's. result() moves shard 0 out and merges
  * the others into it: linear in their state. Errors thrown by a shard
  * (overflow) are rethrown by the next snapshot(), finish() or result().
