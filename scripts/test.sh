@@ -23,8 +23,10 @@ suite() {  # suite NAME CMAKE-ARGS...
 suite gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCSMETRICS_BUILD_BENCH=ON
 suite clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCSMETRICS_TEST_TOOLS=OFF \
   -DCSMETRICS_BUILD_BENCH=OFF
+# Under the sanitizers: the library, tests and examples (the outside-tool
+# checks already ran in the g++ suite), and 10 s of libFuzzer per target.
 suite sanitize -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DCSMETRICS_SANITIZE=ON -DCSMETRICS_FUZZ=ON \
-  -DCSMETRICS_BUILD_BENCH=OFF \
+  -DCSMETRICS_FUZZ_SECONDS=10 -DCSMETRICS_TEST_TOOLS=OFF -DCSMETRICS_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS=-O1
 
 # The threaded path (csmetrics/sharded.hpp) under ThreadSanitizer.
