@@ -412,6 +412,72 @@ TEST_CASE("quantile_sketch: split and merge give an identical sketch", "[merge]"
   CHECK(abc.count_at_most(45.0) == whole.count_at_most(45.0));
 }
 
+TEST_CASE("quantile_sketch: the pair form and the dense array hold the same state", "[merge][memory]") {
+  // A sketch keeps up to sparse_limit buckets as pairs, then a dense array.
+  // `dense_of` forces the array (33 far-off values in, then out again), so
+  // every merge, subtract, query and byte is checked against the array.
+  const std::vector<double> far = [] {
+    std::vector<double> v;
+    for (int i = 0; i <= static_cast<int>(quantile_sketch::sparse_limit); ++i) v.push_back(1e5 * std::pow(1.05, i));
+    return v;
+  }();
+  auto make = [] { return quantile_sketch(0.01, {10.0, 45.0}); };
+  auto pairs_of = [&](const std::vector<double>& v) {
+    quantile_sketch s = make();
+    for (double x : v) s.add(x);
+    return s;
+  };
+  auto dense_of = [&](const std::vector<double>& v) {
+    quantile_sketch s = make(), out = make();
+    for (double x : far) out.add(x);
+    s.merge(out);
+    for (double x : v) s.add(x);
+    s.subtract(out);
+    return s;
+  };
+  std::mt19937_64 rng(23);
+  std::lognormal_distribution<double> reply(std::log(45.0), 1.5);
+  for (int round = 0; round < 300; ++round) {
+    // Parts of 0..60 values: pairs, arrays, and pairs that overflow on merge.
+    std::vector<std::vector<double>> parts(2 + rng() % 3);
+    std::vector<double> all;
+    for (auto& p : parts) {
+      p.resize(rng() % 61);
+      for (double& x : p) x = rng() % 9 == 0 ? 0.0 : std::min(reply(rng), 1e4);
+      all.insert(all.end(), p.begin(), p.end());
+    }
+    const quantile_sketch whole_pairs = pairs_of(all), whole_dense = dense_of(all);
+    INFO("round " << round << ": " << all.size() << " values, " << whole_pairs.bucket_count() << " buckets");
+    REQUIRE(whole_pairs == whole_dense);
+    REQUIRE(whole_pairs.serialize() == whole_dense.serialize());
+    for (double q : {0.0, 0.1, 0.5, 0.9, 1.0}) REQUIRE(whole_pairs.quantile(q) == whole_dense.quantile(q));
+    REQUIRE(whole_pairs.count_at_most(10.0) == whole_dense.count_at_most(10.0));
+    REQUIRE(whole_pairs.count_at_most(45.0) == whole_dense.count_at_most(45.0));
+    // Every part in either form, merged in a random order into either form.
+    quantile_sketch merged = rng() % 2 ? make() : dense_of({});
+    for (std::size_t i : {std::size_t{0}, std::size_t{1}}) std::swap(parts[i], parts[rng() % parts.size()]);
+    for (const auto& p : parts) merged.merge(rng() % 2 ? pairs_of(p) : dense_of(p));
+    REQUIRE(merged == whole_dense);
+    REQUIRE(merged.serialize() == whole_dense.serialize());
+    // Subtracting the parts back leaves the last one, in either form.
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) merged.subtract(rng() % 2 ? pairs_of(parts[i]) : dense_of(parts[i]));
+    REQUIRE(merged == dense_of(parts.back()));
+    REQUIRE(merged.serialize() == pairs_of(parts.back()).serialize());
+    // Deserialized, a sketch of few buckets is in the pair form again.
+    const quantile_sketch back = quantile_sketch::deserialize(whole_dense.serialize().data(), whole_dense.serialize().size());
+    REQUIRE(back == whole_pairs);
+    if (whole_pairs.bucket_count() <= quantile_sketch::sparse_limit)  // the pair form
+      REQUIRE(back.bucket_count() == whole_pairs.bucket_count());
+  }
+  // A cell of 30 replies (most per-agent-day cells) takes under 1 KiB.
+  std::vector<double> cell;
+  for (int i = 0; i < 30; ++i) cell.push_back(2.0 * std::pow(1.2, i));
+  const quantile_sketch small = sketch_of(cell);
+  INFO("bytes " << small.memory_bytes());
+  CHECK(small.bucket_count() == 30);
+  CHECK(small.memory_bytes() <= 1024);
+}
+
 TEST_CASE("quantile_sketch: merge and subtract reject other configurations", "[merge]") {
   quantile_sketch a(0.01), b(0.02), c(0.01, {60.0});
   a.add(3.0);

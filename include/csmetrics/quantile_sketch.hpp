@@ -22,12 +22,16 @@
 //   - merge() adds bucket-wise, so merging the sketches of the parts of a
 //     stream gives a sketch == the one fed the whole stream; subtract()
 //     removes a contained sketch, so a sliding window rolls in O(buckets).
-//   - memory follows the range of values seen: a dense array of 64-bit
-//     counts over the bucket indexes seen (grown 8 buckets at a time,
-//     never past the buckets of [min_value, max_value]). At a = 1 %: a
-//     day of 1 s..600 s replies holds ~340 buckets (< 3 KiB in all); the
-//     whole 1 ms..30 days range is 1095 buckets (< 9 KiB in all); a typical
-//     day of replies serializes to < 1 KiB (varint counts).
+//   - memory follows the values seen: up to 32 distinct buckets are kept
+//     as (index, count) pairs (16 bytes each: a sketch of a few dozen
+//     replies, as most per-agent-day cells are, takes < 1 KiB), beyond
+//     that a dense array of 64-bit counts over the bucket indexes seen
+//     (grown 8 buckets at a time, never past the buckets of [min_value,
+//     max_value]). At a = 1 %: a day of 1 s..600 s replies holds ~340
+//     buckets (< 3 KiB in all); the whole 1 ms..30 days range is 1095
+//     buckets (< 9 KiB in all); a typical day of replies serializes to
+//     < 1 KiB (varint counts). The two forms hold the same counts: ==,
+//     merge and the serialized bytes do not depend on the form.
 //
 // The bucket maths lives in detail/log_buckets.hpp; the definitions in
 // detail/quantile_sketch_impl.hpp.
@@ -71,7 +75,8 @@ namespace csmetrics {
  * Mergeable and subtractable: a.merge(b) equals one sketch fed both
  * streams (operator== holds, bucket for bucket); a.subtract(b) undoes a
  * merge of b. Both require the same configuration.
- * Complexity: add O(number of thresholds), ~2-3 ns; merge/subtract/==
+ * Complexity: add O(number of thresholds), ~2-3 ns in the dense array (a
+ * binary search over at most 32 pairs before); merge/subtract/==
  * O(buckets); quantile O(buckets) (scans from the nearer end).
  * Thread-safety: none inside; one writer per sketch, shard and merge.
  *
@@ -150,15 +155,18 @@ class quantile_sketch {
   double relative_accuracy() const { return relative_accuracy_; }
   /// The thresholds of count_at_most, sorted ascending.
   std::vector<double> thresholds() const;
-  /// Buckets allocated now (the dense count array, zeros at its ends
+  /// Buckets held now: the (index, count) pairs while there are at most
+  /// sparse_limit, then the dense count array (zeros at its ends
   /// included); 0 before the first positive value.
-  std::size_t bucket_count() const { return counts_.size(); }
+  std::size_t bucket_count() const { return dense_ ? counts_.size() : sparse_.size(); }
   /// Bytes this sketch occupies: sizeof(quantile_sketch) plus the heap
-  /// capacity of its count array and threshold arrays (not the allocator's
-  /// own bookkeeping).
+  /// capacity of its bucket and threshold arrays (not the allocator's own
+  /// bookkeeping).
   std::size_t memory_bytes() const;
   /// Buckets that the whole [min_value, max_value] range needs at accuracy a.
   static std::size_t max_bucket_count(double relative_accuracy);
+  /// Distinct buckets kept as (index, count) pairs before the dense array.
+  static constexpr std::size_t sparse_limit = 32;
 
   std::vector<std::uint8_t> serialize() const { return detail::serialize(*this); }
   static quantile_sketch deserialize(const void* data, std::size_t size) {
@@ -173,6 +181,10 @@ class quantile_sketch {
   friend bool operator!=(const quantile_sketch& a, const quantile_sketch& b) { return !a.equals(b); }
 
  private:
+  struct sparse_bucket {
+    int index;            ///< raw bucket index
+    std::uint64_t count;  ///< > 0
+  };
   /// Buckets added when the count array grows, on the side it grows.
   static constexpr int grow_slack = 8;
   /// The bits of min_value and max_value (tests check them).
@@ -183,9 +195,20 @@ class quantile_sketch {
   void require_same_config(const quantile_sketch& o, const char* verb) const;
   bool equals(const quantile_sketch& o) const;
   void add_slow(double x, std::uint64_t w);
-  void add_to_bucket(int index, std::uint64_t w);
-  /// Makes the count array cover bucket indexes [lo, hi].
+  /// Adds w to (raw) bucket k in either form: the path of add() when k is
+  /// outside the dense array.
+  void add_to_bucket(int k, std::uint64_t w);
+  /// Makes the dense count array cover bucket indexes [lo, hi] (moving the
+  /// pairs into it first).
   void cover(int lo, int hi);
+  /// The count of (raw) bucket k, in either form.
+  std::uint64_t count_of(int k) const;
+  /// Merges pairs `o` into sparse_ when the union has at most sparse_limit
+  /// buckets; else returns false and changes nothing.
+  bool merge_sparse(const std::vector<sparse_bucket>& o);
+  /// Calls f(raw index, count) for every nonzero bucket, ascending.
+  template <class F>
+  void for_each_bucket(F&& f) const;
   /// First and one-past-last nonzero positions of counts_ (equal if none).
   std::size_t first_nonzero() const;
   std::size_t end_nonzero() const;
@@ -217,6 +240,8 @@ class quantile_sketch {
   int min_index_;  ///< bucket of min_value
   int max_index_;  ///< bucket of max_value
   int offset_ = 0;  ///< bucket of counts_[0]
+  bool dense_ = false;  ///< counts_ holds the buckets; else sparse_ does (the other is empty)
+  std::vector<sparse_bucket> sparse_;  ///< ascending by index
   std::vector<std::uint64_t> counts_;
   std::vector<exact_threshold> exact_;  ///< ascending by value
   int hot_lo_;                          ///< the union of the thresholds' buckets:

@@ -95,12 +95,11 @@ inline void quantile_sketch::add(double x, std::uint64_t w) {
     std::uint64_t n;
     if (__builtin_add_overflow(count_, w, &n)) detail::throw_count_overflow();
     const int k = map_.raw_index_of_bits(b);
-    std::size_t i = static_cast<unsigned>(k - offset_);
-    if (i >= counts_.size()) {
-      cover(k, k);
-      i = static_cast<std::size_t>(k - offset_);
-    }
-    counts_[i] += w;  // <= count_, cannot overflow
+    const std::size_t i = static_cast<unsigned>(k - offset_);
+    if (i < counts_.size())
+      counts_[i] += w;  // <= count_, cannot overflow
+    else
+      add_to_bucket(k, w);
     count_ = n;
     if (static_cast<unsigned>(k - hot_lo_) <= hot_span_) add_near(k, x, w);
     return;
@@ -129,16 +128,16 @@ inline void quantile_sketch::add(const double* values, std::size_t n) {
     const std::uint64_t b = detail::log_buckets::bits_of(x);
     if (b - min_bits <= max_bits - min_bits) {
       const int k = map_.raw_index_of_bits(b);
-      std::size_t i = static_cast<unsigned>(k - offset);
-      if (i >= size) {
-        count_ = total;  // a consistent state should cover() throw bad_alloc
-        cover(k, k);
+      const std::size_t i = static_cast<unsigned>(k - offset);
+      if (i < size) {
+        ++c[i];
+      } else {
+        count_ = total;  // a consistent state should add_to_bucket() throw bad_alloc
+        add_to_bucket(k, 1);
         c = counts_.data();
         size = counts_.size();
         offset = offset_;
-        i = static_cast<std::size_t>(k - offset);
       }
-      ++c[i];
       ++total;
       if (static_cast<unsigned>(k - hot_lo) <= hot_span) add_near(k, x, 1);
     } else {
@@ -183,6 +182,19 @@ inline void quantile_sketch::add_slow(double x, std::uint64_t w) {
 }
 
 inline void quantile_sketch::add_to_bucket(int k, std::uint64_t w) {
+  if (w == 0) return;  // a pair holds a count > 0
+  if (!dense_) {
+    const auto it = std::lower_bound(sparse_.begin(), sparse_.end(), k,
+                                     [](const sparse_bucket& b, int key) { return b.index < key; });
+    if (it != sparse_.end() && it->index == k) {
+      it->count += w;  // <= count_, cannot overflow
+      return;
+    }
+    if (sparse_.size() < sparse_limit) {
+      sparse_.insert(it, sparse_bucket{k, w});
+      return;
+    }
+  }
   cover(k, k);
   counts_[static_cast<std::size_t>(k - offset_)] += w;
 }
@@ -191,7 +203,11 @@ inline void quantile_sketch::cover(int lo, int hi) {
   const int size = static_cast<int>(counts_.size());
   if (size != 0 && lo >= offset_ && hi < offset_ + size) return;
   int new_lo, new_hi;
-  if (size == 0) {
+  if (size == 0) {  // from the pairs (or from nothing) to the dense array
+    if (!sparse_.empty()) {
+      lo = std::min(lo, sparse_.front().index);
+      hi = std::max(hi, sparse_.back().index);
+    }
     new_lo = lo - grow_slack;
     new_hi = hi + grow_slack;
   } else {
@@ -202,8 +218,31 @@ inline void quantile_sketch::cover(int lo, int hi) {
   new_hi = std::min(new_hi, max_index_);
   std::vector<std::uint64_t> grown(static_cast<std::size_t>(new_hi - new_lo + 1), 0);
   std::copy(counts_.begin(), counts_.end(), grown.begin() + (offset_ - new_lo) * (size != 0));
+  for (const sparse_bucket& b : sparse_) grown[static_cast<std::size_t>(b.index - new_lo)] = b.count;
   counts_.swap(grown);
   offset_ = new_lo;
+  std::vector<sparse_bucket>().swap(sparse_);
+  dense_ = true;
+}
+
+template <class F>
+void quantile_sketch::for_each_bucket(F&& f) const {
+  if (!dense_) {
+    for (const sparse_bucket& b : sparse_) f(b.index, b.count);
+    return;
+  }
+  for (std::size_t i = 0; i < counts_.size(); ++i)
+    if (counts_[i] != 0) f(offset_ + static_cast<int>(i), counts_[i]);
+}
+
+inline std::uint64_t quantile_sketch::count_of(int k) const {
+  if (!dense_) {
+    const auto it = std::lower_bound(sparse_.begin(), sparse_.end(), k,
+                                     [](const sparse_bucket& b, int key) { return b.index < key; });
+    return it != sparse_.end() && it->index == k ? it->count : 0;
+  }
+  const std::size_t i = static_cast<unsigned>(k - offset_);
+  return i < counts_.size() ? counts_[i] : 0;
 }
 
 // ------------------------------------------------------ merge and subtract
@@ -229,13 +268,20 @@ inline void quantile_sketch::merge(const quantile_sketch& o) {
   const std::uint64_t nan = detail::checked_add(rejected_nan_, o.rejected_nan_);
   const std::uint64_t inf = detail::checked_add(rejected_infinite_, o.rejected_infinite_);
   const std::uint64_t neg = detail::checked_add(rejected_negative_, o.rejected_negative_);
-  const std::size_t first = o.first_nonzero(), end = o.end_nonzero();
-  if (first != end) {
-    const int lo = o.offset_ + static_cast<int>(first);
-    cover(lo, o.offset_ + static_cast<int>(end) - 1);
-    std::uint64_t* dst = counts_.data() + (lo - offset_);
-    const std::uint64_t* src = o.counts_.data() + first;
-    for (std::size_t i = 0, n = end - first; i < n; ++i) dst[i] += src[i];  // each <= count
+  if (o.dense_) {
+    const std::size_t first = o.first_nonzero(), end = o.end_nonzero();
+    if (first != end) {
+      const int lo = o.offset_ + static_cast<int>(first);
+      cover(lo, o.offset_ + static_cast<int>(end) - 1);
+      std::uint64_t* dst = counts_.data() + (lo - offset_);
+      const std::uint64_t* src = o.counts_.data() + first;
+      for (std::size_t i = 0, n = end - first; i < n; ++i) dst[i] += src[i];  // each <= count
+    }
+  } else if (!o.sparse_.empty()) {
+    if (dense_ || !merge_sparse(o.sparse_)) {
+      cover(o.sparse_.front().index, o.sparse_.back().index);
+      for (const sparse_bucket& b : o.sparse_) counts_[static_cast<std::size_t>(b.index - offset_)] += b.count;
+    }
   }
   count_ = count;
   zero_ += o.zero_;
@@ -247,28 +293,48 @@ inline void quantile_sketch::merge(const quantile_sketch& o) {
   for (std::size_t j = 0; j < exact_.size(); ++j) exact_[j].near += o.exact_[j].near;
 }
 
+inline bool quantile_sketch::merge_sparse(const std::vector<sparse_bucket>& o) {
+  std::vector<sparse_bucket> merged;
+  merged.reserve(std::min(sparse_.size() + o.size(), sparse_limit + 1));
+  auto a = sparse_.cbegin();
+  auto b = o.cbegin();
+  while ((a != sparse_.cend() || b != o.cend()) && merged.size() <= sparse_limit) {
+    if (b == o.cend() || (a != sparse_.cend() && a->index < b->index)) {
+      merged.push_back(*a++);
+    } else if (a == sparse_.cend() || b->index < a->index) {
+      merged.push_back(*b++);
+    } else {
+      merged.push_back(sparse_bucket{a->index, a->count + b->count});  // each <= count
+      ++a;
+      ++b;
+    }
+  }
+  if (merged.size() > sparse_limit) return false;
+  sparse_.swap(merged);
+  return true;
+}
+
 inline void quantile_sketch::subtract(const quantile_sketch& o) {
   require_same_config(o, "subtract");
   bool contained = o.count_ <= count_ && o.zero_ <= zero_ && o.clamped_low_ <= clamped_low_ &&
                    o.clamped_high_ <= clamped_high_ && o.rejected_nan_ <= rejected_nan_ &&
                    o.rejected_infinite_ <= rejected_infinite_ && o.rejected_negative_ <= rejected_negative_;
   for (std::size_t j = 0; contained && j < exact_.size(); ++j) contained = o.exact_[j].near <= exact_[j].near;
-  const std::size_t first = o.first_nonzero(), end = o.end_nonzero();
-  const int lo = o.offset_ + static_cast<int>(first);
-  const int hi = o.offset_ + static_cast<int>(end) - 1;
-  if (contained && first != end) {
-    contained = !counts_.empty() && lo >= offset_ && hi < offset_ + static_cast<int>(counts_.size());
-    for (std::size_t i = first; contained && i < end; ++i)
-      contained = o.counts_[i] <= counts_[static_cast<std::size_t>(o.offset_ + static_cast<int>(i) - offset_)];
-  }
+  if (contained) o.for_each_bucket([&](int k, std::uint64_t c) { contained = contained && c <= count_of(k); });
   if (!contained)
     CSMETRICS_THROW(std::invalid_argument(
         "quantile_sketch: cannot subtract a sketch that is not contained in this one (count " +
         std::to_string(o.count_) + " from " + std::to_string(count_) + ")"));
-  if (first != end) {
-    std::uint64_t* dst = counts_.data() + (lo - offset_);
-    const std::uint64_t* src = o.counts_.data() + first;
-    for (std::size_t i = 0, n = end - first; i < n; ++i) dst[i] -= src[i];
+  if (dense_) {
+    o.for_each_bucket([&](int k, std::uint64_t c) { counts_[static_cast<std::size_t>(k - offset_)] -= c; });
+  } else {
+    o.for_each_bucket([&](int k, std::uint64_t c) {
+      std::lower_bound(sparse_.begin(), sparse_.end(), k, [](const sparse_bucket& b, int key) {
+        return b.index < key;
+      })->count -= c;
+    });
+    sparse_.erase(std::remove_if(sparse_.begin(), sparse_.end(), [](const sparse_bucket& b) { return b.count == 0; }),
+                  sparse_.end());
   }
   count_ -= o.count_;
   zero_ -= o.zero_;
@@ -280,10 +346,12 @@ inline void quantile_sketch::subtract(const quantile_sketch& o) {
   for (std::size_t j = 0; j < exact_.size(); ++j) exact_[j].near -= o.exact_[j].near;
   // Let memory follow the range still held: drop empty ends wider than the
   // growth slack.
+  if (!dense_) return;
   const std::size_t f = first_nonzero(), e = end_nonzero();
   if (f == e) {
     std::vector<std::uint64_t>().swap(counts_);
     offset_ = 0;
+    dense_ = false;
   } else if (f > static_cast<std::size_t>(grow_slack) || counts_.size() - e > static_cast<std::size_t>(grow_slack)) {
     std::vector<std::uint64_t> kept(counts_.begin() + static_cast<std::ptrdiff_t>(f),
                                     counts_.begin() + static_cast<std::ptrdiff_t>(e));
@@ -294,6 +362,8 @@ inline void quantile_sketch::subtract(const quantile_sketch& o) {
 
 inline void quantile_sketch::reset() {
   std::vector<std::uint64_t>().swap(counts_);
+  std::vector<sparse_bucket>().swap(sparse_);
+  dense_ = false;
   offset_ = 0;
   for (auto& e : exact_) e.near = 0;
   count_ = zero_ = clamped_low_ = clamped_high_ = 0;
@@ -308,7 +378,7 @@ inline std::uint64_t quantile_sketch::rejected() const {
 
 inline std::size_t quantile_sketch::memory_bytes() const {
   return sizeof(quantile_sketch) + counts_.capacity() * sizeof(std::uint64_t) +
-         exact_.capacity() * sizeof(exact_threshold);
+         sparse_.capacity() * sizeof(sparse_bucket) + exact_.capacity() * sizeof(exact_threshold);
 }
 
 inline std::size_t quantile_sketch::first_nonzero() const {
@@ -338,6 +408,14 @@ inline std::optional<double> quantile_sketch::quantile(double q) const {
   // Near 2^64 the double product can round past the last rank: clamp before converting.
   const std::uint64_t rank = rd >= static_cast<double>(count_ - 1) ? count_ - 1 : static_cast<std::uint64_t>(rd);
   if (rank < zero_) return 0.0;
+  if (!dense_) {
+    std::uint64_t below = zero_;
+    for (const sparse_bucket& b : sparse_) {
+      below += b.count;
+      if (below > rank) return bucket_value(b.index);
+    }
+    return 0.0;  // unreachable for a valid state
+  }
   const std::size_t n = counts_.size();
   if (rank < count_ / 2) {  // scan up from the zero bucket
     std::uint64_t below = zero_;
@@ -367,6 +445,13 @@ inline std::uint64_t quantile_sketch::count_at_most(double threshold) const {
 inline std::uint64_t quantile_sketch::below_near(std::size_t j) const {
   // Buckets below a threshold's three hold only values below it.
   std::uint64_t sum = zero_;
+  if (!dense_) {
+    for (const sparse_bucket& b : sparse_) {
+      if (b.index >= exact_[j].first_bucket) break;
+      sum += b.count;
+    }
+    return sum;
+  }
   const int end = std::min(exact_[j].first_bucket - offset_, static_cast<int>(counts_.size()));
   for (int i = 0; i < end; ++i) sum += counts_[static_cast<std::size_t>(i)];
   return sum;
@@ -381,6 +466,14 @@ inline bool quantile_sketch::equals(const quantile_sketch& o) const {
       !std::equal(exact_.begin(), exact_.end(), o.exact_.begin(), o.exact_.end(),
                   [](const exact_threshold& a, const exact_threshold& b) { return a.near == b.near; }))
     return false;
+  if (!dense_ || !o.dense_) {  // compare the nonzero buckets
+    std::vector<sparse_bucket> a, b;
+    for_each_bucket([&](int k, std::uint64_t c) { a.push_back(sparse_bucket{k, c}); });
+    o.for_each_bucket([&](int k, std::uint64_t c) { b.push_back(sparse_bucket{k, c}); });
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const sparse_bucket& x, const sparse_bucket& y) {
+      return x.index == y.index && x.count == y.count;
+    });
+  }
   const std::size_t f1 = first_nonzero(), e1 = end_nonzero();
   const std::size_t f2 = o.first_nonzero(), e2 = o.end_nonzero();
   if (e1 - f1 != e2 - f2) return false;
@@ -396,9 +489,7 @@ inline bool quantile_sketch::near_consistent(std::size_t j) const {
   // clamped-low values among them (below every threshold).
   const int first = exact_[j].first_bucket;
   std::uint64_t held = 0;
-  for (int k = first; k <= first + 2; ++k)
-    if (k >= offset_ && k - offset_ < static_cast<int>(counts_.size()))
-      held += counts_[static_cast<std::size_t>(k - offset_)];
+  for (int k = first; k <= first + 2; ++k) held += count_of(k);
   if (max_index_ - first <= 2) held -= clamped_high_;
   const std::uint64_t low = min_index_ - first >= 0 ? clamped_low_ : 0;
   return low <= exact_[j].near && exact_[j].near <= held;
@@ -421,6 +512,14 @@ inline void quantile_sketch::serialize_to(detail::writer& w) const {
   w.varint(rejected_infinite_);
   w.varint(rejected_negative_);
   for (std::size_t j = 0; j < exact_.size(); ++j) w.varint(at_most(j));
+  if (!dense_) {  // the same bytes as the dense array would give
+    w.varint(sparse_.empty() ? 0 : static_cast<std::uint64_t>(sparse_.back().index - sparse_.front().index + 1));
+    if (sparse_.empty()) return;
+    w.svarint(sparse_.front().index - map_.raw_bias());
+    auto b = sparse_.begin();
+    for (int k = sparse_.front().index; k <= sparse_.back().index; ++k) w.varint(b->index == k ? (b++)->count : 0);
+    return;
+  }
   const std::size_t f = first_nonzero(), e = end_nonzero();
   w.varint(e - f);
   if (f == e) return;
@@ -464,6 +563,7 @@ inline quantile_sketch quantile_sketch::deserialize_from(detail::reader& r) {
             "buckets within the range's bucket indexes");
     s.offset_ = static_cast<int>(first);
     s.counts_.assign(nb, 0);
+    s.dense_ = true;
     for (std::size_t i = 0; i < nb; ++i) {
       s.counts_[i] = r.varint();
       r.check(!__builtin_add_overflow(sum, s.counts_[i], &sum), "bucket counts sum below 2^64");
@@ -481,6 +581,15 @@ inline quantile_sketch quantile_sketch::deserialize_from(detail::reader& r) {
     r.check(below <= at_most[j], "at_most consistent with the buckets around its threshold");
     s.exact_[j].near = at_most[j] - below;
     r.check(s.near_consistent(j), "at_most consistent with the buckets around its threshold");
+  }
+  // Few buckets: the pairs, as adding them would have left them.
+  if (s.dense_ && static_cast<std::size_t>(std::count_if(s.counts_.begin(), s.counts_.end(),
+                                                          [](std::uint64_t c) { return c != 0; })) <= sparse_limit) {
+    for (std::size_t i = 0; i < nb; ++i)
+      if (s.counts_[i] != 0) s.sparse_.push_back(sparse_bucket{s.offset_ + static_cast<int>(i), s.counts_[i]});
+    std::vector<std::uint64_t>().swap(s.counts_);
+    s.offset_ = 0;
+    s.dense_ = false;
   }
   return s;
 }
