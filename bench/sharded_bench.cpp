@@ -10,9 +10,13 @@
 // shops (end_to_end_bench's shape). CSMETRICS_BENCH_TINY=1: 5 000 events.
 //
 // BM_machine_*: what this machine gives two threads at all, the ceiling for
-// any speed-up: a compute loop (no memory) and random read-modify-writes in
-// a 256 MB array per thread (memory-bound, like the accumulators' tables).
+// any speed-up: a compute loop (no memory), random read-modify-writes in
+// a 256 MB array per thread (memory-bound, like the accumulators' tables),
+// and first touches of fresh pages (a growing state: every new page is a
+// page fault), 1 GB in all split over the threads.
 #include <benchmark/benchmark.h>
+
+#include <sys/mman.h>  // mmap: fresh pages for BM_machine_page_faults
 
 #include <cstdint>  // std::uint64_t
 #include <cstdlib>  // std::getenv
@@ -151,6 +155,24 @@ void BM_machine_random_access(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * threads * steps));
 }
 
+/// Each thread: writes one byte to each page of its own fresh anonymous
+/// mapping; the threads share 1 GB (tiny: 4 MB), so the work is the same
+/// number of page faults whatever the thread count.
+void BM_machine_page_faults(benchmark::State& state) {
+  const auto threads = static_cast<std::size_t>(state.range(0));
+  const std::size_t total = tiny() ? (std::size_t{4} << 20) : (std::size_t{1} << 30), page = 4096;
+  for (auto _ : state)
+    on_threads(threads, [&](std::size_t) {
+      const std::size_t bytes = total / threads;
+      void* m = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (m == MAP_FAILED) return;
+      auto* p = static_cast<volatile char*>(m);
+      for (std::size_t i = 0; i < bytes; i += page) p[i] = 1;
+      munmap(m, bytes);
+    });
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * (total / page)));
+}
+
 }  // namespace
 
 BENCHMARK(BM_shop_metrics_add)->Arg(400'000)->Arg(2'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -165,5 +187,6 @@ BENCHMARK(BM_sharded_metrics_add_batch)
 BENCHMARK(BM_shard_router_route)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_machine_compute)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_machine_random_access)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_machine_page_faults)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();
