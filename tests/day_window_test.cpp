@@ -241,9 +241,13 @@ TEST_CASE("day_window: a jump past the whole ring empties it", "[day_window]") {
   CHECK(w.rejected_too_old() == 0);  // sliding is not rejecting
 }
 
+/// Events `spread` days back at most from a drifting newest day (and a few
+/// jumps): with spread < window + history the ring grows in steps.
 template <class Acc>
-static void check_against_model(std::mt19937_64& rng, int window, int history) {
+static void check_against_model(std::mt19937_64& rng, int window, int history, int spread = -1) {
+  if (spread < 0) spread = window + history + 3;
   day_window<Acc> w(window, utc_offset::utc(), Acc{}, history);
+  day_window<Acc> even(window, utc_offset::utc(), Acc{}, history), odd = even;  // the stream split in two
   model<Acc> m{window, history, {}, {}, 0};
   std::int64_t base = 18000;
   std::uniform_int_distribution<int> op(0, 99);
@@ -253,9 +257,10 @@ static void check_against_model(std::mt19937_64& rng, int window, int history) {
     if (o < 5)
       d = base + static_cast<std::int64_t>(rng() % 3) * window;  // big jumps
     else
-      d = base - static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(window + history + 3));
+      d = base - static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(spread));
     std::int64_t v = static_cast<std::int64_t>(rng() % 1000);
     bool ok = m.add(d, v);
+    (i % 2 ? odd : even).add_at_day(static_cast<day_number>(d), v);
     if (o % 2 == 0) {
       CHECK(w.add_at_day(static_cast<day_number>(d), v) == ok);
     } else {
@@ -273,6 +278,19 @@ static void check_against_model(std::mt19937_64& rng, int window, int history) {
   }
   CHECK(w.rejected_too_old() == m.rejected);
   CHECK(w.newest_day() == *m.newest);
+  // The halves merged hold the whole's days (rejections differ: each half
+  // judged lateness against its own newest day).
+  day_window<Acc> merged = even;
+  merged.merge(odd);
+  for (std::int64_t d = *m.newest - window - history + 1; d <= *m.newest; ++d) {
+    const Acc* a = merged.day(static_cast<day_number>(d));
+    const Acc* b = w.day(static_cast<day_number>(d));
+    REQUIRE(a != nullptr);
+    REQUIRE(b != nullptr);
+  }
+  REQUIRE(merged.current() == w.current());
+  const auto bytes = w.serialize();
+  REQUIRE(day_window<Acc>::deserialize(bytes.data(), bytes.size()) == w);
   // The trailing series equals as_of day by day, including days past the newest.
   std::int64_t from = *m.newest - history;
   std::int64_t to = *m.newest + 3;
@@ -293,6 +311,12 @@ TEST_CASE("day_window: running total and trailing series equal brute force", "[d
       check_against_model<tally>(rng, window, history);  // rolls with subtract
       check_against_model<peak>(rng, window, history);   // re-merges
     }
+  }
+  // A 180-day window fed a few days at a time: the ring grows in steps.
+  for (int spread : {1, 4, 12, 40}) {
+    INFO("window 180, spread " << spread);
+    check_against_model<tally>(rng, 180, 0, spread);
+    check_against_model<peak>(rng, 180, 7, spread);
   }
 }
 

@@ -130,9 +130,7 @@ class day_window {
       CSMETRICS_THROW(std::invalid_argument("day_window: history_days must be in [0, 3650]: " +
                                             std::to_string(history_days)));
     cap_ = static_cast<std::size_t>(window_) + static_cast<std::size_t>(history_);
-    buckets_.assign(cap_, prototype_);
     total_ = prototype_;
-    if constexpr (rolls_incrementally) dirty_.assign(cap_, 0);
   }
 
   // --- adding ---------------------------------------------------------------
@@ -200,7 +198,7 @@ class day_window {
     if (!has_newest_) return prototype_;
     if (!total_valid_) {
       total_ = prototype_;
-      const std::size_t n = static_cast<std::size_t>(window_);
+      const std::size_t n = std::min(static_cast<std::size_t>(window_), buckets_.size());
       for (std::size_t age = 0; age < n; ++age) total_.merge(buckets_[slot_of_age(age)]);
       clear_dirty();
       total_valid_ = true;
@@ -260,7 +258,7 @@ class day_window {
   template <class F>
   void for_each_day(F f) const {
     if (!has_newest_) return;
-    for (std::size_t age = cap_; age-- > 0;) {
+    for (std::size_t age = buckets_.size(); age-- > 0;) {
       const Acc& b = buckets_[slot_of_age(age)];
       if (!(b == prototype_)) f(static_cast<day_number>(std::int64_t{newest_} - static_cast<std::int64_t>(age)), b);
     }
@@ -323,19 +321,23 @@ class day_window {
       advance_to(other.newest_);
     }
     const std::int64_t oldest = std::int64_t{newest_} - static_cast<std::int64_t>(cap_) + 1;
-    for (std::size_t age = other.cap_; age-- > 0;) {
+    for (std::size_t age = other.buckets_.size(); age-- > 0;) {
       const std::int64_t d = std::int64_t{other.newest_} - static_cast<std::int64_t>(age);
       const Acc& b = other.buckets_[other.slot_of_age(age)];
-      if (d < oldest)
+      if (d < oldest) {
         rejected_ = detail::checked_add(rejected_, detail::bucket_events(b, other.prototype_));
-      else
-        buckets_[slot_of_age(static_cast<std::size_t>(std::int64_t{newest_} - d))].merge(b);
+      } else {
+        const std::size_t mine = static_cast<std::size_t>(std::int64_t{newest_} - d);
+        cover_age(mine);
+        buckets_[slot_of_age(mine)].merge(b);
+      }
     }
   }
 
   /// Back to the freshly constructed state (same configuration).
   void reset() {
-    for (Acc& b : buckets_) b = prototype_;
+    std::vector<Acc>().swap(buckets_);
+    std::vector<std::uint8_t>().swap(dirty_);
     has_newest_ = false;
     newest_ = 0;
     head_ = 0;
@@ -368,7 +370,7 @@ class day_window {
     std::size_t k = 0;
     for (const Acc& b : buckets_) k += !(b == prototype_);
     w.varint(k);
-    for (std::size_t age = cap_; age-- > 0;) {
+    for (std::size_t age = buckets_.size(); age-- > 0;) {
       const Acc& b = buckets_[slot_of_age(age)];
       if (b == prototype_) continue;
       w.varint(age);
@@ -409,6 +411,7 @@ class day_window {
       Acc b = Acc::deserialize_from(r);
       r.check(!(b == out.prototype_), "a bucket equal to the prototype is never written");
       r.check(detail::same_configuration(out.prototype_, b), "every bucket has the prototype's configuration");
+      out.cover_age(static_cast<std::size_t>(age));
       out.buckets_[out.slot_of_age(static_cast<std::size_t>(age))] = std::move(b);
     }
     return out;
@@ -426,8 +429,8 @@ class day_window {
       return false;
     if (!a.has_newest_) return true;
     if (a.newest_ != b.newest_) return false;
-    for (std::size_t age = 0; age < a.cap_; ++age)
-      if (!(a.buckets_[a.slot_of_age(age)] == b.buckets_[b.slot_of_age(age)])) return false;
+    for (std::size_t age = 0, n = std::max(a.buckets_.size(), b.buckets_.size()); age < n; ++age)
+      if (!(a.bucket_at_age(age) == b.bucket_at_age(age))) return false;
     return true;
   }
   friend bool operator!=(const day_window& a, const day_window& b) { return !(a == b); }
@@ -435,7 +438,34 @@ class day_window {
  private:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
-  std::size_t slot_of_age(std::size_t age) const { return head_ >= age ? head_ - age : head_ + cap_ - age; }
+  // The ring grows with the days it has to hold (up to cap_ slots): a shop
+  // seen for a week keeps ~8 buckets, not window + history. Ages at or past
+  // buckets_.size() are empty days (the prototype).
+  std::size_t slot_of_age(std::size_t age) const {
+    return head_ >= age ? head_ - age : head_ + buckets_.size() - age;
+  }
+  const Acc& bucket_at_age(std::size_t age) const {
+    return age < buckets_.size() ? buckets_[slot_of_age(age)] : prototype_;
+  }
+
+  /// Grows the ring to hold age `age` (< cap_): doubles (at least 8 slots,
+  /// at most cap_) and lays the days out again with the newest in slot 0.
+  void cover_age(std::size_t age) {
+    const std::size_t n = buckets_.size();
+    if (age < n) return;
+    const std::size_t grown = std::min(cap_, std::max({age + 1, 2 * n, std::size_t{8}}));
+    std::vector<Acc> b(grown, prototype_);
+    std::vector<std::uint8_t> dirty;
+    if constexpr (rolls_incrementally) dirty.assign(grown, 0);
+    for (std::size_t a = 0; a < n; ++a) {
+      const std::size_t to = a == 0 ? 0 : grown - a;
+      b[to] = std::move(buckets_[slot_of_age(a)]);
+      if constexpr (rolls_incrementally) dirty[to] = dirty_[slot_of_age(a)];
+    }
+    buckets_.swap(b);
+    dirty_.swap(dirty);
+    head_ = 0;
+  }
 
   bool in_window(day_number d) const { return std::int64_t{newest_} - d < window_; }
 
@@ -443,6 +473,7 @@ class day_window {
   /// rejection counted) when d is older than the oldest kept day.
   std::size_t accept(day_number d) {
     if (!has_newest_) {
+      cover_age(0);
       has_newest_ = true;
       newest_ = d;
       head_ = 0;
@@ -457,6 +488,7 @@ class day_window {
       rejected_ = detail::checked_add(rejected_, std::uint64_t{1});
       return npos;
     }
+    cover_age(static_cast<std::size_t>(age));
     return slot_of_age(static_cast<std::size_t>(age));
   }
 
@@ -470,7 +502,9 @@ class day_window {
       } else if constexpr (rolls_incrementally) {
         // Days newest-N+1 .. d-N leave the window.
         for (std::int64_t e = std::int64_t{newest_} - window_ + 1; e <= std::int64_t{d} - window_; ++e) {
-          const std::size_t s = slot_of_age(static_cast<std::size_t>(std::int64_t{newest_} - e));
+          const std::size_t age = static_cast<std::size_t>(std::int64_t{newest_} - e);
+          if (age >= buckets_.size()) continue;  // an empty day
+          const std::size_t s = slot_of_age(age);
           if (dirty_[s])
             dirty_[s] = 0;  // already out of the total; its dirty_days_ entry is skipped
           else
@@ -488,9 +522,13 @@ class day_window {
     if (static_cast<std::uint64_t>(gap) >= cap_) {
       for (Acc& b : buckets_) b = prototype_;
       head_ = 0;
+      cover_age(0);  // a state read with no bucket has none yet
     } else {
+      // Room for the kept days at their new ages (those past cap_ fall off).
+      cover_age(std::min(cap_, buckets_.size() + static_cast<std::size_t>(gap)) - 1);
+      const std::size_t n = buckets_.size();
       for (std::int64_t i = 0; i < gap; ++i) {
-        head_ = head_ + 1 == cap_ ? 0 : head_ + 1;
+        head_ = head_ + 1 == n ? 0 : head_ + 1;
         buckets_[head_] = prototype_;
       }
     }
@@ -502,14 +540,14 @@ class day_window {
     if (!has_newest_ || d > newest_) return nullptr;
     const std::uint64_t age = static_cast<std::uint64_t>(std::int64_t{newest_} - d);
     if (age >= cap_) return nullptr;
-    return &buckets_[slot_of_age(static_cast<std::size_t>(age))];
+    return &bucket_at_age(static_cast<std::size_t>(age));
   }
   const Acc* kept_slot(std::int64_t d) const { return kept(d); }
 
   /// out.merge(bucket) for every kept day in [first, last].
   void merge_days(Acc& out, std::int64_t first, std::int64_t last) const {
     if (!has_newest_) return;
-    first = std::max(first, std::int64_t{newest_} - static_cast<std::int64_t>(cap_) + 1);
+    first = std::max(first, std::int64_t{newest_} - static_cast<std::int64_t>(buckets_.size()) + 1);
     last = std::min(last, std::int64_t{newest_});
     for (std::int64_t d = first; d <= last; ++d)
       out.merge(buckets_[slot_of_age(static_cast<std::size_t>(std::int64_t{newest_} - d))]);
@@ -527,7 +565,8 @@ class day_window {
     if constexpr (rolls_incrementally) {
       for (day_number x : dirty_days_) {
         const std::int64_t age = std::int64_t{newest_} - x;
-        if (age >= 0 && static_cast<std::uint64_t>(age) < cap_) dirty_[slot_of_age(static_cast<std::size_t>(age))] = 0;
+        if (age >= 0 && static_cast<std::uint64_t>(age) < buckets_.size())
+          dirty_[slot_of_age(static_cast<std::size_t>(age))] = 0;
       }
       dirty_days_.clear();
     }
@@ -541,7 +580,7 @@ class day_window {
   int history_;
   utc_offset offset_;
   Acc prototype_;
-  std::size_t cap_ = 0;            // window_ + history_ slots
+  std::size_t cap_ = 0;            // window_ + history_: the most slots the ring grows to
   std::vector<Acc> buckets_;       // ring; buckets_[head_] is the newest day
   std::size_t head_ = 0;
   day_number newest_ = 0;
