@@ -191,7 +191,9 @@ inline void quantile_sketch::add_to_bucket(int k, std::uint64_t w) {
       return;
     }
     if (sparse_.size() < sparse_limit) {
-      sparse_.insert(it, sparse_bucket{k, w});
+      const auto at = it - sparse_.begin();
+      if (sparse_.empty()) sparse_.reserve(8);  // 8, 16, 32: three allocations, not six
+      sparse_.insert(sparse_.begin() + at, sparse_bucket{k, w});
       return;
     }
   }
