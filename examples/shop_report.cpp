@@ -115,8 +115,14 @@ csmetrics::report read_inputs(const demo::cli_options& cli, Metrics& metrics) {
 }
 
 int run(const demo::cli_options& cli) {
+  csmetrics::report_request request;
+  request.as_of = cli.as_of;
+  request.agents = true;
+  request.days = cli.by == "day";
   csmetrics::shop_metrics metrics(demo::metrics_options(cli));
   csmetrics::report input;
+  csmetrics::report r;
+  bool reported = false;
   if (cli.threads == 1) {
     input = read_inputs(cli, metrics);
     if (const auto last = metrics.newest_time()) metrics.finish(*last);  // "now" = the last event's time
@@ -128,7 +134,12 @@ int run(const demo::cli_options& cli) {
     input = read_inputs(cli, sharded);
     // "now" = the last event's time, the same on every shard.
     if (const auto last = sharded.newest_time()) sharded.finish(*last);
-    metrics = sharded.result();
+    if (cli.save_state_file.empty() && so.key == csmetrics::shard_key::shop) {
+      r = sharded.make_report(request);  // each worker reports its shops: no merge
+      reported = true;
+    } else {
+      metrics = sharded.result();
+    }
     if (sharded.beyond_lateness() > 0)  // only across files: each file's reader keeps its rows within the lateness
       std::fprintf(stderr, "shop_report: %llu rows lie more than --max-lateness behind an earlier file's rows; "
                            "--threads 1 may count them differently\n",
@@ -136,11 +147,7 @@ int run(const demo::cli_options& cli) {
   }
   if (!cli.save_state_file.empty()) demo::save_state(metrics, cli.save_state_file);
 
-  csmetrics::report_request request;
-  request.as_of = cli.as_of;
-  request.agents = true;
-  request.days = cli.by == "day";
-  csmetrics::report r = metrics.make_report(request);
+  if (!reported) r = metrics.make_report(request);
   r.rows = input.rows;
   r.accepted = input.accepted;
   r.skipped = input.skipped;

@@ -120,6 +120,43 @@ TEST_CASE("sharded_metrics: whole shops per shard (shard_key::shop) give the sam
   CHECK(r.unknown_order_routes() == 0);
 }
 
+TEST_CASE("sharded_metrics: make_report on the workers is the merged state's report", "[sharded][report]") {
+  for (const std::string* csv : {&demo_csv(), &generated_csv()}) {
+    const shop_metrics whole = one_thread(*csv);
+    const csmetrics::day_number newest = csmetrics::local_day(*whole.newest_time(), {});
+    for (auto key : {csmetrics::shard_key::shop, csmetrics::shard_key::shop_buyer}) {
+      for (std::size_t n : {1, 2, 3, 8}) {
+        INFO("threads " << n << ", key " << static_cast<int>(key));
+        sharded_options so;
+        so.threads = n;
+        so.key = key;
+        sharded_metrics m(so);
+        CHECK_THROWS_AS(m.make_report(), std::logic_error);  // before finish
+        csmetrics::event_csv_reader in(*csv);
+        event e;
+        while (in.next(e)) m.add(e);
+        m.finish(*in.newest_time());
+        // The default as_of (the newest day), an earlier day, per-day rows.
+        csmetrics::report_request earlier;
+        earlier.as_of = newest - 2;
+        earlier.days = true;
+        CHECK(csmetrics::to_json(m.make_report()) == csmetrics::to_json(whole.make_report()));
+        if (key == csmetrics::shard_key::shop) {
+          CHECK(csmetrics::to_json(m.make_report(earlier)) == csmetrics::to_json(whole.make_report(earlier)));
+          csmetrics::report_request too_old;  // older than the days kept: the workers' error, rethrown
+          too_old.as_of = newest - 400;
+          CHECK_THROWS_AS(m.make_report(too_old), std::out_of_range);
+          CHECK(csmetrics::to_json(m.make_report()) == csmetrics::to_json(whole.make_report()));  // and again
+          CHECK(m.result().serialize() == whole.serialize());  // the shards were left whole
+          CHECK_THROWS_AS(m.make_report(), std::logic_error);
+        } else {
+          CHECK_THROWS_AS(m.make_report(), std::logic_error);  // it took the shards, like result()
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("sharded_metrics: batches handed over without a copy give the same bytes as add(e)", "[sharded][merge]") {
   const std::string& csv = generated_csv();
   const shop_metrics whole = one_thread(csv);

@@ -94,6 +94,33 @@ TEST_CASE("shop_metrics: the demo week reproduces the seed's figures exactly", "
   CHECK(s.dsr_curve.size() == 180);
 }
 
+TEST_CASE("shop_metrics: a report as of an earlier day", "[shop_metrics][report]") {
+  shop_metrics m;
+  for (const auto& e : demo_events()) REQUIRE(m.add(e.view()));
+  m.finish(*m.newest_time());
+  const csmetrics::day_number newest = *csmetrics::parse_day("2019-09-09");
+  for (int back : {0, 1, 4, 179}) {
+    INFO("as of newest - " << back);
+    csmetrics::report_request q;
+    q.as_of = newest - back;
+    const csmetrics::shop_report s = m.make_report(q).shops.at("tmall-demo");
+    CHECK(s.as_of == newest - back);
+    // The DSR curve: day by day up to as_of, at most 180 days, starting where
+    // the days kept whole allow (180 days back from the shop's last DSR day).
+    REQUIRE(!s.dsr_curve.empty());
+    CHECK(s.dsr_curve.back().first == newest - back);
+    CHECK(s.dsr_curve.front().first >= newest - back - 179);
+    CHECK(s.dsr_curve.size() == static_cast<std::size_t>(s.dsr_curve.back().first - s.dsr_curve.front().first + 1));
+    if (back == 0) CHECK(s.dsr_curve.size() == 180);
+  }
+  // Sales and conversion figures follow the earlier day.
+  csmetrics::report_request q;
+  q.as_of = newest - 4;
+  CHECK(m.make_report(q).shops.at("tmall-demo").visits < m.make_report().shops.at("tmall-demo").visits);
+  q.as_of = newest - 180;  // older than the curve's days: refused
+  CHECK_THROWS_AS(m.make_report(q), std::out_of_range);
+}
+
 TEST_CASE("shop_metrics: the demo week is the same bytes every time", "[shop_metrics][seed]") {
   CHECK(demo::demo_week_builder().csv() == demo::demo_week_builder().csv());
 }

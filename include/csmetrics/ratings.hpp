@@ -400,6 +400,10 @@ class shop_ratings {
     return r;
   }
 
+  /// The oldest `first` dsr_series() accepts: the newest DSR day -
+  /// history_days (day_window<>::no_day before any DSR day: then any).
+  day_number oldest_series_day() const { return dsr_.oldest_as_of_day(); }
+
   /// DSR as of every day in [first, last], in one pass (one merge and one
   /// subtract per day). REQUIRES: first <= last, first >= newest day -
   /// history_days (std::out_of_range otherwise).

@@ -63,6 +63,7 @@
 #ifndef CSMETRICS_SHARDED_HPP_
 #define CSMETRICS_SHARDED_HPP_
 
+#include <algorithm>           // std::min, std::max
 #include <condition_variable>  // std::condition_variable (queues)
 #include <cstddef>             // std::size_t
 #include <cstdint>             // std::uint64_t, std::int64_t, std::uint32_t
@@ -308,6 +309,42 @@ class sharded_metrics {
     return out;
   }
 
+  /// After finish(now): result().make_report(request), faster. With
+  /// shard_key::shop every worker reports its own shops, in parallel and
+  /// without the merge (a shop's state is whole on its shard; the stream's
+  /// time span, which the figures use, is handed to each), and the shards are
+  /// left as they are: result() can follow. With shard_key::shop_buyer it is
+  /// result().make_report(request), so it takes the shards like result().
+  /// Errors of make_report (an as_of day out of range) are rethrown.
+  report make_report(const report_request& request = {}) {
+    if (!finished_) CSMETRICS_THROW(std::logic_error("sharded_metrics::make_report before finish"));
+    if (options_.key != shard_key::shop) return result().make_report(request);
+    if (taken_) CSMETRICS_THROW(std::logic_error("sharded_metrics::make_report after result()"));
+    // The merged state's time span (what shop_metrics::merge would keep).
+    bool any = false;
+    for (auto& w : workers_) {
+      const auto oldest = w->metrics.oldest_time(), newest = w->metrics.newest_time();
+      if (!oldest) continue;
+      const std::int64_t o = oldest->time_since_epoch().count(), n = newest->time_since_epoch().count();
+      report_oldest_us_ = any ? std::min(report_oldest_us_, o) : o;
+      report_newest_us_ = any ? std::max(report_newest_us_, n) : n;
+      any = true;
+    }
+    if (!any) return report{};
+    report_request_ = &request;
+    sync(kind::report, {});
+    report out;
+    std::exception_ptr error;
+    for (auto& w : workers_) {
+      if (w->report_error && !error) error = w->report_error;
+      w->report_error = nullptr;
+      for (auto& [shop, figures] : w->reported.shops) out.shops.emplace(shop, std::move(figures));
+      w->reported = report{};
+    }
+    if (error) std::rethrow_exception(error);
+    return out;
+  }
+
   std::size_t shards() const { return workers_.size(); }
   /// The newest event time added; empty before any (shop_report's "now").
   std::optional<timestamp> newest_time() const {
@@ -326,7 +363,7 @@ class sharded_metrics {
   const shop_metrics_options& metrics_options() const { return metrics_options_; }
 
  private:
-  enum class kind : std::uint8_t { batch, sync, finish, stop };
+  enum class kind : std::uint8_t { batch, sync, finish, report, stop };
   struct message {
     std::shared_ptr<const event_batch> batch;
     kind what = kind::batch;
@@ -346,6 +383,8 @@ class sharded_metrics {
     std::uint64_t synced_unknown_orders = 0;  // router figures copied at each sync
     std::size_t synced_orders = 0;
     std::exception_ptr error;             // the first exception of this shard
+    report reported;                      // this shard's shops, by make_report()
+    std::exception_ptr report_error;      // make_report's, handed back once
   };
 
   static const sharded_options& validated(const sharded_options& o) {
@@ -460,6 +499,12 @@ class sharded_metrics {
         } catch (...) {
           w.error = std::current_exception();
         }
+      } else if (m.what == kind::report && !w.error) {
+        try {
+          w.reported = w.metrics.make_report(*report_request_, report_oldest_us_, report_newest_us_);
+        } catch (...) {
+          w.report_error = std::current_exception();
+        }
       }
       {
         std::lock_guard<std::mutex> lock(w.mutex);
@@ -490,6 +535,8 @@ class sharded_metrics {
   std::vector<std::unique_ptr<worker>> workers_;
   std::shared_ptr<batch_pool> pool_ = std::make_shared<batch_pool>();  // shared with the batches' deleters
   std::shared_ptr<event_batch> pending_;  // the batch add(e) fills
+  const report_request* report_request_ = nullptr;  // make_report's, read by the workers
+  std::int64_t report_oldest_us_ = 0, report_newest_us_ = 0;
   std::uint64_t dispatched_ = 0, beyond_lateness_ = 0;
   std::int64_t newest_us_ = 0;
   bool have_time_ = false, finished_ = false, taken_ = false;

@@ -244,7 +244,12 @@ class shop_metrics {
   template <class Other>
   void merge_parts(Other&& other);  // shop_metrics& or const shop_metrics&
   void housekeeping(std::int64_t now_us);
-  shop_report shop_figures(const std::string& shop, day_number as_of, const report_request& request) const;
+  /// The report with the stream's time span given: a shard holding whole
+  /// shops reports them as the merged state would (sharded_metrics).
+  friend class sharded_metrics;
+  report make_report(const report_request& request, std::int64_t oldest_us, std::int64_t newest_us) const;
+  shop_report shop_figures(const std::string& shop, day_number as_of, const report_request& request,
+                           std::int64_t oldest_us, std::int64_t newest_us) const;
 
   shop_metrics_options options_;
   sessions_type sessions_;
@@ -450,11 +455,12 @@ inline money average_money(money total, std::uint64_t n) {
 }  // namespace detail
 
 inline shop_report shop_metrics::shop_figures(const std::string& shop, day_number as_of,
-                                              const report_request& request) const {
+                                              const report_request& request, std::int64_t oldest_us,
+                                              std::int64_t newest_us) const {
   shop_report s;
   s.as_of = as_of;
-  const timestamp now{duration{newest_us_}};
-  const day_number first_day = local_day(timestamp{duration{oldest_us_}}, options_.offset);
+  const timestamp now{duration{newest_us}};
+  const day_number first_day = local_day(timestamp{duration{oldest_us}}, options_.offset);
 
   // Sessions.
   sessions_type::filter shop_filter{shop, std::nullopt, std::nullopt};
@@ -512,14 +518,16 @@ inline shop_report shop_metrics::shop_figures(const std::string& shop, day_numbe
   }
 
   // Ratings.
-  if (ratings_.find(shop)) {
+  if (const auto* st = ratings_.find(shop)) {
     const ratings_report rr = ratings_.report(shop, as_of);
     s.dsr_item = detail::dsr_of(rr.dsr_of(dsr_dimension::item));
     s.dsr_service = detail::dsr_of(rr.dsr_of(dsr_dimension::service));
     s.dsr_logistics = detail::dsr_of(rr.dsr_of(dsr_dimension::logistics));
     if (rr.after_sales) s.aftersales = detail::ratio_of(*rr.after_sales);
     s.dispute_refund_rate = count_ratio{rr.disputes.disputes, rr.disputes.payments};
-    for (const dsr_point& p : ratings_.dsr_series(shop, as_of - (options_.curve_days - 1), as_of)) {
+    // curve_days days up to as_of; an earlier as_of has the days still kept whole.
+    const day_number first = std::max(as_of - (options_.curve_days - 1), st->oldest_series_day());
+    for (const dsr_point& p : st->dsr_series(first, as_of)) {
       const auto& item = p.dsr[static_cast<std::size_t>(dsr_dimension::item)];
       s.dsr_curve.emplace_back(p.day, item ? std::optional<double>(item->mean()) : std::nullopt);
     }
@@ -597,9 +605,14 @@ inline shop_report shop_metrics::shop_figures(const std::string& shop, day_numbe
 }
 
 inline report shop_metrics::make_report(const report_request& request) const {
+  if (!have_time_) return report{};
+  return make_report(request, oldest_us_, newest_us_);
+}
+
+inline report shop_metrics::make_report(const report_request& request, std::int64_t oldest_us,
+                                        std::int64_t newest_us) const {
   report r;
-  if (!have_time_) return r;
-  const day_number newest_day = local_day(timestamp{duration{newest_us_}}, options_.offset);
+  const day_number newest_day = local_day(timestamp{duration{newest_us}}, options_.offset);
   const day_number as_of = request.as_of.value_or(newest_day);
   if (as_of < newest_day - (options_.curve_days - 1))
     CSMETRICS_THROW(std::out_of_range("shop_metrics: as-of day " + format_day(as_of) +
@@ -609,7 +622,7 @@ inline report shop_metrics::make_report(const report_request& request) const {
   sessions_.for_each_cell([&](const std::string& sh, const std::string*, day_number, const auto&) { shops.insert(sh); });
   for (const auto& [sh, o] : orders_) shops.insert(sh);
   ratings_.for_each([&](const std::string& sh, const auto&) { shops.insert(sh); });
-  for (const std::string& sh : shops) r.shops.emplace(sh, shop_figures(sh, as_of, request));
+  for (const std::string& sh : shops) r.shops.emplace(sh, shop_figures(sh, as_of, request, oldest_us, newest_us));
   return r;
 }
 
