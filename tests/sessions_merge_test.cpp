@@ -131,6 +131,14 @@ TEMPLATE_TEST_CASE("sessions: sharding by shop or buyer and merging equals one p
       CHECK(merged.open_conversations() == whole.open_conversations());
       CHECK(merged.total().response() == whole.total().response());
       CHECK(merged.pending() == whole.pending());
+      // Every shop's figures (read through the per-shop cell index), merged and deserialized.
+      const auto bytes = merged.serialize();
+      const TestType back = TestType::deserialize(bytes.data(), bytes.size());
+      for (int shop = 0; shop <= 6; ++shop) {  // shops 5 and 6 have no cells
+        const auto id = conv<typename TestType::shop_type>(static_cast<std::uint64_t>(shop));
+        CHECK(merged.shop(id) == whole.shop(id));
+        CHECK(back.shop(id) == whole.shop(id));
+      }
       if (round == 0) csm_test::check_merge_laws(parts[0], parts[1], parts[2], TestType{});
     }
   }

@@ -456,6 +456,8 @@ class sessions {
     if (fresh) {
       cells_.push_back(prototype_);
       cell_keys_.push_back(cell_key{shop, agent1, day});
+      if (shop >= shop_cells_.size()) shop_cells_.resize(shop + 1);
+      shop_cells_[shop].push_back(it->second);
     }
     return cells_[it->second];
   }
@@ -499,6 +501,7 @@ class sessions {
   std::vector<stats_type> cells_;
   std::vector<cell_key> cell_keys_;
   std::unordered_map<cell_key, std::uint32_t, cell_hash> cell_index_;
+  std::vector<std::vector<std::uint32_t>> shop_cells_;  // per shop id: its cells (a shop's report reads only those)
   detail::conversation_table<BuyerId> table_;
   std::array<std::uint64_t, session_reject_count> rejected_{};
 };

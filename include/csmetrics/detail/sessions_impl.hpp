@@ -399,10 +399,16 @@ typename sessions<S, B, A>::stats_type sessions<S, B, A>::query(const filter& f)
     agent1 = it->second + 1;
   }
   stats_type out = prototype_;
-  for (std::size_t i = 0; i < cells_.size(); ++i) {
+  auto visit = [&](std::uint32_t i) {
     const cell_key& k = cell_keys_[i];
-    if ((shop && k.shop != *shop) || (agent1 && k.agent1 != *agent1) || (f.day && k.day != *f.day)) continue;
+    if ((shop && k.shop != *shop) || (agent1 && k.agent1 != *agent1) || (f.day && k.day != *f.day)) return;
     out.merge(cells_[i]);
+  };
+  if (shop) {
+    if (*shop < shop_cells_.size())
+      for (std::uint32_t i : shop_cells_[*shop]) visit(i);
+  } else {
+    for (std::size_t i = 0; i < cells_.size(); ++i) visit(static_cast<std::uint32_t>(i));
   }
   return out;
 }
