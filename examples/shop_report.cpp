@@ -133,12 +133,11 @@ int run(const demo::cli_options& cli) {
     csmetrics::sharded_metrics sharded(so, demo::metrics_options(cli));
     input = read_inputs(cli, sharded);
     // "now" = the last event's time, the same on every shard.
-    if (const auto last = sharded.newest_time()) sharded.finish(*last);
-    if (cli.save_state_file.empty() && so.key == csmetrics::shard_key::shop) {
-      r = sharded.make_report(request);  // each worker reports its shops: no merge
+    if (const auto last = sharded.newest_time()) {
+      sharded.finish(*last);
+      r = sharded.make_report(request);  // on the workers; by shop without a merge
       reported = true;
-    } else {
-      metrics = sharded.result();
+      if (!cli.save_state_file.empty()) metrics = sharded.result();
     }
     if (sharded.beyond_lateness() > 0)  // only across files: each file's reader keeps its rows within the lateness
       std::fprintf(stderr, "shop_report: %llu rows lie more than --max-lateness behind an earlier file's rows; "

@@ -7,10 +7,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "support.hpp"
@@ -138,6 +140,23 @@ TEMPLATE_TEST_CASE("sessions: sharding by shop or buyer and merging equals one p
         const auto id = conv<typename TestType::shop_type>(static_cast<std::uint64_t>(shop));
         CHECK(merged.shop(id) == whole.shop(id));
         CHECK(back.shop(id) == whole.shop(id));
+        // for_each_cell(shop, f) visits what for_each_cell(f) visits for that shop.
+        auto cells_of = [&id](const TestType& t, bool indexed) {
+          using A = typename TestType::agent_type;
+          std::vector<std::tuple<bool, A, csmetrics::day_number, std::uint64_t>> v;
+          auto note = [&](const auto& sh, const A* agent, csmetrics::day_number d, const auto& st) {
+            if (indexed || sh == id) v.emplace_back(agent != nullptr, agent ? *agent : A{}, d, st.conversations());
+          };
+          if (indexed)
+            t.for_each_cell(id, note);
+          else
+            t.for_each_cell(note);
+          std::sort(v.begin(), v.end());
+          return v;
+        };
+        CHECK(cells_of(merged, true) == cells_of(merged, false));
+        CHECK(cells_of(back, true) == cells_of(back, false));
+        CHECK(cells_of(back, true).empty() == (shop >= 5));
       }
       if (round == 0) csm_test::check_merge_laws(parts[0], parts[1], parts[2], TestType{});
     }

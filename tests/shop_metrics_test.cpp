@@ -183,6 +183,19 @@ TEST_CASE("shop_metrics: routes each event type to its families", "[shop_metrics
   CHECK(s.dispute_refund_rate.denominator == 2);
 }
 
+TEST_CASE("shop_metrics: shops() lists a shop known to any one family", "[shop_metrics][report]") {
+  shop_metrics m;
+  CHECK(m.shops().empty());
+  CHECK(m.add(owned_event{at("2019-09-02T10:00:00+08:00"), event_type::dsr, "r", "", "", "", "item", "", 4}.view()));
+  CHECK(m.add(owned_event{at("2019-09-02T10:00:01+08:00"), event_type::auto_msg, "c", "b", "", "", "", "", 0}.view()));
+  CHECK(m.add(owned_event{at("2019-09-02T10:00:02+08:00"), event_type::visit, "o", "b", "", "", "", "", 0}.view()));
+  m.finish(at("2019-09-02T11:00:00+08:00"));
+  CHECK(m.shops() == std::vector<std::string>{"c", "o", "r"});  // sessions only, orders and sales, ratings only
+  std::vector<std::string> reported;
+  for (const auto& [shop, figures] : m.make_report().shops) reported.push_back(shop);
+  CHECK(reported == m.shops());
+}
+
 TEST_CASE("shop_metrics: events beyond max_lateness and incomplete events are rejected and counted",
           "[shop_metrics][errors]") {
   shop_metrics m;

@@ -390,6 +390,9 @@ class sessions {
   /// Calls f(shop, agent or nullptr, day, stats) for every cell.
   template <class F>
   void for_each_cell(F f) const;
+  /// The same for the cells of one shop only (its index: no walk over the others).
+  template <class F>
+  void for_each_cell(const ShopId& shop, F f) const;
   std::uint64_t rejected(session_reject why) const { return rejected_[static_cast<std::size_t>(why)]; }
   std::uint64_t rejected() const;
   std::size_t open_conversations() const { return table_.size(); }

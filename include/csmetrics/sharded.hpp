@@ -23,10 +23,12 @@
 // processes on different machines (examples/mpi_report.cpp) agree on it.
 //
 // At the end, finish(now) settles every shard at the same global `now` and
-// result() merges the shards in shard order 0, 1, ..., N-1. shop_metrics'
-// merge is exact for disjoint (shop, buyer) shards (and so for whole shops), so result() is the state
-// one shop_metrics would have after the same add()s and finish(now): the
-// same serialize() bytes and the same report, for any N.
+// result() merges the shards, on the workers (a tree; two shards' four
+// families on separate threads). shop_metrics' merge is exact for disjoint
+// (shop, buyer) shards (and so for whole shops), in any order, so result() is
+// the state one shop_metrics would have after the same add()s and
+// finish(now): the same serialize() bytes and the same report, for any N.
+// make_report() reports groups of shops on the workers too.
 //
 // Precondition for exactness: every event is at most options.max_lateness
 // behind the newest event added before it (event_csv_reader guarantees it
@@ -64,11 +66,13 @@
 #define CSMETRICS_SHARDED_HPP_
 
 #include <algorithm>           // std::min, std::max
+#include <atomic>              // std::atomic (task lists)
 #include <condition_variable>  // std::condition_variable (queues)
 #include <cstddef>             // std::size_t
 #include <cstdint>             // std::uint64_t, std::int64_t, std::uint32_t
 #include <deque>               // std::deque (queues)
 #include <exception>           // std::exception_ptr
+#include <functional>          // std::function (tasks)
 #include <memory>              // std::unique_ptr, std::shared_ptr
 #include <mutex>               // std::mutex, std::unique_lock
 #include <optional>            // std::optional
@@ -220,7 +224,7 @@ class shard_router {
  *     csmetrics::event e;
  *     while (in.next(e)) m.add(e);                 // copies e's text
  *     m.finish(*in.newest_time());                 // every shard at the same "now"
- *     csmetrics::shop_metrics all = m.result();    // shards merged 0..N-1
+ *     csmetrics::shop_metrics all = m.result();    // the shards merged
  *     std::cout << csmetrics::to_json(all.make_report());
  *
  * Events already in memory go in without a copy:
@@ -229,8 +233,8 @@ class shard_router {
  *
  * Cost on the calling thread: one copy of each event's text for add(e),
  * a read of each event's time for add(batch); each worker routes every event (one
- * hash) and accumulates its shard's. result() moves shard 0 out and merges
- * the others into it: linear in their state. Errors thrown by a shard
+ * hash) and accumulates its shard's. result() merges the shards on the
+ * workers: linear in their state. Errors thrown by a shard
  * (overflow) are rethrown by the next snapshot(), finish() or result().
  */
 class sharded_metrics {
@@ -279,6 +283,7 @@ class sharded_metrics {
   /// stream so far and finished at `now`). Cost: a copy of all the state.
   shop_metrics snapshot(std::optional<timestamp> now = std::nullopt) {
     if (taken_) CSMETRICS_THROW(std::logic_error("sharded_metrics::snapshot after result()"));
+    if (merged_) return workers_[0]->metrics;  // finished and merged by make_report()
     if (!finished_) sync(kind::sync, {});
     shop_metrics out(metrics_options_);
     for (auto& w : workers_) {
@@ -297,51 +302,74 @@ class sharded_metrics {
     finished_ = true;
   }
 
-  /// After finish(now): the shards merged in shard order, moved out (call it
-  /// once): the state one shop_metrics would have after the same add()s and
-  /// finish(now). Before finish(): snapshot(), the merged unfinished state.
+  /// After finish(now): the shards merged, moved out (call it once): the
+  /// state one shop_metrics would have after the same add()s and finish(now).
+  /// The merge runs on the workers (see merge_shards). Before finish():
+  /// snapshot(), the merged unfinished state.
   shop_metrics result() {
     if (!finished_) return snapshot();
     if (taken_) CSMETRICS_THROW(std::logic_error("sharded_metrics::result called twice after finish"));
+    merge_shards();
     taken_ = true;
-    shop_metrics out = std::move(workers_[0]->metrics);
-    for (std::size_t i = 1; i < workers_.size(); ++i) out.merge(std::move(workers_[i]->metrics));
-    return out;
+    return std::move(workers_[0]->metrics);
   }
 
-  /// After finish(now): result().make_report(request), faster. With
-  /// shard_key::shop every worker reports its own shops, in parallel and
-  /// without the merge (a shop's state is whole on its shard; the stream's
-  /// time span, which the figures use, is handed to each), and the shards are
-  /// left as they are: result() can follow. With shard_key::shop_buyer it is
-  /// result().make_report(request), so it takes the shards like result().
-  /// Errors of make_report (an as_of day out of range) are rethrown.
+  /// After finish(now): result().make_report(request), on the workers, and
+  /// the state is kept (result() can follow). With shard_key::shop the shards
+  /// are not merged: a shop's state is whole on its shard, and the stream's
+  /// time span, which the figures use, is handed to each. With
+  /// shard_key::shop_buyer the shards are merged first (merge_shards). Either
+  /// way the workers then report groups of shops in parallel. Errors (an
+  /// as_of day older than the days kept: std::out_of_range) leave the state as it was.
   report make_report(const report_request& request = {}) {
     if (!finished_) CSMETRICS_THROW(std::logic_error("sharded_metrics::make_report before finish"));
-    if (options_.key != shard_key::shop) return result().make_report(request);
     if (taken_) CSMETRICS_THROW(std::logic_error("sharded_metrics::make_report after result()"));
-    // The merged state's time span (what shop_metrics::merge would keep).
-    bool any = false;
+    if (options_.key != shard_key::shop) merge_shards();
+    std::vector<const shop_metrics*> parts;  // states holding whole shops
     for (auto& w : workers_) {
-      const auto oldest = w->metrics.oldest_time(), newest = w->metrics.newest_time();
-      if (!oldest) continue;
-      const std::int64_t o = oldest->time_since_epoch().count(), n = newest->time_since_epoch().count();
-      report_oldest_us_ = any ? std::min(report_oldest_us_, o) : o;
-      report_newest_us_ = any ? std::max(report_newest_us_, n) : n;
+      parts.push_back(&w->metrics);
+      if (merged_) break;
+    }
+    // The merged state's time span (what shop_metrics::merge keeps).
+    bool any = false;
+    std::int64_t oldest_us = 0, newest_us = 0;
+    for (const shop_metrics* m : parts) {
+      if (!m->have_time_) continue;
+      oldest_us = any ? std::min(oldest_us, m->oldest_us_) : m->oldest_us_;
+      newest_us = any ? std::max(newest_us, m->newest_us_) : m->newest_us_;
       any = true;
     }
     if (!any) return report{};
-    report_request_ = &request;
-    sync(kind::report, {});
+    const day_number as_of = parts[0]->report_day(request, newest_us);
+
+    // Groups of a few shops, so that the workers stay busy to the end.
+    struct group {
+      const shop_metrics* from;
+      std::vector<std::string> shops;
+      report out;
+    };
+    std::vector<std::vector<std::string>> shops_of;
+    std::size_t total = 0;
+    for (const shop_metrics* m : parts) total += shops_of.emplace_back(m->shops()).size();
+    const std::size_t per_group = std::max<std::size_t>(1, total / (8 * workers_.size()));
+    std::vector<group> groups;
+    for (std::size_t p = 0; p < parts.size(); ++p)
+      for (std::size_t i = 0; i < shops_of[p].size(); i += per_group) {
+        const auto first = shops_of[p].begin() + static_cast<std::ptrdiff_t>(i);
+        const auto last = shops_of[p].begin() + static_cast<std::ptrdiff_t>(std::min(i + per_group, shops_of[p].size()));
+        groups.push_back(group{parts[p], std::vector<std::string>(first, last), report{}});
+      }
+    std::vector<std::function<void()>> tasks;
+    for (group& g : groups)
+      tasks.push_back([&g, &request, as_of, oldest_us, newest_us] {
+        for (const std::string& shop : g.shops)
+          g.out.shops.emplace_hint(g.out.shops.end(), shop,
+                                   g.from->shop_figures(shop, as_of, request, oldest_us, newest_us));
+      });
+    run_tasks(std::move(tasks));
     report out;
-    std::exception_ptr error;
-    for (auto& w : workers_) {
-      if (w->report_error && !error) error = w->report_error;
-      w->report_error = nullptr;
-      for (auto& [shop, figures] : w->reported.shops) out.shops.emplace(shop, std::move(figures));
-      w->reported = report{};
-    }
-    if (error) std::rethrow_exception(error);
+    for (group& g : groups)
+      for (auto& [shop, figures] : g.out.shops) out.shops.emplace(shop, std::move(figures));
     return out;
   }
 
@@ -363,7 +391,7 @@ class sharded_metrics {
   const shop_metrics_options& metrics_options() const { return metrics_options_; }
 
  private:
-  enum class kind : std::uint8_t { batch, sync, finish, report, stop };
+  enum class kind : std::uint8_t { batch, sync, finish, tasks, release, stop };
   struct message {
     std::shared_ptr<const event_batch> batch;
     kind what = kind::batch;
@@ -383,8 +411,13 @@ class sharded_metrics {
     std::uint64_t synced_unknown_orders = 0;  // router figures copied at each sync
     std::size_t synced_orders = 0;
     std::exception_ptr error;             // the first exception of this shard
-    report reported;                      // this shard's shops, by make_report()
-    std::exception_ptr report_error;      // make_report's, handed back once
+  };
+
+  /// Work the workers share: each takes the next task until none is left.
+  struct task_list {
+    std::vector<std::function<void()>> tasks;
+    std::atomic<std::size_t> next{0};
+    std::vector<std::exception_ptr> errors;  // per task
   };
 
   static const sharded_options& validated(const sharded_options& o) {
@@ -481,7 +514,13 @@ class sharded_metrics {
         w.queue.pop_front();
       }
       w.changed.notify_all();  // room in the queue
-      if (m.what == kind::stop) return;
+      if (m.what == kind::stop) {
+        try {
+          w.metrics.reset();  // this shard's memory is freed here, beside the other workers'
+        } catch (...) {       // no memory for an empty state: the rest goes with the object
+        }
+        return;
+      }
       if (m.what == kind::batch) {
         if (!w.error) {
           try {
@@ -499,12 +538,21 @@ class sharded_metrics {
         } catch (...) {
           w.error = std::current_exception();
         }
-      } else if (m.what == kind::report && !w.error) {
-        try {
-          w.reported = w.metrics.make_report(*report_request_, report_oldest_us_, report_newest_us_);
-        } catch (...) {
-          w.report_error = std::current_exception();
+      } else if (m.what == kind::tasks) {
+        task_list& list = *tasks_;
+        for (std::size_t i; (i = list.next.fetch_add(1)) < list.tasks.size();) {
+          try {
+            list.tasks[i]();
+          } catch (...) {
+            list.errors[i] = std::current_exception();
+          }
         }
+      } else if (m.what == kind::release) {
+        try {
+          w.metrics.reset();  // merged into shard 0: free what is left
+        } catch (...) {       // no memory for an empty state: the rest goes with the object
+        }
+        continue;
       }
       {
         std::lock_guard<std::mutex> lock(w.mutex);
@@ -514,6 +562,49 @@ class sharded_metrics {
       }
       w.changed.notify_all();
     }
+  }
+
+  /// Runs `tasks` on the workers (each takes the next one left) and waits for
+  /// all; rethrows the first task's error.
+  void run_tasks(std::vector<std::function<void()>> tasks) {
+    task_list list;
+    list.tasks = std::move(tasks);
+    list.errors.resize(list.tasks.size());
+    tasks_ = &list;
+    sync(kind::tasks, {});  // every worker has left the list when it returns
+    tasks_ = nullptr;
+    for (const std::exception_ptr& e : list.errors)
+      if (e) std::rethrow_exception(e);
+  }
+
+  /// After finish(): merges every shard into shard 0, on the workers. A tree:
+  /// 0 <- 1, 2 <- 3, ...; then 0 <- 2, ...; each pair's four families are
+  /// separate tasks (they touch disjoint members), so even two shards merge
+  /// on two threads. shop_metrics' merge is exact for disjoint (shop, buyer)
+  /// shards in any order: the same bytes as one thread. The emptied shards
+  /// are then freed by their own workers while the caller goes on.
+  /// A merge that threw (a 64-bit counter overflow) leaves shard 0 partly
+  /// merged: every later call rethrows its error.
+  void merge_shards() {
+    if (merge_error_) std::rethrow_exception(merge_error_);
+    if (merged_) return;
+    const std::size_t n = workers_.size();
+    try {
+      for (std::size_t step = 1; step < n; step *= 2) {
+        std::vector<std::function<void()>> tasks;
+        for (std::size_t i = 0; i + step < n; i += 2 * step)
+          for (std::size_t f = 0; f < shop_metrics::family_count; ++f)
+            tasks.push_back([this, i, step, f] { workers_[i]->metrics.merge_family(f, workers_[i + step]->metrics); });
+        run_tasks(std::move(tasks));
+        for (std::size_t i = 0; i + step < n; i += 2 * step)
+          workers_[i]->metrics.merge_totals(workers_[i + step]->metrics);
+      }
+    } catch (...) {
+      merge_error_ = std::current_exception();
+      throw;
+    }
+    merged_ = true;
+    for (std::size_t s = 1; s < n; ++s) send(s, message{nullptr, kind::release, {}});
   }
 
   void stop_all() noexcept {
@@ -535,11 +626,11 @@ class sharded_metrics {
   std::vector<std::unique_ptr<worker>> workers_;
   std::shared_ptr<batch_pool> pool_ = std::make_shared<batch_pool>();  // shared with the batches' deleters
   std::shared_ptr<event_batch> pending_;  // the batch add(e) fills
-  const report_request* report_request_ = nullptr;  // make_report's, read by the workers
-  std::int64_t report_oldest_us_ = 0, report_newest_us_ = 0;
+  task_list* tasks_ = nullptr;  // run_tasks' list, read by the workers
+  std::exception_ptr merge_error_;  // merge_shards' failure, rethrown by every later call
   std::uint64_t dispatched_ = 0, beyond_lateness_ = 0;
   std::int64_t newest_us_ = 0;
-  bool have_time_ = false, finished_ = false, taken_ = false;
+  bool have_time_ = false, finished_ = false, merged_ = false, taken_ = false;
 };
 
 }  // namespace csmetrics

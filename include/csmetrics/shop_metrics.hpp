@@ -175,6 +175,8 @@ class shop_metrics {
 
   /// The figures as of a local day (see report_request).
   report make_report(const report_request& request = {}) const;
+  /// Every shop the report covers (any family holds state of it), in increasing order.
+  std::vector<std::string> shops() const;
 
   // ---- state ---------------------------------------------------------------
   const shop_metrics_options& options() const { return options_; }
@@ -243,11 +245,23 @@ class shop_metrics {
   bool route(const event& e);
   template <class Other>
   void merge_parts(Other&& other);  // shop_metrics& or const shop_metrics&
+  // merge_parts in pieces that touch disjoint members, so that sharded_metrics
+  // can merge two shards' families on different threads: merge_family(f, o)
+  // for f in [0, family_count), then merge_totals(o).
+  static constexpr std::size_t family_count = 4;  // sessions, orders, sales, ratings
+  template <class Other>
+  void merge_family(std::size_t family, Other&& other);
+  void merge_totals(const shop_metrics& other);
   void housekeeping(std::int64_t now_us);
   /// The report with the stream's time span given: a shard holding whole
   /// shops reports them as the merged state would (sharded_metrics).
   friend class sharded_metrics;
   report make_report(const report_request& request, std::int64_t oldest_us, std::int64_t newest_us) const;
+  /// The report's as-of day; std::out_of_range when older than the days kept.
+  day_number report_day(const report_request& request, std::int64_t newest_us) const;
+  // One shop's figures read only that shop's state (its ratings' lazily
+  // updated totals included), so threads may report different shops of one
+  // state at once (sharded_metrics::make_report).
   shop_report shop_figures(const std::string& shop, day_number as_of, const report_request& request,
                            std::int64_t oldest_us, std::int64_t newest_us) const;
 
@@ -536,8 +550,8 @@ inline shop_report shop_metrics::shop_figures(const std::string& shop, day_numbe
   // Agents: every agent with a session cell or an orders record in this shop.
   if (request.agents) {
     std::set<std::string> names;
-    sessions_.for_each_cell([&](const std::string& sh, const std::string* agent, day_number, const auto&) {
-      if (agent && sh == shop) names.insert(*agent);
+    sessions_.for_each_cell(shop, [&](const std::string&, const std::string* agent, day_number, const auto&) {
+      if (agent) names.insert(*agent);
     });
     const orders_type* o = orders_state(shop);
     std::optional<attribution_report<std::string>> attr;
@@ -609,21 +623,31 @@ inline report shop_metrics::make_report(const report_request& request) const {
   return make_report(request, oldest_us_, newest_us_);
 }
 
-inline report shop_metrics::make_report(const report_request& request, std::int64_t oldest_us,
-                                        std::int64_t newest_us) const {
-  report r;
+inline day_number shop_metrics::report_day(const report_request& request, std::int64_t newest_us) const {
   const day_number newest_day = local_day(timestamp{duration{newest_us}}, options_.offset);
   const day_number as_of = request.as_of.value_or(newest_day);
   if (as_of < newest_day - (options_.curve_days - 1))
     CSMETRICS_THROW(std::out_of_range("shop_metrics: as-of day " + format_day(as_of) +
                                       " is older than the " + std::to_string(options_.curve_days) +
                                       " days kept before the newest day " + format_day(newest_day)));
+  return as_of;
+}
+
+inline report shop_metrics::make_report(const report_request& request, std::int64_t oldest_us,
+                                        std::int64_t newest_us) const {
+  report r;
+  const day_number as_of = report_day(request, newest_us);
+  for (const std::string& sh : shops())
+    r.shops.emplace_hint(r.shops.end(), sh, shop_figures(sh, as_of, request, oldest_us, newest_us));
+  return r;
+}
+
+inline std::vector<std::string> shop_metrics::shops() const {
   std::set<std::string> shops;
   sessions_.for_each_cell([&](const std::string& sh, const std::string*, day_number, const auto&) { shops.insert(sh); });
   for (const auto& [sh, o] : orders_) shops.insert(sh);
   ratings_.for_each([&](const std::string& sh, const auto&) { shops.insert(sh); });
-  for (const std::string& sh : shops) r.shops.emplace(sh, shop_figures(sh, as_of, request, oldest_us, newest_us));
-  return r;
+  return {shops.begin(), shops.end()};
 }
 
 // ---- merge / serialize ---------------------------------------------------------
@@ -643,28 +667,47 @@ inline void shop_metrics::merge(shop_metrics&& o) {
 
 template <class Other>
 void shop_metrics::merge_parts(Other&& o) {
+  for (std::size_t f = 0; f < family_count; ++f) merge_family(f, o);
+  merge_totals(o);
+}
+
+template <class Other>
+void shop_metrics::merge_family(std::size_t family, Other&& o) {
   constexpr bool take = !std::is_const_v<std::remove_reference_t<Other>>;
   // With `take`, each family moves over what this side lacks.
-  if constexpr (take)
-    sessions_.merge(std::move(o.sessions_));
-  else
-    sessions_.merge(o.sessions_);
-  for (auto& [shop, acc] : o.orders_) {
-    auto it = orders_.find(shop);
-    if (it != orders_.end())
-      it->second.merge(acc);
-    else if constexpr (take)
-      orders_.emplace(shop, std::move(acc));
-    else
-      orders_.emplace(shop, acc);
+  switch (family) {
+    case 0:
+      if constexpr (take)
+        sessions_.merge(std::move(o.sessions_));
+      else
+        sessions_.merge(o.sessions_);
+      break;
+    case 1:
+      for (auto& [shop, acc] : o.orders_) {
+        auto it = orders_.find(shop);
+        if (it != orders_.end())
+          it->second.merge(acc);
+        else if constexpr (take)
+          orders_.emplace(shop, std::move(acc));
+        else
+          orders_.emplace(shop, acc);
+      }
+      break;
+    case 2:
+      if constexpr (take)
+        sales_.merge(std::move(o.sales_));
+      else
+        sales_.merge(o.sales_);
+      break;
+    default:
+      if constexpr (take)
+        ratings_.merge(std::move(o.ratings_));
+      else
+        ratings_.merge(o.ratings_);
   }
-  if constexpr (take) {
-    sales_.merge(std::move(o.sales_));
-    ratings_.merge(std::move(o.ratings_));
-  } else {
-    sales_.merge(o.sales_);
-    ratings_.merge(o.ratings_);
-  }
+}
+
+inline void shop_metrics::merge_totals(const shop_metrics& o) {
   accepted_ = detail::checked_add(accepted_, o.accepted_);
   for (std::size_t i = 0; i < shop_metrics_reject_count; ++i)
     rejected_[i] = detail::checked_add(rejected_[i], o.rejected_[i]);

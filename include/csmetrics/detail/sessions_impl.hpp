@@ -485,6 +485,18 @@ void sessions<S, B, A>::for_each_cell(F f) const {
 }
 
 template <class S, class B, class A>
+template <class F>
+void sessions<S, B, A>::for_each_cell(const S& shop, F f) const {
+  auto it = shop_index_.find(shop);
+  if (it == shop_index_.end() || it->second >= shop_cells_.size()) return;
+  for (std::uint32_t i : shop_cells_[it->second]) {
+    const cell_key& k = cell_keys_[i];
+    const A* agent = k.agent1 == 0 ? nullptr : &agents_[k.agent1 - 1];
+    f(shops_[k.shop], agent, k.day, cells_[i]);
+  }
+}
+
+template <class S, class B, class A>
 std::uint64_t sessions<S, B, A>::rejected() const {
   std::uint64_t n = 0;
   for (std::uint64_t r : rejected_) n = detail::checked_add(n, r);
