@@ -107,8 +107,11 @@ enum class shard_key : std::uint8_t {
 /// How sharded_metrics splits the work.
 struct sharded_options {
   std::size_t threads = 2;         ///< shards = worker threads, in [1, 256]
-  std::size_t batch_events = 1024; ///< events per batch handed to a worker, in [1, 2^20]
-  std::size_t queue_batches = 8;   ///< batches waiting per worker before add() blocks, in [1, 1024]
+  /// Events per batch handed to the workers, in [1, 2^20]. Large batches mean
+  /// few hand-overs: with the reading thread beside two workers on two cores,
+  /// 1024 made the whole run ~15 % slower (BENCHMARKS.md). ~3 MB per batch.
+  std::size_t batch_events = 16384;
+  std::size_t queue_batches = 4;   ///< batches waiting per worker before add() blocks, in [1, 1024]
   shard_key key = shard_key::shop_buyer;  ///< what decides an event's shard
 
   /// Throws std::invalid_argument naming the limits.
