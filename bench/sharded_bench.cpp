@@ -9,6 +9,9 @@
 // Streams: E = 400 000 events over 100 shops, and 2 000 000 events over 1 000
 // shops (end_to_end_bench's shape). CSMETRICS_BENCH_TINY=1: 5 000 events.
 //
+// BM_report_from_csv: shop_report's path (read CSV, accumulate, report) with
+// the text in memory, one thread against two, in the same run.
+//
 // BM_machine_*: what this machine gives two threads at all, the ceiling for
 // any speed-up: a compute loop (no memory), random read-modify-writes in
 // a 256 MB array per thread (memory-bound, like the accumulators' tables),
@@ -22,9 +25,11 @@
 #include <cstdlib>  // std::getenv
 #include <map>      // std::map (one stream per size)
 #include <memory>   // std::shared_ptr
+#include <string>   // std::string (CSV text)
 #include <thread>   // std::thread
 #include <vector>   // std::vector
 
+#include "csmetrics/io/event_csv.hpp"
 #include "csmetrics/sharded.hpp"
 #include "csmetrics/shop_metrics.hpp"
 #include "event_generator.hpp"
@@ -96,6 +101,49 @@ void BM_sharded_metrics_add_batch(benchmark::State& state) {
     benchmark::DoNotOptimize(all.accepted());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events->size()));
+}
+
+/// The CSV text of `n` events, the same stream as stream(n) (kept: ~120 MB for 2 M).
+const std::string& csv_text(std::int64_t n) {
+  static std::map<std::int64_t, std::string> cache;
+  auto it = cache.find(n);
+  if (it != cache.end()) return it->second;
+  csmetrics::bench::generator_options o;
+  o.seed = 42;
+  o.shops = n >= 1'000'000 ? 1000 : 100;
+  if (n >= 1'000'000) o.journeys_per_shop_day = 1500;
+  return cache[n] = csmetrics::bench::generate_csv(o, static_cast<std::uint64_t>(tiny() ? 5000 : n));
+}
+
+/// shop_report's whole path in one process, from CSV text in memory (no disk
+/// in the timing): read, accumulate, finish, report. Arguments: threads (0:
+/// one shop_metrics on the calling thread, the baseline), events, key.
+void BM_report_from_csv(benchmark::State& state) {
+  const std::string& text = csv_text(state.range(1));
+  const auto threads = static_cast<std::size_t>(state.range(0));
+  std::size_t shops = 0;
+  std::uint64_t rows = 0;
+  for (auto _ : state) {
+    csmetrics::event_csv_reader in(text);
+    csmetrics::event e;
+    if (threads == 0) {
+      csmetrics::shop_metrics m;
+      while (in.next(e)) m.add(e);
+      m.finish(*m.newest_time());
+      shops = m.make_report().shops.size();
+    } else {
+      csmetrics::sharded_options so = options_of(state);
+      so.threads = threads;
+      csmetrics::sharded_metrics m(so);
+      while (in.next(e)) m.add(e);
+      m.finish(*m.newest_time());
+      shops = m.make_report().shops.size();
+    }
+    rows = in.stats().rows;
+    benchmark::DoNotOptimize(shops);
+  }
+  state.counters["shops"] = static_cast<double>(shops);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows));
 }
 
 /// Routing alone (hash, order map): what every worker repeats for every event.
@@ -182,6 +230,11 @@ BENCHMARK(BM_sharded_metrics_add)
     ->UseRealTime();
 BENCHMARK(BM_sharded_metrics_add_batch)
     ->ArgsProduct({{2}, {400'000, 2'000'000}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_report_from_csv)
+    ->Args({0, 2'000'000, 0})
+    ->ArgsProduct({{2}, {2'000'000}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_shard_router_route)->Unit(benchmark::kMillisecond)->UseRealTime();
