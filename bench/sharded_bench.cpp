@@ -9,6 +9,9 @@
 // Streams: E = 400 000 events over 100 shops, and 2 000 000 events over 1 000
 // shops (end_to_end_bench's shape). CSMETRICS_BENCH_TINY=1: 5 000 events.
 //
+// BM_skewed_shops: 10 shops, two of them big: can whole shops still balance
+// two threads, or does (shop, buyer) win there?
+//
 // BM_report_from_csv: shop_report's path (read CSV, accumulate, report) with
 // the text in memory, one thread against two, in the same run.
 //
@@ -21,6 +24,7 @@
 
 #include <sys/mman.h>  // mmap: fresh pages for BM_machine_page_faults
 
+#include <algorithm>  // std::max
 #include <cstdint>  // std::uint64_t
 #include <cstdlib>  // std::getenv
 #include <map>      // std::map (one stream per size)
@@ -99,6 +103,39 @@ void BM_sharded_metrics_add_batch(benchmark::State& state) {
     m.finish(*m.newest_time());
     csmetrics::shop_metrics all = m.result();
     benchmark::DoNotOptimize(all.accepted());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events->size()));
+}
+
+/// A few dominant shops: 400 000 events over 10 Zipf-sized shops (the two
+/// biggest hold 28 % and 16 %). Arguments: threads (0: one shop_metrics, the
+/// baseline), shard key as above.
+void BM_skewed_shops(benchmark::State& state) {
+  static const std::shared_ptr<const csmetrics::event_batch> events = [] {
+    csmetrics::bench::generator_options o;
+    o.seed = 42;
+    o.shops = 10;
+    auto b = std::make_shared<csmetrics::event_batch>();
+    csmetrics::bench::event_generator(o).generate(tiny() ? 5000 : 400'000,
+                                                   [&](const csmetrics::event& e) { b->push(e); });
+    return b;
+  }();
+  csmetrics::sharded_options so;
+  so.threads = std::max<std::size_t>(1, static_cast<std::size_t>(state.range(0)));
+  so.key = state.range(1) == 1 ? csmetrics::shard_key::shop : csmetrics::shard_key::shop_buyer;
+  for (auto _ : state) {
+    if (state.range(0) == 0) {
+      csmetrics::shop_metrics m;
+      for (const csmetrics::event& e : events->events()) m.add(e);
+      m.finish(*m.newest_time());
+      benchmark::DoNotOptimize(m.accepted());
+    } else {
+      csmetrics::sharded_metrics m(so);
+      m.add(events);
+      m.finish(*m.newest_time());
+      csmetrics::shop_metrics all = m.result();
+      benchmark::DoNotOptimize(all.accepted());
+    }
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events->size()));
 }
@@ -230,6 +267,11 @@ BENCHMARK(BM_sharded_metrics_add)
     ->UseRealTime();
 BENCHMARK(BM_sharded_metrics_add_batch)
     ->ArgsProduct({{2}, {400'000, 2'000'000}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_skewed_shops)
+    ->Args({0, 0})
+    ->ArgsProduct({{2}, {0, 1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_report_from_csv)
