@@ -59,15 +59,27 @@ std::shared_ptr<const csmetrics::event_batch> stream(std::int64_t n) {
   return cache[n] = b;
 }
 
+/// One shop_metrics over `events` on the calling thread (the baseline).
+void one_pass(const csmetrics::event_batch& events) {
+  csmetrics::shop_metrics m;
+  for (const csmetrics::event& e : events.events()) m.add(e);
+  m.finish(*m.newest_time());
+  benchmark::DoNotOptimize(m.accepted());
+}
+
+/// sharded_metrics over `events`, handed over as one shared batch; merged.
+void sharded_pass(const std::shared_ptr<const csmetrics::event_batch>& events, const csmetrics::sharded_options& so) {
+  csmetrics::sharded_metrics m(so);
+  m.add(events);
+  m.finish(*m.newest_time());
+  csmetrics::shop_metrics all = m.result();
+  benchmark::DoNotOptimize(all.accepted());
+}
+
 /// Baseline: one shop_metrics on the calling thread.
 void BM_shop_metrics_add(benchmark::State& state) {
   const auto events = stream(state.range(0));
-  for (auto _ : state) {
-    csmetrics::shop_metrics m;
-    for (const csmetrics::event& e : events->events()) m.add(e);
-    m.finish(*m.newest_time());
-    benchmark::DoNotOptimize(m.accepted());
-  }
+  for (auto _ : state) one_pass(*events);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events->size()));
 }
 
@@ -97,13 +109,7 @@ void BM_sharded_metrics_add(benchmark::State& state) {
 void BM_sharded_metrics_add_batch(benchmark::State& state) {
   const auto events = stream(state.range(1));
   const csmetrics::sharded_options so = options_of(state);
-  for (auto _ : state) {
-    csmetrics::sharded_metrics m(so);
-    m.add(events);
-    m.finish(*m.newest_time());
-    csmetrics::shop_metrics all = m.result();
-    benchmark::DoNotOptimize(all.accepted());
-  }
+  for (auto _ : state) sharded_pass(events, so);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events->size()));
 }
 
@@ -124,18 +130,10 @@ void BM_skewed_shops(benchmark::State& state) {
   so.threads = std::max<std::size_t>(1, static_cast<std::size_t>(state.range(0)));
   so.key = state.range(1) == 1 ? csmetrics::shard_key::shop : csmetrics::shard_key::shop_buyer;
   for (auto _ : state) {
-    if (state.range(0) == 0) {
-      csmetrics::shop_metrics m;
-      for (const csmetrics::event& e : events->events()) m.add(e);
-      m.finish(*m.newest_time());
-      benchmark::DoNotOptimize(m.accepted());
-    } else {
-      csmetrics::sharded_metrics m(so);
-      m.add(events);
-      m.finish(*m.newest_time());
-      csmetrics::shop_metrics all = m.result();
-      benchmark::DoNotOptimize(all.accepted());
-    }
+    if (state.range(0) == 0)
+      one_pass(*events);
+    else
+      sharded_pass(events, so);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events->size()));
 }
