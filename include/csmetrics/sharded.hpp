@@ -313,6 +313,7 @@ class sharded_metrics {
     if (!finished_) return snapshot();
     if (taken_) CSMETRICS_THROW(std::logic_error("sharded_metrics::result called twice after finish"));
     merge_shards();
+    release_merged();
     taken_ = true;
     return std::move(workers_[0]->metrics);
   }
@@ -370,6 +371,7 @@ class sharded_metrics {
                                    g.from->shop_figures(shop, as_of, request, oldest_us, newest_us));
       });
     run_tasks(std::move(tasks));
+    release_merged();
     report out;
     for (group& g : groups)
       for (auto& [shop, figures] : g.out.shops) out.shops.emplace(shop, std::move(figures));
@@ -607,7 +609,15 @@ class sharded_metrics {
       throw;
     }
     merged_ = true;
-    for (std::size_t s = 1; s < n; ++s) send(s, message{nullptr, kind::release, {}});
+  }
+
+  /// After merge_shards(): the emptied shards are freed by their own workers
+  /// while the caller goes on (sent after the report's tasks, which would
+  /// otherwise wait behind the frees on those workers).
+  void release_merged() {
+    if (!merged_ || released_) return;
+    released_ = true;
+    for (std::size_t s = 1; s < workers_.size(); ++s) send(s, message{nullptr, kind::release, {}});
   }
 
   void stop_all() noexcept {
@@ -633,7 +643,7 @@ class sharded_metrics {
   std::exception_ptr merge_error_;  // merge_shards' failure, rethrown by every later call
   std::uint64_t dispatched_ = 0, beyond_lateness_ = 0;
   std::int64_t newest_us_ = 0;
-  bool have_time_ = false, finished_ = false, merged_ = false, taken_ = false;
+  bool have_time_ = false, finished_ = false, merged_ = false, released_ = false, taken_ = false;
 };
 
 }  // namespace csmetrics
