@@ -5,7 +5,7 @@
 // same in-memory stream from bench/event_generator.hpp: wall time for the
 // whole add + finish + merge, so the speed-up on N threads is
 // BM_sharded_metrics_*/N/E/K over BM_shop_metrics_add/E (the baseline here);
-// K = 0 shards by (shop, buyer), K = 1 by shop.
+// K = 0 shards by (shop, buyer), K = 1 by shop, K = 2 automatic (counter by_shop: its choice).
 // Streams: E = 400 000 events over 100 shops, and 2 000 000 events over 1 000
 // shops (end_to_end_bench's shape). CSMETRICS_BENCH_TINY=1: 5 000 events.
 //
@@ -68,12 +68,20 @@ void one_pass(const csmetrics::event_batch& events) {
 }
 
 /// sharded_metrics over `events`, handed over as one shared batch; merged.
-void sharded_pass(const std::shared_ptr<const csmetrics::event_batch>& events, const csmetrics::sharded_options& so) {
+/// Returns the key used (shard_key::automatic's choice).
+csmetrics::shard_key sharded_pass(const std::shared_ptr<const csmetrics::event_batch>& events,
+                                  const csmetrics::sharded_options& so) {
   csmetrics::sharded_metrics m(so);
   m.add(events);
   m.finish(*m.newest_time());
   csmetrics::shop_metrics all = m.result();
   benchmark::DoNotOptimize(all.accepted());
+  return m.key();
+}
+
+/// The key argument K: 0 (shop, buyer), 1 shop, 2 automatic.
+csmetrics::shard_key key_arg(std::int64_t k) {
+  return k == 1 ? csmetrics::shard_key::shop : k == 2 ? csmetrics::shard_key::automatic : csmetrics::shard_key::shop_buyer;
 }
 
 /// Baseline: one shop_metrics on the calling thread.
@@ -83,11 +91,11 @@ void BM_shop_metrics_add(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events->size()));
 }
 
-/// Arguments: threads, events, shard key (0: shop_buyer, 1: shop).
+/// Arguments: threads, events, shard key (key_arg).
 csmetrics::sharded_options options_of(const benchmark::State& state) {
   csmetrics::sharded_options so;
   so.threads = static_cast<std::size_t>(state.range(0));
-  so.key = state.range(2) == 1 ? csmetrics::shard_key::shop : csmetrics::shard_key::shop_buyer;
+  so.key = key_arg(state.range(2));
   return so;
 }
 
@@ -109,7 +117,9 @@ void BM_sharded_metrics_add(benchmark::State& state) {
 void BM_sharded_metrics_add_batch(benchmark::State& state) {
   const auto events = stream(state.range(1));
   const csmetrics::sharded_options so = options_of(state);
-  for (auto _ : state) sharded_pass(events, so);
+  csmetrics::shard_key used{};
+  for (auto _ : state) used = sharded_pass(events, so);
+  state.counters["by_shop"] = used == csmetrics::shard_key::shop;
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events->size()));
 }
 
@@ -128,13 +138,15 @@ void BM_skewed_shops(benchmark::State& state) {
   }();
   csmetrics::sharded_options so;
   so.threads = std::max<std::size_t>(1, static_cast<std::size_t>(state.range(0)));
-  so.key = state.range(1) == 1 ? csmetrics::shard_key::shop : csmetrics::shard_key::shop_buyer;
+  so.key = key_arg(state.range(1));
+  csmetrics::shard_key used = csmetrics::shard_key::shop;
   for (auto _ : state) {
     if (state.range(0) == 0)
       one_pass(*events);
     else
-      sharded_pass(events, so);
+      used = sharded_pass(events, so);
   }
+  if (state.range(0) != 0) state.counters["by_shop"] = used == csmetrics::shard_key::shop;
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events->size()));
 }
 
@@ -158,6 +170,7 @@ void BM_report_from_csv(benchmark::State& state) {
   const auto threads = static_cast<std::size_t>(state.range(0));
   std::size_t shops = 0;
   std::uint64_t rows = 0;
+  csmetrics::shard_key used = csmetrics::shard_key::shop;
   for (auto _ : state) {
     csmetrics::event_csv_reader in(text);
     csmetrics::event e;
@@ -173,11 +186,13 @@ void BM_report_from_csv(benchmark::State& state) {
       while (in.next(e)) m.add(e);
       m.finish(*m.newest_time());
       shops = m.make_report().shops.size();
+      used = m.key();
     }
     rows = in.stats().rows;
     benchmark::DoNotOptimize(shops);
   }
   state.counters["shops"] = static_cast<double>(shops);
+  if (threads != 0) state.counters["by_shop"] = used == csmetrics::shard_key::shop;
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows));
 }
 
@@ -264,17 +279,17 @@ BENCHMARK(BM_sharded_metrics_add)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_sharded_metrics_add_batch)
-    ->ArgsProduct({{2}, {400'000, 2'000'000}, {0, 1}})
+    ->ArgsProduct({{2}, {400'000, 2'000'000}, {0, 1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_skewed_shops)
     ->Args({0, 0})
-    ->ArgsProduct({{2}, {0, 1}})
+    ->ArgsProduct({{2}, {0, 1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_report_from_csv)
     ->Args({0, 2'000'000, 0})
-    ->ArgsProduct({{2}, {2'000'000}, {0, 1}})
+    ->ArgsProduct({{2}, {2'000'000}, {0, 1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_shard_router_route)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -33,7 +33,7 @@ struct cli_options {
   bool strict = false;
   int progress = -1;  // -1: when stderr is a terminal
   int threads = 1;    // --threads: shards accumulated on worker threads
-  std::string shard_by = "buyer";  // --shard-by: shop (whole shops per thread) or buyer ((shop, buyer))
+  std::string shard_by = "auto";  // --shard-by: auto, shop (whole shops per thread) or buyer ((shop, buyer))
   std::string save_state_file;  // --save-state: the finished shop_metrics state
   std::vector<std::string> files;  // empty: the demo week; "-": standard input
 };
@@ -96,8 +96,9 @@ inline const char* usage() {
          "  --by shop|agent|day                    breakdown rows (default shop); JSON always has shops\n"
          "  --strict                               stop at the first bad row\n"
          "  --progress / --no-progress             progress bar on stderr (default: on when stderr is a terminal)\n"
-         "  --threads N                            accumulate on N threads, sharded by (shop, buyer)\n"
-         "  --shard-by buyer|shop                  with --threads: (shop, buyer) (default) or whole shops per thread\n"
+         "  --threads N                            accumulate on N threads, sharded by shop or (shop, buyer)\n"
+         "  --shard-by auto|buyer|shop             with --threads: whole shops per thread when they balance (auto,\n"
+         "                                         the default), always (shop), or (shop, buyer) (buyer)\n"
          "  --save-state FILE                      also write the finished state (shop_metrics::serialize) for csm_merge\n";
 }
 
@@ -159,7 +160,8 @@ inline cli_options parse_cli(int argc, char** argv) {
       o.threads = n;
     } else if (a == "--shard-by") {
       std::string_view v = value(i, a);
-      if (v != "buyer" && v != "shop") throw std::invalid_argument("--shard-by must be buyer or shop: " + std::string(v));
+      if (v != "auto" && v != "buyer" && v != "shop")
+        throw std::invalid_argument("--shard-by must be auto, buyer or shop: " + std::string(v));
       o.shard_by = v;
     } else if (a == "--save-state") {
       o.save_state_file = value(i, a);

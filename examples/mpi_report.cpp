@@ -440,7 +440,7 @@ int main(int argc, char** argv) {
   int rc = 0;
   try {
     cli = demo::parse_cli(static_cast<int>(args.size()), args.data());
-    if (!cli.html_file.empty() || cli.threads != 1 || cli.shard_by != "buyer" || cli.strict ||
+    if (!cli.html_file.empty() || cli.threads != 1 || cli.shard_by != "auto" || cli.strict ||
         !cli.save_state_file.empty())
       throw std::invalid_argument("--html, --threads, --shard-by, --strict and --save-state are shop_report's only");
   } catch (const std::exception& e) {

@@ -9,7 +9,7 @@
 //   shop_report --format json log.csv    a real export
 //   zcat log.csv.gz | shop_report -      standard input
 //   shop_report --threads 4 log.csv      the same bytes, on 4 threads (csmetrics/sharded.hpp)
-//   shop_report --threads 2 --shard-by shop log.csv   whole shops per thread: faster with many shops
+//   shop_report --threads 2 --shard-by buyer log.csv  (shop, buyer) per thread, even with many shops
 #include <cstdio>     // std::fopen, std::fprintf
 #include <exception>  // std::exception
 #include <iostream>   // std::cout
@@ -129,7 +129,9 @@ int run(const demo::cli_options& cli) {
   } else {
     csmetrics::sharded_options so;
     so.threads = static_cast<std::size_t>(cli.threads);
-    so.key = cli.shard_by == "shop" ? csmetrics::shard_key::shop : csmetrics::shard_key::shop_buyer;
+    so.key = cli.shard_by == "shop"    ? csmetrics::shard_key::shop
+             : cli.shard_by == "buyer" ? csmetrics::shard_key::shop_buyer
+                                       : csmetrics::shard_key::automatic;
     csmetrics::sharded_metrics sharded(so, demo::metrics_options(cli));
     input = read_inputs(cli, sharded);
     // "now" = the last event's time, the same on every shard.

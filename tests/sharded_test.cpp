@@ -120,6 +120,87 @@ TEST_CASE("sharded_metrics: whole shops per shard (shard_key::shop) give the sam
   CHECK(r.unknown_order_routes() == 0);
 }
 
+TEST_CASE("choose_shard_key: whole shops when the busiest shard holds at most 1/(0.7 N)", "[sharded][route]") {
+  using csmetrics::shard_key;
+  auto batch_of = [](const std::vector<std::string>& shops) {
+    csmetrics::event_batch b;
+    event e;
+    e.type = event_type::visit;
+    e.buyer = "b";
+    for (const std::string& s : shops) {
+      e.shop = s;
+      b.push(e);
+    }
+    return b;
+  };
+  std::vector<std::string> many;
+  for (int i = 0; i < 1000; ++i) many.push_back("shop" + std::to_string(i));
+  const csmetrics::event_batch balanced = batch_of(many);
+  CHECK(csmetrics::choose_shard_key(balanced, 2, 16384) == shard_key::shop);
+  CHECK(csmetrics::choose_shard_key(balanced, 8, 16384) == shard_key::shop);
+  const csmetrics::event_batch one_shop = batch_of(std::vector<std::string>(1000, "big"));
+  CHECK(csmetrics::choose_shard_key(one_shop, 2, 16384) == shard_key::shop_buyer);
+  CHECK(csmetrics::choose_shard_key(one_shop, 1, 16384) == shard_key::shop);  // one shard: no order map
+  CHECK(csmetrics::choose_shard_key(csmetrics::event_batch{}, 2, 16384) == shard_key::shop_buyer);
+  // Only the first max_events count: ten events of one shop, then many shops.
+  std::vector<std::string> head(10, "big");
+  head.insert(head.end(), many.begin(), many.end());
+  CHECK(csmetrics::choose_shard_key(batch_of(head), 2, 10) == shard_key::shop_buyer);
+  CHECK(csmetrics::choose_shard_key(batch_of(head), 2, 16384) == shard_key::shop);
+  // The boundary on two shards: 1 / (0.7 * 2) = 71.4 % on the busiest. Two
+  // shops on different shards, 7:3 (70 %) and 8:2 (80 %).
+  std::string x = "x", y = "y0";
+  for (int i = 1; csmetrics::detail::shard_hash(y, "") % 2 == csmetrics::detail::shard_hash(x, "") % 2; ++i)
+    y = "y" + std::to_string(i);
+  std::vector<std::string> seven(7, x), eight(8, x);
+  seven.insert(seven.end(), 3, y);
+  eight.insert(eight.end(), 2, y);
+  CHECK(csmetrics::choose_shard_key(batch_of(seven), 2, 100) == shard_key::shop);
+  CHECK(csmetrics::choose_shard_key(batch_of(eight), 2, 100) == shard_key::shop_buyer);
+  // A router takes a decided key only; sharded_options refuses an unknown one.
+  CHECK_THROWS_WITH(csmetrics::shard_router(2, shard_key::automatic), Catch::Contains("shop_buyer or shop"));
+  sharded_options so;
+  so.key = static_cast<shard_key>(7);
+  CHECK_THROWS_WITH(sharded_metrics(so), Catch::Contains("unknown shard_key 7"));
+}
+
+TEST_CASE("sharded_metrics: shard_key::automatic decides at the first batch, the same bytes either way",
+          "[sharded][merge]") {
+  csmetrics::bench::generator_options o;
+  o.seed = 5;
+  o.shops = 1;
+  o.journeys_per_shop_day = 400;
+  const std::string single_shop = csmetrics::bench::generate_csv(o, 20000);
+  for (const std::string* csv : {&generated_csv(), &single_shop}) {
+    const shop_metrics whole = one_thread(*csv);
+    for (std::size_t n : {1, 2, 3}) {
+      INFO("threads " << n << (csv == &single_shop ? ", one shop" : ", 12 shops"));
+      sharded_options so;
+      so.threads = n;
+      so.batch_events = 2000;
+      CHECK(so.key == csmetrics::shard_key::automatic);  // the default
+      sharded_metrics m(so);
+      CHECK(m.key() == csmetrics::shard_key::automatic);  // nothing handed over yet
+      csmetrics::event_csv_reader in(*csv);
+      csmetrics::event_batch first;
+      event e;
+      while (in.next(e)) {
+        if (first.size() < so.batch_events) first.push(e);
+        m.add(e);
+      }
+      m.finish(*in.newest_time());
+      const csmetrics::shard_key chosen = csmetrics::choose_shard_key(first, n, so.batch_events);
+      CHECK(m.key() == chosen);
+      if (n == 1) CHECK(chosen == csmetrics::shard_key::shop);
+      if (n == 2 && csv == &single_shop) CHECK(chosen == csmetrics::shard_key::shop_buyer);
+      // The workers route with the chosen key: only (shop, buyer) keeps an order map.
+      CHECK((m.orders_remembered() > 0) == (chosen == csmetrics::shard_key::shop_buyer));
+      CHECK(csmetrics::to_json(m.make_report()) == json_of(whole));
+      CHECK(m.result().serialize() == whole.serialize());
+    }
+  }
+}
+
 TEST_CASE("sharded_metrics: make_report on the workers is the merged state's report", "[sharded][report]") {
   for (const std::string* csv : {&demo_csv(), &generated_csv()}) {
     const shop_metrics whole = one_thread(*csv);
@@ -163,6 +244,7 @@ TEST_CASE("sharded_metrics: batches handed over without a copy give the same byt
     sharded_options so;
     so.threads = n;
     so.queue_batches = 1;
+    so.key = csmetrics::shard_key::shop_buyer;  // the order map is under test
     sharded_metrics m(so);
     csmetrics::event_csv_reader in(csv);
     event e;

@@ -6,7 +6,7 @@
 // A shop_metrics (shop_metrics.hpp) is single-writer. sharded_metrics runs N
 // of them, each on its own worker thread, and deals the stream out by key.
 // With shard_key::shop every event goes to hash(shop) % N: a shop lives on one
-// shard whole. With shard_key::shop_buyer (the default):
+// shard whole. With shard_key::shop_buyer:
 //
 //   - every event keyed by a buyer (visit, messages, invite, vote, lost,
 //     order) goes to shard hash(shop, buyer) % N, so each conversation, each
@@ -21,6 +21,10 @@
 //     column is set, else hash(shop, "").
 // The hash is FNV-1a 64 of the bytes, the same on every platform, so
 // processes on different machines (examples/mpi_report.cpp) agree on it.
+// shard_key::automatic (the default) takes shop when the first batch's shops
+// spread evenly enough over the N shards, else shop_buyer (choose_shard_key):
+// whole shops are faster whenever they balance (nothing is duplicated), and
+// (shop, buyer) still spreads one dominant shop over every thread.
 //
 // At the end, finish(now) settles every shard at the same global `now` and
 // result() merges the shards, on the workers (a tree; two shards' four
@@ -92,7 +96,7 @@
 
 namespace csmetrics {
 
-/// What decides an event's shard.
+/// What decides an event's shard. Every key gives the same bytes; only the speed differs.
 enum class shard_key : std::uint8_t {
   /// hash(shop, buyer): a shop's buyers spread over every shard, so one big
   /// shop still uses every thread; each shard keeps its own per-shop cells
@@ -102,6 +106,9 @@ enum class shard_key : std::uint8_t {
   /// final merge only gathers; a shop larger than 1/N of the stream caps the
   /// speed-up. The better choice for many similar shops.
   shop = 1,
+  /// One of the two, chosen from the first batch (choose_shard_key): shop
+  /// when whole shops spread evenly enough over the shards, else shop_buyer.
+  automatic = 2,
 };
 
 /// How sharded_metrics splits the work.
@@ -112,7 +119,7 @@ struct sharded_options {
   /// 1024 made the whole run ~15 % slower (BENCHMARKS.md). ~3 MB per batch.
   std::size_t batch_events = 16384;
   std::size_t queue_batches = 4;   ///< batches waiting per worker before add() blocks, in [1, 1024]
-  shard_key key = shard_key::shop_buyer;  ///< what decides an event's shard
+  shard_key key = shard_key::automatic;  ///< what decides an event's shard
 
   /// Throws std::invalid_argument naming the limits.
   void validate() const {
@@ -124,6 +131,9 @@ struct sharded_options {
     if (queue_batches < 1 || queue_batches > 1024)
       CSMETRICS_THROW(std::invalid_argument("sharded_metrics: queue_batches must be in [1, 1024]: " +
                                             std::to_string(queue_batches)));
+    if (key != shard_key::shop_buyer && key != shard_key::shop && key != shard_key::automatic)
+      CSMETRICS_THROW(std::invalid_argument("sharded_metrics: unknown shard_key " +
+                                            std::to_string(static_cast<int>(key))));
   }
 };
 
@@ -169,9 +179,12 @@ constexpr bool order_keyed(event_type t) {
 class shard_router {
  public:
   /// REQUIRES: shards in [1, 256] (std::invalid_argument otherwise).
+  /// REQUIRES: key not automatic (choose_shard_key decides it; std::invalid_argument otherwise).
   explicit shard_router(std::size_t shards, shard_key key = shard_key::shop_buyer) : shards_(shards), key_kind_(key) {
     if (shards < 1 || shards > 256)
       CSMETRICS_THROW(std::invalid_argument("shard_router: shards must be in [1, 256]: " + std::to_string(shards)));
+    if (key != shard_key::shop_buyer && key != shard_key::shop)
+      CSMETRICS_THROW(std::invalid_argument("shard_router: the key must be shop_buyer or shop"));
   }
 
   /// The shard `e` belongs to (and, for an order event, remembers its order).
@@ -192,6 +205,7 @@ class shard_router {
   }
 
   std::size_t shards() const { return shards_; }
+  shard_key key() const { return key_kind_; }
   /// Order-keyed events routed before their order was seen and without a
   /// buyer column (exactness precondition 2 at risk: see the file comment).
   std::uint64_t unknown_order_routes() const { return unknown_order_; }
@@ -215,6 +229,28 @@ class shard_router {
   std::string key_;                                        // scratch
   std::uint64_t unknown_order_ = 0;
 };
+
+/**
+ * The key shard_key::automatic takes for `shards` shards, from the shops of
+ * the first `max_events` events of `sample`: shard_key::shop when hash(shop)
+ * puts at most 1/(0.7 N) of them on the busiest shard, else shop_buyer.
+ * Why 0.7: on this project's 2-core machine (BENCHMARKS.md) whole shops gave
+ * ~2x with an even spread and 1.58x with a 28 % shop, (shop, buyer) ~1.4x,
+ * i.e. 0.7 N; whole shops run about as fast as the sample share of the
+ * busiest shard allows (1 / its share). One shard: shop (no order map).
+ *
+ *     csmetrics::choose_shard_key(first_batch, 4, 16384)  // shop for 1 000 similar shops
+ */
+inline shard_key choose_shard_key(const event_batch& sample, std::size_t shards, std::size_t max_events) {
+  if (shards <= 1) return shard_key::shop;
+  const std::size_t n = std::min(sample.size(), max_events);
+  if (n == 0) return shard_key::shop_buyer;
+  std::vector<std::size_t> load(shards);
+  for (std::size_t i = 0; i < n; ++i) ++load[detail::shard_hash(sample.events()[i].shop, {}) % shards];
+  const std::size_t busiest = *std::max_element(load.begin(), load.end());
+  // busiest / n <= 1 / (0.7 shards), in integers (n, shards < 2^40: no overflow).
+  return busiest * shards * 7 <= n * 10 ? shard_key::shop : shard_key::shop_buyer;
+}
 
 /**
  * shop_metrics on N worker threads, sharded by (shop, buyer) or by shop
@@ -328,7 +364,7 @@ class sharded_metrics {
   report make_report(const report_request& request = {}) {
     if (!finished_) CSMETRICS_THROW(std::logic_error("sharded_metrics::make_report before finish"));
     if (taken_) CSMETRICS_THROW(std::logic_error("sharded_metrics::make_report after result()"));
-    if (options_.key != shard_key::shop) merge_shards();
+    if (key_ != shard_key::shop) merge_shards();
     std::vector<const shop_metrics*> parts;  // states holding whole shops
     for (auto& w : workers_) {
       parts.push_back(&w->metrics);
@@ -379,6 +415,9 @@ class sharded_metrics {
   }
 
   std::size_t shards() const { return workers_.size(); }
+  /// The key in use: options().key, or for shard_key::automatic the one
+  /// chosen from the first batch handed to the workers (automatic until then).
+  shard_key key() const { return key_; }
   /// The newest event time added; empty before any (shop_report's "now").
   std::optional<timestamp> newest_time() const {
     if (!have_time_) return std::nullopt;
@@ -401,10 +440,11 @@ class sharded_metrics {
     std::shared_ptr<const event_batch> batch;
     kind what = kind::batch;
     timestamp now{};
+    shard_key key = shard_key::shop_buyer;  // batch: the key in use (decided at the first batch)
   };
   struct worker {
     worker(const shop_metrics& prototype, std::size_t index, std::size_t shards, shard_key key)
-        : metrics(prototype), router(shards, key), id(index) {}
+        : metrics(prototype), router(shards, key == shard_key::shop ? key : shard_key::shop_buyer), id(index) {}
     shop_metrics metrics;
     shard_router router;
     std::size_t id;
@@ -472,7 +512,8 @@ class sharded_metrics {
   }
 
   void publish(std::shared_ptr<const event_batch> batch) {
-    for (std::size_t s = 0; s < workers_.size(); ++s) send(s, message{batch, kind::batch, {}});
+    if (key_ == shard_key::automatic) key_ = choose_shard_key(*batch, workers_.size(), options_.batch_events);
+    for (std::size_t s = 0; s < workers_.size(); ++s) send(s, message{batch, kind::batch, {}, key_});
   }
   void flush() {
     if (pending_ && pending_->size() > 0) publish(std::move(pending_));
@@ -529,6 +570,7 @@ class sharded_metrics {
       if (m.what == kind::batch) {
         if (!w.error) {
           try {
+            if (w.router.key() != m.key) w.router = shard_router(w.router.shards(), m.key);  // first batch
             for (const event& e : m.batch->events())
               if (w.router.route(e) == w.id) w.metrics.add(e);
           } catch (...) {
@@ -634,6 +676,7 @@ class sharded_metrics {
   }
 
   sharded_options options_;
+  shard_key key_ = options_.key;  // decided at the first publish() when automatic
   shop_metrics_options metrics_options_;
   shop_metrics prototype_;  // validates the options once, copied into every shard
   std::vector<std::unique_ptr<worker>> workers_;

@@ -247,7 +247,7 @@ def cli(binary):
     p = run([binary, "--format", "xml"])
     check(p.returncode == 2 and "--format must be text, json or prometheus" in p.stderr, "bad --format")
     p = run([binary, "--threads", "2", "--shard-by", "agent"])
-    check(p.returncode == 2 and "--shard-by must be buyer or shop" in p.stderr, "bad --shard-by")
+    check(p.returncode == 2 and "--shard-by must be auto, buyer or shop" in p.stderr, "bad --shard-by")
     p = run([binary, "--utc-offset", "8"])
     check(p.returncode == 2 and "--utc-offset" in p.stderr, "bad --utc-offset")
     p = run([binary, "/nonexistent/events.csv"])
