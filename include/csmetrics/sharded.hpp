@@ -283,7 +283,7 @@ class sharded_metrics {
     pool_->keep = options_.queue_batches + 2;
     workers_.reserve(options_.threads);
     for (std::size_t i = 0; i < options_.threads; ++i)
-      workers_.push_back(std::make_unique<worker>(prototype_, i, options_.threads, options_.key));
+      workers_.push_back(std::make_unique<worker>(prototype_, i, options_.threads));
     try {
       for (auto& w : workers_) w->thread = std::thread([this, p = w.get()] { run(*p); });
     } catch (...) {
@@ -443,8 +443,9 @@ class sharded_metrics {
     shard_key key = shard_key::shop_buyer;  // batch: the key in use (decided at the first batch)
   };
   struct worker {
-    worker(const shop_metrics& prototype, std::size_t index, std::size_t shards, shard_key key)
-        : metrics(prototype), router(shards, key == shard_key::shop ? key : shard_key::shop_buyer), id(index) {}
+    // The router's key comes with each batch (automatic decides at the first).
+    worker(const shop_metrics& prototype, std::size_t index, std::size_t shards)
+        : metrics(prototype), router(shards), id(index) {}
     shop_metrics metrics;
     shard_router router;
     std::size_t id;
@@ -570,7 +571,7 @@ class sharded_metrics {
       if (m.what == kind::batch) {
         if (!w.error) {
           try {
-            if (w.router.key() != m.key) w.router = shard_router(w.router.shards(), m.key);  // first batch
+            if (w.router.key() != m.key) w.router = shard_router(w.router.shards(), m.key);  // the first batch
             for (const event& e : m.batch->events())
               if (w.router.route(e) == w.id) w.metrics.add(e);
           } catch (...) {
