@@ -10,7 +10,7 @@
 #ifndef CSMETRICS_KEYED_HPP_
 #define CSMETRICS_KEYED_HPP_
 
-#include <algorithm>    // std::sort
+#include <algorithm>    // std::sort, std::max
 #include <cstddef>      // std::size_t, std::ptrdiff_t
 #include <cstdint>      // std::uint8_t, std::uint32_t, std::uint64_t
 #include <functional>   // std::hash, std::equal_to
@@ -276,7 +276,7 @@ class keyed {
   std::size_t capacity() const { return capacity_; }
   /// Makes room for `n` keys without rehashing.
   void reserve(std::size_t n) {
-    unsigned bits = 4;
+    unsigned bits = 2;  // 4 slots: most keyed tables (a day's agents, a shop's channels) stay tiny
     while (max_load(std::size_t{1} << bits) < n) ++bits;
     if (bits > bits_ || capacity_ == 0) rehash(bits);
   }
@@ -316,9 +316,10 @@ class keyed {
       merge(copy);
       return;
     }
-    if (size_ == 0 && capacity_ == 0 && other.size_ != 0) {
-      reserve(other.size_);
-    }
+    // Room for other's keys first: inserting a larger table's slots in their
+    // order into a smaller table (homes from the same hash bits) piles them
+    // into one cluster, which made merges quadratic.
+    if (other.size_ != 0) reserve(std::max(size_, other.size_));
     for (std::size_t i = 0; i < other.capacity_; ++i) {
       const slot& s = other.slots_[i];
       if (s.meta != 0) emplace_key(s.key).merge(s.value);
@@ -330,7 +331,7 @@ class keyed {
   /// `other` ends empty. Same guarantee as merge(const&).
   void merge(keyed&& other) {
     if (&other == this) return merge(static_cast<const keyed&>(other));
-    if (size_ == 0 && capacity_ == 0 && other.size_ != 0) reserve(other.size_);
+    if (other.size_ != 0) reserve(std::max(size_, other.size_));  // see merge(const&)
     for (std::size_t i = 0; i < other.capacity_; ++i) {
       slot& s = other.slots_[i];
       if (s.meta == 0) continue;
@@ -476,7 +477,7 @@ class keyed {
     return s;
   }
 
-  void grow() { rehash(capacity_ == 0 ? 4 : bits_ + 1); }
+  void grow() { rehash(capacity_ == 0 ? 2 : bits_ + 1); }
 
   void allocate(unsigned bits) {
     if (bits > 31) CSMETRICS_THROW(std::length_error("csmetrics::keyed: more than 2^31 slots"));
@@ -536,6 +537,48 @@ class keyed {
   std::size_t capacity_ = 0;
   std::size_t size_ = 0;
   unsigned bits_ = 0;
+};
+
+namespace detail {
+/// keyed's value when only the keys matter.
+struct no_value {
+  void merge(const no_value&) {}
+  friend bool operator==(no_value, no_value) { return true; }
+  friend bool operator!=(no_value, no_value) { return false; }
+};
+}  // namespace detail
+
+/// A set of keys in one flat table (keyed without values): distinct buyers
+/// and the like, without a node per key.
+template <class Key, class Hash = detail::key_hash<Key>>
+class flat_set {
+ public:
+  /// True when `k` is new.
+  bool insert(const Key& k) {
+    const std::size_t before = table_.size();
+    table_[k];
+    return table_.size() != before;
+  }
+  bool contains(const Key& k) const { return table_.find(k) != nullptr; }
+  std::size_t size() const { return table_.size(); }
+  bool empty() const { return table_.empty(); }
+  void reserve(std::size_t n) { table_.reserve(n); }
+  void merge(const flat_set& o) { table_.merge(o.table_); }
+  /// f(const Key&) for every key, in unspecified order.
+  template <class F>
+  void for_each(F f) const {
+    table_.for_each([&](const Key& k, const detail::no_value&) { f(k); });
+  }
+  /// f(const Key&) in increasing key order.
+  template <class F>
+  void for_each_sorted(F f) const {
+    table_.for_each_sorted([&](const Key& k, const detail::no_value&) { f(k); });
+  }
+  friend bool operator==(const flat_set& a, const flat_set& b) { return a.table_ == b.table_; }
+  friend bool operator!=(const flat_set& a, const flat_set& b) { return !(a == b); }
+
+ private:
+  keyed<Key, detail::no_value, Hash> table_;
 };
 
 }  // namespace csmetrics

@@ -14,6 +14,7 @@
 #ifndef CSMETRICS_DETAIL_SALES_DAY_HPP_
 #define CSMETRICS_DETAIL_SALES_DAY_HPP_
 
+#include <algorithm>    // std::max
 #include <cstddef>      // std::size_t
 #include <cstdint>      // fixed-width integers
 #include <utility>      // std::move
@@ -73,6 +74,7 @@ class sales_id_set {
   }
   /// ORs `o`'s ids into this, keeping only the bits in `mask`.
   void merge(const sales_id_set& o, std::uint8_t mask = 0xff) {
+    table_.reserve(std::max(table_.size(), o.table_.size()));  // see keyed::merge: else quadratic
     o.table_.for_each([&](const Id& id, const sales_flags& f) {
       std::uint8_t b = static_cast<std::uint8_t>(f.bits & mask);
       if (b) add(id, b);
