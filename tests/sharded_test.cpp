@@ -434,9 +434,10 @@ TEST_CASE("shop_metrics: state files of a (shop, buyer) split merge and re-finis
     csmetrics::report_request days;
     days.days = true;
     CHECK(csmetrics::to_json(merged.make_report(days)) == csmetrics::to_json(whole.make_report(days)));
-    CHECK(merged.sessions_state() == whole.sessions_state());
-    CHECK(merged.sales_state() == whole.sales_state());
-    CHECK(merged.ratings_state() == whole.ratings_state());
+    // Families of two states hold ids of two pools: compared through their bytes.
+    CHECK(merged.sessions_state().serialize() == whole.sessions_state().serialize());
+    CHECK(merged.sales_state().serialize() == whole.sales_state().serialize());
+    CHECK(merged.ratings_state().serialize() == whole.ratings_state().serialize());
     // Parts finished at the same global time merge into the same bytes.
     shop_metrics exact;
     for (const std::string& p : parts) {

@@ -66,8 +66,6 @@
 #include <optional>       // std::optional
 #include <stdexcept>      // std::invalid_argument
 #include <string>         // std::string, std::to_string
-#include <unordered_map>  // cell and id indexes
-#include <unordered_set>  // distinct buyers
 #include <utility>        // std::move, std::pair
 #include <vector>         // std::vector
 
@@ -75,6 +73,7 @@
 #include "csmetrics/detail/serde.hpp"
 #include "csmetrics/detail/sessions_table.hpp"
 #include "csmetrics/error.hpp"
+#include "csmetrics/keyed.hpp"
 #include "csmetrics/quantile_sketch.hpp"
 #include "csmetrics/rate.hpp"
 #include "csmetrics/time.hpp"
@@ -299,8 +298,8 @@ class session_stats {
   response_stats response_;
   response_stats first_;
   response_stats first_auto_;
-  std::unordered_set<BuyerId> served_;
-  std::unordered_set<BuyerId> invited_;
+  flat_set<BuyerId> served_;
+  flat_set<BuyerId> invited_;
 };
 
 /**
@@ -442,27 +441,28 @@ class sessions {
   std::uint32_t intern_shop(const ShopId& s) { return intern(s, shop_index_, shops_); }
   std::uint32_t intern_agent(const AgentId& a) { return intern(a, agent_index_, agents_); }
   template <class Id>
-  static std::uint32_t intern(const Id& id, std::unordered_map<Id, std::uint32_t>& index, std::vector<Id>& ids) {
-    auto it = index.find(id);
-    if (it != index.end()) return it->second;
+  static std::uint32_t intern(const Id& id, keyed<Id, std::uint32_t>& index, std::vector<Id>& ids) {
+    if (const std::uint32_t* i = index.find(id)) return *i;
     if (ids.size() >= std::numeric_limits<std::uint32_t>::max() - 1)
       CSMETRICS_THROW(std::length_error("csmetrics::sessions: more than 2^32 - 2 shops or agents"));
-    std::uint32_t i = static_cast<std::uint32_t>(ids.size());
+    const auto i = static_cast<std::uint32_t>(ids.size());
     ids.push_back(id);
-    index.emplace(id, i);
+    index[id] = i;
     return i;
   }
   template <class Other>
   void merge_from(Other&& o);  // sessions& (cells moved) or const sessions&
   stats_type& cell(std::uint32_t shop, std::uint32_t agent1, day_number day) {
-    auto [it, fresh] = cell_index_.try_emplace(cell_key{shop, agent1, day}, static_cast<std::uint32_t>(cells_.size()));
-    if (fresh) {
+    const std::size_t before = cell_index_.size();
+    std::uint32_t& index = cell_index_[cell_key{shop, agent1, day}];
+    if (cell_index_.size() != before) {
+      index = static_cast<std::uint32_t>(cells_.size());
       cells_.push_back(prototype_);
       cell_keys_.push_back(cell_key{shop, agent1, day});
       if (shop >= shop_cells_.size()) shop_cells_.resize(shop + 1);
-      shop_cells_[shop].push_back(it->second);
+      shop_cells_[shop].push_back(index);
     }
-    return cells_[it->second];
+    return cells_[index];
   }
   void reject(session_reject why) {
     auto& c = rejected_[static_cast<std::size_t>(why)];
@@ -498,12 +498,12 @@ class sessions {
   std::int64_t gap_us_ = 0;
   std::int64_t wait_us_ = 0;
   std::vector<ShopId> shops_;
-  std::unordered_map<ShopId, std::uint32_t> shop_index_;
+  keyed<ShopId, std::uint32_t> shop_index_;
   std::vector<AgentId> agents_;
-  std::unordered_map<AgentId, std::uint32_t> agent_index_;
+  keyed<AgentId, std::uint32_t> agent_index_;
   std::vector<stats_type> cells_;
   std::vector<cell_key> cell_keys_;
-  std::unordered_map<cell_key, std::uint32_t, cell_hash> cell_index_;
+  keyed<cell_key, std::uint32_t, cell_hash> cell_index_;
   std::vector<std::vector<std::uint32_t>> shop_cells_;  // per shop id: its cells (a shop's report reads only those)
   detail::conversation_table<BuyerId> table_;
   std::array<std::uint64_t, session_reject_count> rejected_{};

@@ -639,6 +639,11 @@ class sharded_metrics {
     const std::size_t n = workers_.size();
     try {
       for (std::size_t step = 1; step < n; step *= 2) {
+        // Each pair's ids into one pool first (each shard interned its own).
+        std::vector<std::function<void()>> rebase;
+        for (std::size_t i = 0; i + step < n; i += 2 * step)
+          rebase.push_back([this, i, step] { workers_[i]->metrics.share_texts(workers_[i + step]->metrics); });
+        run_tasks(std::move(rebase));
         std::vector<std::function<void()>> tasks;
         for (std::size_t i = 0; i + step < n; i += 2 * step)
           for (std::size_t f = 0; f < shop_metrics::family_count; ++f)

@@ -27,6 +27,11 @@
 // newest time - max_lateness, once an hour of stream time. finish(now)
 // settles everything at `now` (shop_report: the last event's time).
 //
+// Text ids: each id of an event is interned once into the state's
+// text_pool (text_pool.hpp) and the families run on text_ref handles, so an
+// event costs a few probes on pointers, not a copy and a hash of every id in
+// every family. Copies and merges of states re-intern through the text.
+//
 // Merge: states fed disjoint (shop, buyer) shards merge into the state of
 // the whole stream (order-keyed events - payment, cancel, refund, dispute,
 // reminder - belong to the shard of their order's buyer). Serialized form:
@@ -40,6 +45,7 @@
 #include <chrono>       // std::chrono::hours
 #include <cstdint>      // std::uint64_t, std::int64_t
 #include <map>          // std::map (report days)
+#include <memory>       // std::shared_ptr (the text pool)
 #include <optional>     // std::optional
 #include <set>          // std::set (agents of a shop)
 #include <stdexcept>    // std::invalid_argument, std::out_of_range
@@ -59,6 +65,7 @@
 #include "csmetrics/ratings.hpp"
 #include "csmetrics/sales.hpp"
 #include "csmetrics/sessions.hpp"
+#include "csmetrics/text_pool.hpp"
 #include "csmetrics/time.hpp"
 
 namespace csmetrics {
@@ -152,17 +159,29 @@ inline constexpr std::size_t shop_metrics_reject_count = 3;
  */
 class shop_metrics {
  public:
-  using sessions_type = sessions<std::string, std::string, std::string>;
-  using orders_type = string_orders;
-  using sales_type = string_sales;
-  using ratings_type = ratings<std::string, std::string>;
+  /// Every id (shop, buyer, agent, order, script) as interned in texts().
+  using id_type = text_ref;
+  using sessions_type = sessions<id_type, id_type, id_type>;
+  using orders_type = basic_orders<id_type, id_type, id_type, id_type, id_type>;
+  using sales_type = basic_sales<id_type, id_type, id_type, id_type, id_type>;
+  using ratings_type = ratings<id_type, id_type>;
   static constexpr std::uint8_t format_version = 1;
 
   explicit shop_metrics(shop_metrics_options options = {})
       : options_(validated(options)),
+        texts_(std::make_shared<text_pool>()),
         sessions_(options_.session_config()),
         sales_(options_.offset),
         ratings_(options_.ratings_settings()) {}
+  /// A copy has a pool of its own (re-interned through the serialized form),
+  /// so copies may be fed on different threads.
+  shop_metrics(const shop_metrics& o) : shop_metrics(o.rebased(std::make_shared<text_pool>())) {}
+  shop_metrics(shop_metrics&&) noexcept = default;
+  shop_metrics& operator=(const shop_metrics& o) {
+    if (this != &o) *this = shop_metrics(o);
+    return *this;
+  }
+  shop_metrics& operator=(shop_metrics&&) noexcept = default;
 
   /// Routes one event. Returns false when it was rejected (by shop_metrics
   /// or by a family; each counts its rejections).
@@ -180,11 +199,21 @@ class shop_metrics {
 
   // ---- state ---------------------------------------------------------------
   const shop_metrics_options& options() const { return options_; }
+  /// The families' states. Their ids are refs into texts(): compare the
+  /// families of two shop_metrics through serialize(), not operator==.
   const sessions_type& sessions_state() const { return sessions_; }
   const sales_type& sales_state() const { return sales_; }
   const ratings_type& ratings_state() const { return ratings_; }
+  /// The ids the families' states refer to.
+  const text_pool& texts() const { return *texts_; }
+  /// The interned id of `text`; empty when no event named it.
+  std::optional<id_type> id_of(std::string_view text) const { return texts_->find(text); }
   /// The orders accumulator of `shop`; nullptr when the shop had no order-family event.
-  const orders_type* orders_state(const std::string& shop) const {
+  const orders_type* orders_state(std::string_view shop) const {
+    const std::optional<id_type> id = id_of(shop);
+    return id ? orders_state(*id) : nullptr;
+  }
+  const orders_type* orders_state(id_type shop) const {
     auto it = orders_.find(shop);
     return it == orders_.end() ? nullptr : &it->second;
   }
@@ -232,19 +261,28 @@ class shop_metrics {
     c = detail::checked_add(c, std::uint64_t{1});
     return false;
   }
-  orders_type& orders_of(const std::string& shop) {
+  orders_type& orders_of(id_type shop) {
     auto it = orders_.find(shop);
     if (it == orders_.end()) it = orders_.emplace(shop, orders_type(options_.orders_settings())).first;
     return it->second;
   }
   /// One shop's rating rejections: O(1), unlike ratings_type::rejected() (every shop).
-  rating_rejections rating_rejections_of(const std::string& shop) const {
+  rating_rejections rating_rejections_of(id_type shop) const {
     const auto* st = ratings_.find(shop);
     return st ? st->rejected() : rating_rejections{};
   }
   bool route(const event& e);
+  /// A state equal to `o` whose ids are interned in `pool` (through the
+  /// serialized form): what merging states of two pools takes.
+  shop_metrics rebased(std::shared_ptr<text_pool> pool) const;
+  /// Makes `o` share this state's pool (rebased when it has another).
+  void share_texts(shop_metrics& o) const {
+    if (o.texts_ != texts_) o = rebased_into_mine(o);
+  }
+  shop_metrics rebased_into_mine(const shop_metrics& o) const { return o.rebased(texts_); }
+  static shop_metrics deserialize_from(detail::reader& r, std::shared_ptr<text_pool> pool);
   template <class Other>
-  void merge_parts(Other&& other);  // shop_metrics& or const shop_metrics&
+  void merge_parts(Other&& other);  // shop_metrics& or const shop_metrics&, sharing this pool
   // merge_parts in pieces that touch disjoint members, so that sharded_metrics
   // can merge two shards' families on different threads: merge_family(f, o)
   // for f in [0, family_count), then merge_totals(o).
@@ -266,8 +304,9 @@ class shop_metrics {
                            std::int64_t oldest_us, std::int64_t newest_us) const;
 
   shop_metrics_options options_;
+  std::shared_ptr<text_pool> texts_;  // shared only inside a merge (rebased) and by sharded_metrics' merges
   sessions_type sessions_;
-  std::unordered_map<std::string, orders_type> orders_;  // one lookup per event: hashed (serialized sorted)
+  std::unordered_map<id_type, orders_type> orders_;  // one lookup per event: hashed (serialized sorted)
   sales_type sales_;
   ratings_type ratings_;
   std::uint64_t accepted_ = 0;
@@ -301,92 +340,93 @@ inline bool shop_metrics::add(const event& e) {
 
 inline bool shop_metrics::route(const event& e) {
   using et = event_type;
-  const std::string shop(e.shop);
+  text_pool& texts = *texts_;
+  const id_type shop = texts.intern(e.shop);
   auto need = [&](std::string_view v) { return !v.empty(); };
-  auto agent_opt = [&]() -> std::optional<std::string> {
+  auto agent_opt = [&]() -> std::optional<id_type> {
     if (e.agent.empty()) return std::nullopt;
-    return std::string(e.agent);
+    return texts.intern(e.agent);
   };
   switch (e.type) {
     case et::visit: {
       if (!need(e.buyer)) return reject(shop_metrics_reject::missing_field);
-      const std::string buyer(e.buyer);
+      const id_type buyer = texts.intern(e.buyer);
       sales_.visit(shop, buyer, e.time);
       orders_of(shop).visit(shop, buyer, e.time);
       return true;
     }
     case et::buyer_msg: {
       if (!need(e.buyer)) return reject(shop_metrics_reject::missing_field);
-      const std::string buyer(e.buyer);
+      const id_type buyer = texts.intern(e.buyer);
       if (e.agent.empty())
         sessions_.buyer_message(shop, buyer, e.time);
       else
-        sessions_.buyer_message(shop, buyer, e.time, std::string(e.agent));
+        sessions_.buyer_message(shop, buyer, e.time, texts.intern(e.agent));
       sales_.inquiry(shop, buyer, e.time);
       return orders_of(shop).inquiry(shop, buyer, e.time);
     }
     case et::agent_msg: {
       if (!need(e.buyer) || !need(e.agent)) return reject(shop_metrics_reject::missing_field);
-      const std::string buyer(e.buyer), agent(e.agent);
+      const id_type buyer = texts.intern(e.buyer), agent = texts.intern(e.agent);
       sessions_.agent_message(shop, buyer, agent, e.time);
       return orders_of(shop).agent_reply(shop, buyer, agent, e.time);
     }
     case et::auto_msg:
       if (!need(e.buyer)) return reject(shop_metrics_reject::missing_field);
-      sessions_.auto_message(shop, std::string(e.buyer), e.time);
+      sessions_.auto_message(shop, texts.intern(e.buyer), e.time);
       return true;
     case et::invite:
       if (!need(e.buyer) || !need(e.agent)) return reject(shop_metrics_reject::missing_field);
-      sessions_.invite(shop, std::string(e.buyer), std::string(e.agent), e.time);
+      sessions_.invite(shop, texts.intern(e.buyer), texts.intern(e.agent), e.time);
       return true;
     case et::vote: {
       if (!need(e.buyer) || !need(e.agent)) return reject(shop_metrics_reject::missing_field);
       const std::uint64_t before = sessions_.rejected();
-      sessions_.vote(shop, std::string(e.buyer), std::string(e.agent), e.score, e.time);
+      sessions_.vote(shop, texts.intern(e.buyer), texts.intern(e.agent), e.score, e.time);
       return sessions_.rejected() == before;
     }
     case et::lost: {
       if (!need(e.buyer) || !need(e.agent)) return reject(shop_metrics_reject::missing_field);
       const auto reason = parse_loss_reason(e.tag);
       if (!reason) return reject(shop_metrics_reject::bad_tag);
-      orders_of(shop).lost(shop, std::string(e.buyer), std::string(e.agent), *reason, e.time);
+      orders_of(shop).lost(shop, texts.intern(e.buyer), texts.intern(e.agent), *reason, e.time);
       return true;
     }
     case et::order: {
       if (!need(e.buyer) || !need(e.order)) return reject(shop_metrics_reject::missing_field);
       orders_type& o = orders_of(shop);
       const std::uint64_t consulted_before = o.placed_order_mix().consulted;
-      const std::string buyer(e.buyer), id(e.order);
-      const std::optional<std::string> agent = agent_opt();
+      const id_type buyer = texts.intern(e.buyer), id = texts.intern(e.order);
+      const std::optional<id_type> agent = agent_opt();
       if (!o.order(shop, buyer, id, e.amount, agent, e.time)) return false;
       const bool consulted = o.placed_order_mix().consulted != consulted_before;
       return sales_.order(shop, buyer, id, e.amount, consulted, agent, e.time);
     }
     case et::payment: {
       if (!need(e.order) || !e.amount) return reject(shop_metrics_reject::missing_field);
-      std::optional<std::string> buyer;
-      if (!e.buyer.empty()) buyer = std::string(e.buyer);
-      if (!orders_of(shop).payment(shop, std::string(e.order), *e.amount, buyer, e.time)) return false;
+      std::optional<id_type> buyer;
+      if (!e.buyer.empty()) buyer = texts.intern(e.buyer);
+      if (!orders_of(shop).payment(shop, texts.intern(e.order), *e.amount, buyer, e.time)) return false;
       ratings_.payment(shop, e.time);
       return true;
     }
     case et::cancel:
       if (!need(e.order)) return reject(shop_metrics_reject::missing_field);
-      return orders_of(shop).cancel(shop, std::string(e.order), e.time);
+      return orders_of(shop).cancel(shop, texts.intern(e.order), e.time);
     case et::refund: {
       if (!need(e.order) || !e.amount) return reject(shop_metrics_reject::missing_field);
-      const std::string id(e.order);
+      const id_type id = texts.intern(e.order);
       if (!orders_of(shop).refund(shop, id, *e.amount, e.time)) return false;
       return sales_.refund(shop, id, *e.amount, e.time);
     }
     case et::dispute:
       if (!need(e.order)) return reject(shop_metrics_reject::missing_field);
-      if (!orders_of(shop).dispute(shop, std::string(e.order), e.time)) return false;
+      if (!orders_of(shop).dispute(shop, texts.intern(e.order), e.time)) return false;
       ratings_.dispute(shop, e.time);
       return true;
     case et::reminder:
       if (!need(e.order) || !need(e.tag)) return reject(shop_metrics_reject::missing_field);
-      return orders_of(shop).reminder(shop, std::string(e.order), std::string(e.tag), agent_opt(), e.time);
+      return orders_of(shop).reminder(shop, texts.intern(e.order), texts.intern(e.tag), agent_opt(), e.time);
     case et::dsr: {
       const auto dim = parse_dsr_dimension(e.tag);
       if (!dim) return reject(shop_metrics_reject::bad_tag);
@@ -394,7 +434,7 @@ inline bool shop_metrics::route(const event& e) {
       if (e.buyer.empty())
         ratings_.dsr(shop, *dim, e.score, e.time);
       else
-        ratings_.dsr(shop, *dim, e.score, e.time, std::string(e.buyer));
+        ratings_.dsr(shop, *dim, e.score, e.time, texts.intern(e.buyer));
       return rating_rejections_of(shop) == before;
     }
     case et::review: {
@@ -468,9 +508,11 @@ inline money average_money(money total, std::uint64_t n) {
 
 }  // namespace detail
 
-inline shop_report shop_metrics::shop_figures(const std::string& shop, day_number as_of,
+inline shop_report shop_metrics::shop_figures(const std::string& shop_text, day_number as_of,
                                               const report_request& request, std::int64_t oldest_us,
                                               std::int64_t newest_us) const {
+  // A shop no event named has no state: the empty id, which no family holds.
+  const id_type shop = id_of(shop_text).value_or(id_type{});
   shop_report s;
   s.as_of = as_of;
   const timestamp now{duration{newest_us}};
@@ -549,19 +591,19 @@ inline shop_report shop_metrics::shop_figures(const std::string& shop, day_numbe
 
   // Agents: every agent with a session cell or an orders record in this shop.
   if (request.agents) {
-    std::set<std::string> names;
-    sessions_.for_each_cell(shop, [&](const std::string&, const std::string* agent, day_number, const auto&) {
+    std::set<id_type> names;  // in text order
+    sessions_.for_each_cell(shop, [&](const id_type&, const id_type* agent, day_number, const auto&) {
       if (agent) names.insert(*agent);
     });
     const orders_type* o = orders_state(shop);
-    std::optional<attribution_report<std::string>> attr;
+    std::optional<attribution_report<id_type>> attr;
     if (o) {
       attr = o->attribution(options_.rule);
       for (const auto& [a, c] : attr->agents) names.insert(a);
       for (const auto& [a, c] : o->losses()) names.insert(a);
     }
-    for (const std::string& a : names) {
-      agent_report& ar = s.agents[a];
+    for (const id_type a : names) {
+      agent_report& ar = s.agents[a.str()];
       const auto as = sessions_.query(sessions_type::filter{shop, a, std::nullopt});
       ar.conversations = as.conversations();
       ar.buyers_served = as.buyers_served();
@@ -643,11 +685,14 @@ inline report shop_metrics::make_report(const report_request& request, std::int6
 }
 
 inline std::vector<std::string> shop_metrics::shops() const {
-  std::set<std::string> shops;
-  sessions_.for_each_cell([&](const std::string& sh, const std::string*, day_number, const auto&) { shops.insert(sh); });
+  std::set<id_type> shops;  // in text order
+  sessions_.for_each_cell([&](const id_type& sh, const id_type*, day_number, const auto&) { shops.insert(sh); });
   for (const auto& [sh, o] : orders_) shops.insert(sh);
-  ratings_.for_each([&](const std::string& sh, const auto&) { shops.insert(sh); });
-  return {shops.begin(), shops.end()};
+  ratings_.for_each([&](const id_type& sh, const auto&) { shops.insert(sh); });
+  std::vector<std::string> out;
+  out.reserve(shops.size());
+  for (const id_type sh : shops) out.push_back(sh.str());
+  return out;
 }
 
 // ---- merge / serialize ---------------------------------------------------------
@@ -655,14 +700,27 @@ inline std::vector<std::string> shop_metrics::shops() const {
 inline void shop_metrics::merge(const shop_metrics& o) {
   if (o.options_ != options_) CSMETRICS_THROW(std::invalid_argument("shop_metrics::merge: options differ"));
   shop_metrics out = *this;  // a failed family merge leaves *this unchanged (and o may be *this)
-  out.merge_parts(o);
+  out.merge_parts(out.rebased_into_mine(o));
   *this = std::move(out);
 }
 
 inline void shop_metrics::merge(shop_metrics&& o) {
   if (this == &o) return merge(static_cast<const shop_metrics&>(o));
   if (o.options_ != options_) CSMETRICS_THROW(std::invalid_argument("shop_metrics::merge: options differ"));
-  merge_parts(o);
+  if (o.texts_ == texts_)
+    merge_parts(o);
+  else
+    merge_parts(rebased_into_mine(o));
+}
+
+inline shop_metrics shop_metrics::rebased(std::shared_ptr<text_pool> pool) const {
+  detail::writer w;
+  serialize_to(w);
+  const std::vector<std::uint8_t> bytes = w.take();
+  detail::reader r(bytes.data(), bytes.size());
+  shop_metrics m = deserialize_from(r, std::move(pool));
+  r.expect_end();
+  return m;
 }
 
 template <class Other>
@@ -747,13 +805,13 @@ inline void shop_metrics::serialize_to(detail::writer& w) const {
   if (have_time_)
     for (std::int64_t v : {newest_us_, oldest_us_, settled_us_}) w.svarint(v);
   sessions_.serialize_to(w);
-  std::vector<const std::pair<const std::string, orders_type>*> shops;
+  std::vector<const std::pair<const id_type, orders_type>*> shops;
   shops.reserve(orders_.size());
   for (const auto& entry : orders_) shops.push_back(&entry);
   std::sort(shops.begin(), shops.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
   w.varint(shops.size());
   for (const auto* entry : shops) {
-    w.str(entry->first);
+    w.str(entry->first.view());
     entry->second.serialize_to(w);
   }
   sales_.serialize_to(w);
@@ -761,6 +819,10 @@ inline void shop_metrics::serialize_to(detail::writer& w) const {
 }
 
 inline shop_metrics shop_metrics::deserialize_from(detail::reader& r) {
+  return deserialize_from(r, std::make_shared<text_pool>());
+}
+
+inline shop_metrics shop_metrics::deserialize_from(detail::reader& r, std::shared_ptr<text_pool> pool) {
   r.header(detail::type_id::shop_metrics, "shop_metrics", format_version);
   shop_metrics_options o;
   const std::int64_t offset = r.svarint();
@@ -782,6 +844,9 @@ inline shop_metrics shop_metrics::deserialize_from(detail::reader& r) {
     r.fail(std::string("invalid options: ") + e.what());
   }
   shop_metrics m(o);
+  m.texts_ = std::move(pool);
+  text_pool* const outer = r.texts();
+  r.use_texts(m.texts_.get());
   m.accepted_ = r.varint();
   for (std::uint64_t& c : m.rejected_) c = r.varint();
   const std::uint8_t has_time = r.u8();
@@ -793,15 +858,16 @@ inline shop_metrics shop_metrics::deserialize_from(detail::reader& r) {
   r.check(m.sessions_.options() == o.session_config(), "sessions options match the shop_metrics options");
   const std::size_t shops = r.count(1, "shops");
   for (std::size_t i = 0; i < shops; ++i) {
-    std::string shop = r.str();
+    const id_type shop = detail::key_serde<id_type>::read(r);
     r.check(m.orders_.find(shop) == m.orders_.end(), "each shop once");
     orders_type acc = orders_type::deserialize_from(r);
     r.check(acc.config() == o.orders_settings(), "orders config matches the shop_metrics options");
-    m.orders_.emplace(std::move(shop), std::move(acc));
+    m.orders_.emplace(shop, std::move(acc));
   }
   m.sales_ = sales_type::deserialize_from(r);
   m.ratings_ = ratings_type::deserialize_from(r);
   r.check(m.ratings_.config() == o.ratings_settings(), "ratings config matches the shop_metrics options");
+  r.use_texts(outer);
   return m;
 }
 

@@ -30,6 +30,7 @@
 #include "csmetrics/error.hpp"
 
 namespace csmetrics {
+class text_pool;  // text_pool.hpp
 namespace detail {
 
 /// Type ids of the serialized form; never reuse or renumber one.
@@ -135,13 +136,18 @@ class reader {
     std::uint64_t z = varint();
     return static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
   }
-  std::string str() {
+  std::string str() { return std::string(str_view()); }
+  /// The same without a copy: valid as long as the buffer read.
+  std::string_view str_view() {
     std::uint64_t len = varint();
     need(len, "string");
-    std::string s(reinterpret_cast<const char*>(p_ + pos_), static_cast<std::size_t>(len));
+    std::string_view s(reinterpret_cast<const char*>(p_ + pos_), static_cast<std::size_t>(len));
     pos_ += static_cast<std::size_t>(len);
     return s;
   }
+  /// Where text ids (text_ref keys) read from here are interned; none by default.
+  text_pool* texts() const { return texts_; }
+  void use_texts(text_pool* pool) { texts_ = pool; }
   /// A count of elements that are each at least `min_bytes` long: rejects
   /// counts the remaining bytes cannot hold before anything is allocated.
   std::size_t count(std::size_t min_bytes, const char* what) {
@@ -210,6 +216,7 @@ class reader {
   std::size_t n_;
   std::size_t pos_ = 0;
   const char* name_ = "state";
+  text_pool* texts_ = nullptr;
 };
 
 /// How a key type travels in the serialized form: integers as zig-zag

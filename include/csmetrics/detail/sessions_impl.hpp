@@ -183,7 +183,7 @@ rate_counter session_stats<BuyerId>::invitation_rate() const {
   std::uint64_t hit = 0;
   const auto& small = invited_.size() < served_.size() ? invited_ : served_;
   const auto& big = invited_.size() < served_.size() ? served_ : invited_;
-  for (const BuyerId& b : small) hit += big.count(b);
+  small.for_each([&](const BuyerId& b) { hit += big.contains(b); });
   return rate_counter(hit, served_.size());
 }
 
@@ -210,22 +210,20 @@ void session_stats<BuyerId>::merge(const session_stats& o) {
   first_ = std::move(f);
   first_auto_ = std::move(fa);
   satisfaction_ = sat;
-  served_.insert(o.served_.begin(), o.served_.end());
-  invited_.insert(o.invited_.begin(), o.invited_.end());
+  served_.merge(o.served_);
+  invited_.merge(o.invited_);
 }
 
 namespace detail {
 template <class Id>
-void write_id_set(writer& w, const std::unordered_set<Id>& set) {
-  std::vector<Id> v(set.begin(), set.end());
-  std::sort(v.begin(), v.end());
-  w.varint(v.size());
-  for (const Id& id : v) key_serde<Id>::write(w, id);
+void write_id_set(writer& w, const flat_set<Id>& set) {
+  w.varint(set.size());
+  set.for_each_sorted([&](const Id& id) { key_serde<Id>::write(w, id); });
 }
 template <class Id>
-std::unordered_set<Id> read_id_set(reader& r, const char* what) {
+flat_set<Id> read_id_set(reader& r, const char* what) {
   std::size_t n = r.count(1, what);
-  std::unordered_set<Id> set;
+  flat_set<Id> set;
   set.reserve(n);
   std::optional<Id> prev;
   for (std::size_t i = 0; i < n; ++i) {
@@ -389,14 +387,14 @@ template <class S, class B, class A>
 typename sessions<S, B, A>::stats_type sessions<S, B, A>::query(const filter& f) const {
   std::optional<std::uint32_t> shop, agent1;
   if (f.shop) {
-    auto it = shop_index_.find(*f.shop);
-    if (it == shop_index_.end()) return prototype_;
-    shop = it->second;
+    const std::uint32_t* i = shop_index_.find(*f.shop);
+    if (!i) return prototype_;
+    shop = *i;
   }
   if (f.agent) {
-    auto it = agent_index_.find(*f.agent);
-    if (it == agent_index_.end()) return prototype_;
-    agent1 = it->second + 1;
+    const std::uint32_t* i = agent_index_.find(*f.agent);
+    if (!i) return prototype_;
+    agent1 = *i + 1;
   }
   stats_type out = prototype_;
   auto visit = [&](std::uint32_t i) {
@@ -487,9 +485,9 @@ void sessions<S, B, A>::for_each_cell(F f) const {
 template <class S, class B, class A>
 template <class F>
 void sessions<S, B, A>::for_each_cell(const S& shop, F f) const {
-  auto it = shop_index_.find(shop);
-  if (it == shop_index_.end() || it->second >= shop_cells_.size()) return;
-  for (std::uint32_t i : shop_cells_[it->second]) {
+  const std::uint32_t* s = shop_index_.find(shop);
+  if (!s || *s >= shop_cells_.size()) return;
+  for (std::uint32_t i : shop_cells_[*s]) {
     const cell_key& k = cell_keys_[i];
     const A* agent = k.agent1 == 0 ? nullptr : &agents_[k.agent1 - 1];
     f(shops_[k.shop], agent, k.day, cells_[i]);
@@ -529,8 +527,8 @@ void sessions<S, B, A>::merge_from(Other&& o) {
   constexpr bool take = !std::is_const_v<std::remove_reference_t<Other>>;
   // Conflicts first, so a failed merge changes nothing.
   o.table_.for_each([&](const slot_type& c) {
-    auto it = shop_index_.find(o.shops_[c.shop1 - 1]);
-    if (it != shop_index_.end() && table_.find(it->second, c.buyer) != nullptr)
+    const std::uint32_t* s = shop_index_.find(o.shops_[c.shop1 - 1]);
+    if (s && table_.find(*s, c.buyer) != nullptr)
       CSMETRICS_THROW(std::invalid_argument(
           "csmetrics::sessions::merge: a conversation is open in both trackers (split streams by shop or buyer, "
           "or resume a time split from the serialized state)"));
@@ -672,7 +670,7 @@ sessions<S, B, A> sessions<S, B, A>::deserialize_from(detail::reader& r) {
     for (std::size_t i = 0; i < n; ++i) {
       Id id = detail::key_serde<Id>::read(r);
       r.check(ids.empty() || ids.back() < id, "ids strictly increasing");
-      index.emplace(id, static_cast<std::uint32_t>(ids.size()));
+      index[id] = static_cast<std::uint32_t>(ids.size());
       ids.push_back(std::move(id));
     }
   };

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: csmetrics/text_pool.hpp
+//
+// Text ids interned once: a text_pool stores each distinct string once in an
+// arena and hands out text_ref, a pointer-sized handle. The families then key
+// their tables by text_ref: equality is one pointer compare, the hash is the
+// one computed when the text was interned, and nothing is copied or
+// allocated per event. This is how shop_metrics runs on text ids at the cost
+// of integer ids.
+//
+// A text_ref behaves like the std::string it stands for wherever a family's
+// results could depend on it: operator< compares the texts (sorted output and
+// serialized bytes are those of std::string ids) and std::hash<text_ref> is
+// std::hash of the text (tables iterate in the same order). It serializes as
+// the text (detail::key_serde); reading one needs the pool to intern into,
+// set on the reader (detail::reader::use_texts).
+//
+// Refs of one pool compare equal exactly when their texts do; refs of two
+// pools must not be mixed (remap through the text first). A ref stays valid
+// as long as its pool lives; text_ref{} is the empty text, shared by all pools.
+// Thread-safety: none inside a pool; one writer, or readers only.
+#ifndef CSMETRICS_TEXT_POOL_HPP_
+#define CSMETRICS_TEXT_POOL_HPP_
+
+#include <cstddef>      // std::size_t, std::max_align_t
+#include <cstdint>      // std::uint32_t
+#include <algorithm>    // std::max
+#include <cstring>      // std::memcpy, std::memcmp
+#include <functional>   // std::hash
+#include <memory>       // std::unique_ptr
+#include <new>          // placement new
+#include <optional>     // std::optional
+#include <stdexcept>    // std::length_error
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector
+
+#include "csmetrics/detail/serde.hpp"
+#include "csmetrics/error.hpp"
+
+namespace csmetrics {
+
+namespace detail {
+/// One interned text: its hash and size, the bytes right behind it.
+struct text_entry {
+  std::size_t hash;
+  std::uint32_t size;
+  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+};
+/// The empty text: text_ref{} of every pool.
+inline const text_entry& empty_text() {
+  struct with_byte {
+    text_entry e;
+    char nul;
+  };
+  static const with_byte empty{{std::hash<std::string_view>{}(std::string_view{}), 0}, '\0'};
+  return empty.e;
+}
+}  // namespace detail
+
+/// A handle to a text interned in a text_pool (see the file comment).
+class text_ref {
+ public:
+  text_ref() noexcept : e_(&detail::empty_text()) {}
+  std::string_view view() const noexcept { return {e_->data(), e_->size}; }
+  std::string str() const { return std::string(view()); }
+  bool empty() const noexcept { return e_->size == 0; }
+  /// std::hash<std::string_view> of the text, computed once at interning.
+  std::size_t hash() const noexcept { return e_->hash; }
+
+  friend bool operator==(text_ref a, text_ref b) noexcept { return a.e_ == b.e_; }
+  friend bool operator!=(text_ref a, text_ref b) noexcept { return a.e_ != b.e_; }
+  friend bool operator<(text_ref a, text_ref b) noexcept { return a.e_ != b.e_ && a.view() < b.view(); }
+  friend bool operator>(text_ref a, text_ref b) noexcept { return b < a; }
+  friend bool operator<=(text_ref a, text_ref b) noexcept { return !(b < a); }
+  friend bool operator>=(text_ref a, text_ref b) noexcept { return !(a < b); }
+
+ private:
+  friend class text_pool;
+  explicit text_ref(const detail::text_entry* e) noexcept : e_(e) {}
+  const detail::text_entry* e_;
+};
+
+/**
+ * Each distinct text once: an arena of blocks for the bytes and an
+ * open-addressing table of entries (linear probing, at most 1/2 full).
+ *
+ *     csmetrics::text_pool pool;
+ *     csmetrics::text_ref a = pool.intern("buyer-7");   // stored
+ *     csmetrics::text_ref b = pool.intern("buyer-7");   // found: a == b
+ *     pool.find("nobody");                              // std::nullopt, nothing stored
+ *
+ * Cost: intern and find hash the text once and probe a few slots. Memory:
+ * 16 bytes of header plus the text (+1, rounded up to 8) per entry, plus 16
+ * bytes per table slot. Texts are never freed before the pool.
+ */
+class text_pool {
+ public:
+  text_pool() = default;
+  text_pool(const text_pool&) = delete;
+  text_pool& operator=(const text_pool&) = delete;
+  text_pool(text_pool&&) noexcept = default;
+  text_pool& operator=(text_pool&&) noexcept = default;
+
+  /// The ref of `s`, storing it on first sight. Throws std::length_error for
+  /// a text of 4 GiB or more.
+  text_ref intern(std::string_view s) {
+    if (s.empty()) return text_ref{};
+    const std::size_t h = std::hash<std::string_view>{}(s);
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = home(h);; i = (i + 1) & mask) {
+      slot& sl = slots_[i];
+      if (!sl.entry) {
+        sl = slot{h, store(s, h)};
+        ++size_;
+        return text_ref(sl.entry);
+      }
+      if (sl.hash == h && same(sl.entry, s)) return text_ref(sl.entry);
+    }
+  }
+  /// The ref of `s` when it was interned; stores nothing.
+  std::optional<text_ref> find(std::string_view s) const {
+    if (s.empty()) return text_ref{};
+    if (size_ == 0) return std::nullopt;
+    const std::size_t h = std::hash<std::string_view>{}(s);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = home(h);; i = (i + 1) & mask) {
+      const slot& sl = slots_[i];
+      if (!sl.entry) return std::nullopt;
+      if (sl.hash == h && same(sl.entry, s)) return text_ref(sl.entry);
+    }
+  }
+  /// Distinct non-empty texts stored.
+  std::size_t size() const { return size_; }
+  /// Bytes held: the arena's blocks and the table.
+  std::size_t memory_bytes() const { return arena_bytes_ + slots_.size() * sizeof(slots_[0]); }
+
+ private:
+  static constexpr std::size_t block_bytes = 64 * 1024;
+
+  // The hash beside the pointer: a probe reads the entry only on a match.
+  struct slot {
+    std::size_t hash = 0;
+    const detail::text_entry* entry = nullptr;
+  };
+  static bool same(const detail::text_entry* e, std::string_view s) {
+    return e->size == s.size() && std::memcmp(e->data(), s.data(), s.size()) == 0;
+  }
+  // The hash's high bits pick the home slot (std::hash of short texts can
+  // vary little in its low bits).
+  std::size_t home(std::size_t h) const { return static_cast<std::size_t>(mix(h) >> shift_); }
+  static std::uint64_t mix(std::uint64_t x) { return (x ^ (x >> 29)) * 0xbf58476d1ce4e5b9ull; }
+
+  const detail::text_entry* store(std::string_view s, std::size_t h) {
+    if (s.size() >= UINT32_MAX) CSMETRICS_THROW(std::length_error("csmetrics::text_pool: a text of 4 GiB or more"));
+    constexpr std::size_t align = alignof(detail::text_entry);
+    const std::size_t need = (sizeof(detail::text_entry) + s.size() + 1 + align - 1) / align * align;
+    if (need > static_cast<std::size_t>(end_ - next_)) {
+      const std::size_t n = std::max(need, block_bytes);
+      blocks_.emplace_back(new std::max_align_t[(n + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t)]);
+      next_ = reinterpret_cast<char*>(blocks_.back().get());
+      end_ = next_ + n;
+      arena_bytes_ += n;
+    }
+    auto* e = new (next_) detail::text_entry{h, static_cast<std::uint32_t>(s.size())};
+    char* bytes = next_ + sizeof(detail::text_entry);
+    std::memcpy(bytes, s.data(), s.size());
+    bytes[s.size()] = '\0';
+    next_ += need;
+    return e;
+  }
+
+  void grow() {
+    std::vector<slot> old(slots_.empty() ? 16 : slots_.size() * 2);
+    old.swap(slots_);
+    shift_ = 64;
+    for (std::size_t n = slots_.size(); n > 1; n >>= 1) --shift_;
+    const std::size_t mask = slots_.size() - 1;
+    for (const slot& sl : old) {
+      if (!sl.entry) continue;
+      std::size_t i = home(sl.hash);
+      while (slots_[i].entry) i = (i + 1) & mask;
+      slots_[i] = sl;
+    }
+  }
+
+  std::vector<slot> slots_;
+  std::size_t size_ = 0;
+  unsigned shift_ = 64;
+  std::vector<std::unique_ptr<std::max_align_t[]>> blocks_;
+  char* next_ = nullptr;
+  char* end_ = nullptr;
+  std::size_t arena_bytes_ = 0;
+};
+
+namespace detail {
+/// text_ref travels as its text; reading interns into the reader's pool.
+template <>
+struct key_serde<text_ref> {
+  static void write(writer& w, text_ref v) { w.str(v.view()); }
+  static text_ref read(reader& r) {
+    const std::string_view s = r.str_view();
+    text_pool* pool = r.texts();
+    if (!pool) r.fail("text ids read without a text pool to intern them into");
+    return pool->intern(s);
+  }
+};
+}  // namespace detail
+}  // namespace csmetrics
+
+namespace std {
+template <>
+struct hash<csmetrics::text_ref> {
+  std::size_t operator()(csmetrics::text_ref r) const noexcept { return r.hash(); }
+};
+}  // namespace std
+
+#endif  // CSMETRICS_TEXT_POOL_HPP_
