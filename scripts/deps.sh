@@ -5,7 +5,8 @@ set -euo pipefail
 case "${1:-test}" in
   demo) pkgs=(cmake g++ make) ;;
   test) pkgs=(cmake g++ make catch2 clang libclang-rt-14-dev libbenchmark-dev libboost-dev python3
-              prometheus chromium openmpi-bin libopenmpi-dev) ;;
+              prometheus chromium openmpi-bin libopenmpi-dev
+              pybind11-dev python3-dev python3-pytest python3-numpy python3-distributed) ;;
   bench) pkgs=(cmake g++ make libbenchmark-dev libboost-dev sqlite3 time) ;;
   *) echo "usage: deps.sh test|demo|bench" >&2; exit 2 ;;
 esac

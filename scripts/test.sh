@@ -35,7 +35,7 @@ thread() {
 # outside-tool checks (promtool, Chromium, mpirun).
 start=$SECONDS
 build gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
-  -DCSMETRICS_BUILD_BENCH=ON
+  -DCSMETRICS_BUILD_BENCH=ON -DCSMETRICS_BUILD_PYTHON=ON -DPython3_EXECUTABLE=/usr/bin/python3
 # The g++ tests leave about a core idle (mpirun, Chromium, CMake runs): the
 # TSan build and run take it, logged apart and shown after.
 thread >build/thread.log 2>&1 &
