@@ -15,7 +15,7 @@
 #include <cstdint>      // std::uint8_t, std::uint32_t, std::uint64_t
 #include <functional>   // std::hash, std::equal_to
 #include <iterator>     // std::forward_iterator_tag
-#include <memory>       // std::unique_ptr
+#include <memory>       // std::unique_ptr, std::shared_ptr
 #include <new>          // placement new
 #include <stdexcept>    // std::length_error
 #include <string>       // std::string, std::to_string
@@ -91,7 +91,8 @@ struct is_transparent<T, std::void_t<typename T::is_transparent>> : std::true_ty
  *
  * Complexity: operator[]/find/erase expected O(1); merge O(other.size());
  * serialize O(n log n) (sorting). Memory: capacity x (8 + sizeof(Key) +
- * sizeof(Acc)) bytes, roughly, capacity < 2.7 x size() past 16 keys.
+ * sizeof(Acc)) bytes, roughly, capacity < 2.7 x size() past 16 keys; a table
+ * starts with 2 slots.
  *
  * Thread-safety: none inside; one writer (shard by key and merge for more).
  */
@@ -160,7 +161,7 @@ class keyed {
 
   /// An empty table; new keys start as copies of `prototype`.
   explicit keyed(Acc prototype = Acc{}, Hash hash = Hash{}, KeyEqual eq = KeyEqual{})
-      : prototype_(std::move(prototype)), hash_(std::move(hash)), eq_(std::move(eq)) {}
+      : prototype_(std::make_shared<const Acc>(std::move(prototype))), hash_(std::move(hash)), eq_(std::move(eq)) {}
 
   keyed(const keyed& o) : prototype_(o.prototype_), hash_(o.hash_), eq_(o.eq_) {
     if (o.size_ == 0) return;
@@ -176,7 +177,7 @@ class keyed {
     }
   }
   keyed(keyed&& o) noexcept
-      : prototype_(std::move(o.prototype_)),
+      : prototype_(o.prototype_),  // shared, and o stays usable
         hash_(std::move(o.hash_)),
         eq_(std::move(o.eq_)),
         slots_(std::move(o.slots_)),
@@ -197,7 +198,7 @@ class keyed {
     if (this != &o) {
       destroy_all();
       slots_.reset();
-      prototype_ = std::move(o.prototype_);
+      prototype_ = o.prototype_;
       hash_ = std::move(o.hash_);
       eq_ = std::move(o.eq_);
       slots_ = std::move(o.slots_);
@@ -276,11 +277,11 @@ class keyed {
   std::size_t capacity() const { return capacity_; }
   /// Makes room for `n` keys without rehashing.
   void reserve(std::size_t n) {
-    unsigned bits = 2;  // 4 slots: most keyed tables (a day's agents, a shop's channels) stay tiny
+    unsigned bits = 1;  // 2 slots: most keyed tables (a shop's channels, a day's agents) stay tiny
     while (max_load(std::size_t{1} << bits) < n) ++bits;
     if (bits > bits_ || capacity_ == 0) rehash(bits);
   }
-  const Acc& prototype() const { return prototype_; }
+  const Acc& prototype() const { return *prototype_; }
 
   /// Calls f(const Key&, const Acc&) for every key, in unspecified order.
   template <class F>
@@ -355,7 +356,7 @@ class keyed {
   //     ...    accumulator (its own full form)
   void serialize_to(detail::writer& w) const {
     w.header(detail::type_id::keyed, format_version);
-    prototype_.serialize_to(w);
+    prototype_->serialize_to(w);
     w.varint(size_);
     for (const slot* s : sorted()) {
       detail::key_serde<Key>::write(w, s->key);
@@ -366,7 +367,7 @@ class keyed {
   static keyed deserialize_from(detail::reader& r) {
     r.header(detail::type_id::keyed, "keyed", format_version);
     keyed out(Acc::deserialize_from(r));
-    r.check(detail::is_empty_prototype(out.prototype_), "the prototype is empty (configuration only)");
+    r.check(detail::is_empty_prototype(*out.prototype_), "the prototype is empty (configuration only)");
     const std::size_t n = r.count(7, "keys");  // a key byte + an accumulator header at least
     out.reserve(n);
     const Key* previous = nullptr;  // stays put: the table has room for n keys
@@ -374,7 +375,7 @@ class keyed {
       Key k = detail::key_serde<Key>::read(r);
       r.check(previous == nullptr || *previous < k, "keys strictly increasing");
       Acc v = Acc::deserialize_from(r);
-      r.check(detail::same_configuration(out.prototype_, v), "every value has the prototype's configuration");
+      r.check(detail::same_configuration(*out.prototype_, v), "every value has the prototype's configuration");
       previous = &out.insert_new(std::move(k), std::move(v)).key;
     }
     return out;
@@ -385,7 +386,7 @@ class keyed {
 
   /// Same prototype and the same keys with equal accumulators.
   friend bool operator==(const keyed& a, const keyed& b) {
-    if (a.size_ != b.size_ || !(a.prototype_ == b.prototype_)) return false;
+    if (a.size_ != b.size_ || (a.prototype_ != b.prototype_ && !(*a.prototype_ == *b.prototype_))) return false;
     for (std::size_t i = 0; i < a.capacity_; ++i) {
       const slot& s = a.slots_[i];
       if (s.meta == 0) continue;
@@ -409,7 +410,10 @@ class keyed {
     ~slot() {}
   };
 
-  static std::size_t max_load(std::size_t capacity) { return capacity / 4 * 3; }
+  // At most 3/4 full; a table of 2 holds 1 (a lookup must meet an empty slot).
+  static std::size_t max_load(std::size_t capacity) {
+    return capacity < 2 ? 0 : capacity <= 4 ? capacity - 1 : capacity / 4 * 3;
+  }
 
   std::uint32_t meta_of(std::uint64_t h) const { return static_cast<std::uint32_t>(h >> 32) | 1u; }
   std::size_t home_of(std::uint32_t meta) const { return static_cast<std::size_t>(std::uint64_t{meta} >> (32 - bits_)); }
@@ -452,13 +456,13 @@ class keyed {
   void try_construct_value(slot& s) {
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
     try {
-      new (&s.value) Acc(prototype_);
+      new (&s.value) Acc(*prototype_);
     } catch (...) {
       s.key.~Key();
       throw;
     }
 #else
-    new (&s.value) Acc(prototype_);
+    new (&s.value) Acc(*prototype_);
 #endif
   }
 
@@ -477,7 +481,7 @@ class keyed {
     return s;
   }
 
-  void grow() { rehash(capacity_ == 0 ? 2 : bits_ + 1); }
+  void grow() { rehash(capacity_ == 0 ? 1 : bits_ + 1); }
 
   void allocate(unsigned bits) {
     if (bits > 31) CSMETRICS_THROW(std::length_error("csmetrics::keyed: more than 2^31 slots"));
@@ -530,7 +534,9 @@ class keyed {
     return out;
   }
 
-  Acc prototype_;
+  // Shared by copies: a nested keyed (a shop's days) does not carry its own
+  // copy of the prototype in every value, and it is never changed.
+  std::shared_ptr<const Acc> prototype_;
   Hash hash_;
   KeyEqual eq_;
   std::unique_ptr<slot[]> slots_;
