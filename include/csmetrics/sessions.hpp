@@ -62,6 +62,7 @@
 #include <chrono>         // std::chrono::minutes, hours
 #include <cstddef>        // std::size_t
 #include <cstdint>        // fixed-width integers
+#include <deque>          // std::deque (cells)
 #include <limits>         // std::numeric_limits
 #include <optional>       // std::optional
 #include <stdexcept>      // std::invalid_argument
@@ -501,7 +502,7 @@ class sessions {
   keyed<ShopId, std::uint32_t> shop_index_;
   std::vector<AgentId> agents_;
   keyed<AgentId, std::uint32_t> agent_index_;
-  std::vector<stats_type> cells_;
+  std::deque<stats_type> cells_;  // a deque: growing never moves the cells (three sketches each)
   std::vector<cell_key> cell_keys_;
   keyed<cell_key, std::uint32_t, cell_hash> cell_index_;
   std::vector<std::vector<std::uint32_t>> shop_cells_;  // per shop id: its cells (a shop's report reads only those)

@@ -536,8 +536,7 @@ void sessions<S, B, A>::merge_from(Other&& o) {
   std::vector<std::uint32_t> shop_map(o.shops_.size()), agent_map(o.agents_.size());
   for (std::size_t i = 0; i < o.shops_.size(); ++i) shop_map[i] = intern_shop(o.shops_[i]);
   for (std::size_t i = 0; i < o.agents_.size(); ++i) agent_map[i] = intern_agent(o.agents_[i]);
-  // Room for every cell of o at once: no reallocation moves the cells mid-merge.
-  cells_.reserve(cells_.size() + o.cells_.size());
+  // Room for every cell key of o at once (the cells are a deque: they never move).
   cell_keys_.reserve(cell_keys_.size() + o.cell_keys_.size());
   cell_index_.reserve(cell_index_.size() + o.cells_.size());
   for (std::size_t i = 0; i < o.cells_.size(); ++i) {
