@@ -48,7 +48,7 @@ inline void save_state(const csmetrics::shop_metrics& m, const std::string& file
 /// The report on standard output in --format, and --html if asked.
 inline void print_report(const csmetrics::report& r, const cli_options& cli) {
   if (cli.format == "json")
-    std::cout << csmetrics::to_json(r);
+    csmetrics::write_json(std::cout, r);  // in pieces: a report of many shops is large
   else if (cli.format == "prometheus")
     std::cout << csmetrics::to_prometheus(r);
   else

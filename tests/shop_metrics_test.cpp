@@ -3,9 +3,11 @@
 // sharded merge, serialization and the report renderers.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -339,4 +341,37 @@ TEST_CASE("report: Prometheus text has HELP and TYPE once per family and escaped
   CHECK_THAT(p, Catch::Contains("csmetrics_reply_rate_ratio{shop=\"a \\\"quoted\\\" shop\"} 0.5\n"));
   // No sample for an undefined rate.
   CHECK(p.find("csmetrics_payment_conversion_ratio{") == std::string::npos);
+}
+
+TEST_CASE("shop_metrics: many tiny shops, and write_json in pieces equals to_json", "[shop_metrics][report]") {
+  // 3 000 shops with one visit each: every shop reported, and the streamed
+  // JSON (flushed every 64 KiB, so several pieces here) is the same text.
+  csmetrics::shop_metrics m;
+  csmetrics::event e;
+  e.type = csmetrics::event_type::visit;
+  std::vector<std::string> shops, buyers;
+  for (int i = 0; i < 3000; ++i) {
+    shops.push_back("shop-" + std::to_string(i));
+    buyers.push_back("v" + std::to_string(i));
+  }
+  for (int i = 0; i < 3000; ++i) {
+    e.time = csmetrics::timestamp{std::chrono::seconds{1567303200 + i}};
+    e.shop = shops[static_cast<std::size_t>(i)];
+    e.buyer = buyers[static_cast<std::size_t>(i)];
+    REQUIRE(m.add(e));
+  }
+  m.finish(*m.newest_time());
+  const csmetrics::report r = m.make_report();
+  REQUIRE(r.shops.size() == 3000);
+  CHECK(r.shops.at("shop-2999").visitors == 1);
+  const std::string whole = csmetrics::to_json(r);
+  REQUIRE(whole.size() > (std::size_t{3} << 16));
+  std::ostringstream streamed;
+  csmetrics::write_json(streamed, r);
+  CHECK(streamed.str() == whole);
+  // The copy has its own pool and the same state.
+  const csmetrics::shop_metrics copy = m;
+  CHECK(copy.serialize() == m.serialize());
+  CHECK(&copy.texts() != &m.texts());
+  CHECK(copy.texts().size() == m.texts().size());
 }

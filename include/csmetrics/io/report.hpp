@@ -16,6 +16,7 @@
 #include <cstdio>       // std::snprintf
 #include <map>          // std::map (sorted, deterministic output)
 #include <optional>     // std::optional
+#include <ostream>      // std::ostream (write_json)
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
@@ -213,9 +214,12 @@ inline void json_agent(std::string& out, const agent_report& a) {
 
 }  // namespace detail
 
-/// The report as one JSON object (field names fixed; more may be added).
-inline std::string to_json(const report& r) {
-  std::string out;
+namespace detail {
+/// The JSON text into `out`; flush(out) after each shop's section may take
+/// what is there and clear it (write_json), so a large report never needs
+/// the whole text in memory.
+template <class Flush>
+void json_report(const report& r, std::string& out, Flush flush) {
   detail::json_object top(out);
   top.key("input");
   {
@@ -321,6 +325,7 @@ inline std::string to_json(const report& r) {
       days.close();
     }
     o.close();
+    flush(out);
   }
   shops.close();
   top.key("agents");
@@ -333,11 +338,32 @@ inline std::string to_json(const report& r) {
       detail::json_agent(out, a);
     }
     per_shop.close();
+    flush(out);
   }
   agents.close();
   top.close();
   out += '\n';
+}
+}  // namespace detail
+
+/// The report as one JSON object (field names fixed; more may be added).
+inline std::string to_json(const report& r) {
+  std::string out;
+  detail::json_report(r, out, [](std::string&) {});
   return out;
+}
+
+/// The same text written to `os` in pieces of about 64 KiB: for reports of
+/// many shops, whose whole text would double the memory they take.
+inline void write_json(std::ostream& os, const report& r) {
+  std::string out;
+  auto flush = [&](std::string& text) {
+    if (text.size() < (std::size_t{64} << 10)) return;
+    os.write(text.data(), static_cast<std::streamsize>(text.size()));
+    text.clear();
+  };
+  detail::json_report(r, out, flush);
+  os.write(out.data(), static_cast<std::streamsize>(out.size()));
 }
 
 namespace detail {
