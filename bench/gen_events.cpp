@@ -5,20 +5,24 @@
 //   gen_events --events N [--seed S] [--shops K] [--agents A] [--buyers B]
 //              [--journeys-per-shop-day J | --days D] [--out FILE]
 //              [--bad-rows R] [--out-of-order F] [--stats]
+//   gen_events --events N --shape one-shop|tiny-shops [--out FILE]
 //
 // Without --out the CSV goes to stdout. --days D sets the journey rate so the
 // N events span about D days. --stats prints the generator's figures (events
-// by type, the funnel as decided, rows/s) to stderr.
+// by type, the funnel as decided, rows/s) to stderr. --shape writes one of
+// the extreme logs of event_shapes.hpp instead of journeys.
 #include <chrono>       // std::chrono::steady_clock (rows/s)
 #include <cstdint>      // std::uint64_t
 #include <cstdio>       // std::fopen, std::fwrite, std::fprintf
 #include <cstdlib>      // std::strtoull, std::strtod
 #include <cstring>      // std::strcmp
 #include <exception>    // std::exception
+#include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 
 #include "event_generator.hpp"
+#include "event_shapes.hpp"
 
 namespace {
 
@@ -27,7 +31,8 @@ int usage(const char* why) {
   std::fprintf(stderr,
                "usage: gen_events --events N [--seed S] [--shops K] [--agents A] [--buyers B]\n"
                "                  [--journeys-per-shop-day J | --days D] [--out FILE]\n"
-               "                  [--bad-rows R] [--out-of-order F] [--stats]\n");
+               "                  [--bad-rows R] [--out-of-order F] [--stats]\n"
+               "       gen_events --events N --shape one-shop|tiny-shops [--out FILE]\n");
   return 2;
 }
 
@@ -51,6 +56,7 @@ int main(int argc, char** argv) {
   bool have_events = false, stats = false;
   double days = 0, d = 0;
   const char* out_path = nullptr;
+  std::optional<csmetrics::bench::log_shape> shape;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     const bool has_value = i + 1 < argc;
@@ -81,6 +87,8 @@ int main(int argc, char** argv) {
       o.bad_rows = u;
     } else if (a == "--out-of-order" && parse_double(v, d)) {
       o.out_of_order = d;
+    } else if (a == "--shape" && csmetrics::bench::parse_log_shape(v)) {
+      shape = csmetrics::bench::parse_log_shape(v);
     } else if (a == "--out") {
       out_path = v;
     } else {
@@ -103,10 +111,18 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     std::uint64_t bytes = 0;
     bool io_error = false;
-    const csmetrics::bench::generator_stats st = csmetrics::bench::generate_csv(o, events, [&](std::string_view piece) {
+    auto write = [&](std::string_view piece) {
       if (std::fwrite(piece.data(), 1, piece.size(), f) != piece.size()) io_error = true;
       bytes += piece.size();
-    });
+    };
+    csmetrics::bench::generator_stats st;
+    if (shape) {
+      csmetrics::bench::generate_shape_csv(*shape, events, write);
+      st.events = events;
+      st.by_type[static_cast<std::size_t>(csmetrics::event_type::visit)] = events;
+    } else {
+      st = csmetrics::bench::generate_csv(o, events, write);
+    }
     if (std::fflush(f) != 0) io_error = true;
     if (f != stdout) std::fclose(f);
     if (io_error) {
