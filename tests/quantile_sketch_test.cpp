@@ -585,9 +585,14 @@ TEST_CASE("quantile_sketch: reset and overflow", "[basic]") {
   CHECK(s == full);
   quantile_sketch t(0.01, {45.0, 60.0});
   t.add(9.0);
+  CHECK_FALSE(s.merges_cleanly(t));
   CHECK_THROWS_AS(s.merge(t), std::overflow_error);
   CHECK(s == full);
   CHECK(*s.quantile(1.0) == Approx(5.0).epsilon(0.01));
+  // merges_cleanly says in advance what merge() would throw.
+  CHECK(t.merges_cleanly(quantile_sketch(0.01, {45.0, 60.0})));
+  CHECK_FALSE(t.merges_cleanly(quantile_sketch(0.02, {45.0, 60.0})));
+  CHECK_FALSE(t.merges_cleanly(quantile_sketch(0.01, {45.0})));
 }
 
 // --------------------------------------------------------------- memory

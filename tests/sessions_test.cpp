@@ -418,3 +418,32 @@ TEST_CASE("sessions: bad options are rejected with their limits", "[sessions]") 
   sessions<> a, b(session_options{std::chrono::minutes{5}});
   CHECK_THROWS_AS(a.merge(b), std::invalid_argument);
 }
+
+TEST_CASE("session_stats::merge: in place, with itself, and all or nothing", "[sessions][merge]") {
+  const timestamp t0{std::chrono::seconds{1567303200}};
+  int_sessions cs;
+  cs.buyer_message(1, 42, t0);
+  cs.agent_message(1, 42, 7, t0 + seconds(30));
+  cs.buyer_message(1, 43, t0 + seconds(5));
+  cs.agent_message(1, 43, 7, t0 + seconds(95));
+  cs.flush(t0 + hours(1));
+  const auto one = cs.shop(1);
+  REQUIRE(one.answered() == 2);
+
+  auto twice = one;
+  twice.merge(one);  // in place: both parts can merge
+  CHECK(twice.answered() == 4);
+  CHECK(twice.response().mean() == one.response().mean());
+  CHECK(twice.buyer_messages() == 2 * one.buyer_messages());
+  CHECK(twice.buyers_served() == one.buyers_served());
+
+  auto self = one;
+  self.merge(self);  // with itself: the same as merging a copy
+  CHECK(self == twice);
+
+  session_options other;
+  other.within_seconds = 60.0;
+  auto before = one;
+  CHECK_THROWS_AS(before.merge(session_stats<>(other)), std::invalid_argument);
+  CHECK(before == one);  // nothing changed
+}

@@ -118,6 +118,9 @@ class quantile_sketch {
   /// configurations differ, std::overflow_error if a count would overflow
   /// (this sketch is then unchanged).
   void merge(const quantile_sketch& other);
+  /// True when merge(other) would not throw (same configuration, no count
+  /// overflow): lets a container merge in place without a copy to roll back.
+  bool merges_cleanly(const quantile_sketch& other) const;
   /// Removes older's counts (e.g. the day leaving a sliding window).
   /// Throws std::invalid_argument, leaving this sketch unchanged, if the
   /// configurations differ or older is not contained in this sketch (some

@@ -168,6 +168,11 @@ class response_stats {
 
   /// Throws std::invalid_argument if the thresholds or accuracy differ.
   void merge(const response_stats& other);
+  /// True when merge(other) would not throw.
+  bool merges_cleanly(const response_stats& o) const {
+    return within_s_ == o.within_s_ && slow_s_ == o.slow_s_ &&
+           (o.count_ == 0 || (sum_us_ <= UINT64_MAX - o.sum_us_ && sketch_.merges_cleanly(o.sketch_)));
+  }
   void reset();
   std::vector<std::uint8_t> serialize() const { return detail::serialize(*this); }
   static response_stats deserialize(const void* data, std::size_t size) {

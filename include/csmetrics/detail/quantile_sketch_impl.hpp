@@ -263,6 +263,12 @@ inline void quantile_sketch::require_same_config(const quantile_sketch& o, const
         std::to_string(o.relative_accuracy_) + " thresholds " + detail::format_thresholds(o.thresholds())));
 }
 
+inline bool quantile_sketch::merges_cleanly(const quantile_sketch& o) const {
+  auto fits = [](std::uint64_t a, std::uint64_t b) { return a <= UINT64_MAX - b; };
+  return same_config(o) && fits(count_, o.count_) && fits(rejected_nan_, o.rejected_nan_) &&
+         fits(rejected_infinite_, o.rejected_infinite_) && fits(rejected_negative_, o.rejected_negative_);
+}
+
 inline void quantile_sketch::merge(const quantile_sketch& o) {
   require_same_config(o, "merge");
   // Every sum first, so an overflow leaves this sketch unchanged.

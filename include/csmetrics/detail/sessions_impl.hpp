@@ -189,12 +189,19 @@ rate_counter session_stats<BuyerId>::invitation_rate() const {
 
 template <class BuyerId>
 void session_stats<BuyerId>::merge(const session_stats& o) {
-  response_stats r = response_;
-  r.merge(o.response_);
-  response_stats f = first_;
-  f.merge(o.first_);
-  response_stats fa = first_auto_;
-  fa.merge(o.first_auto_);
+  // In place when no part can fail (the usual case: a report merges many
+  // cells); else on copies, so that a failure changes nothing.
+  const bool in_place = &o != this && response_.merges_cleanly(o.response_) && first_.merges_cleanly(o.first_) &&
+                        first_auto_.merges_cleanly(o.first_auto_);
+  std::optional<response_stats> r, f, fa;
+  if (!in_place) {
+    r = response_;
+    r->merge(o.response_);
+    f = first_;
+    f->merge(o.first_);
+    fa = first_auto_;
+    fa->merge(o.first_auto_);
+  }
   rate_counter sat = satisfaction_;
   sat.merge(o.satisfaction_);
   // The counters summed first (checked_add throws on overflow), then committed:
@@ -205,10 +212,16 @@ void session_stats<BuyerId>::merge(const session_stats& o) {
                                   o.credited_,      o.unanswered_, o.invitations_};
   std::uint64_t sums[7];
   for (std::size_t i = 0; i < 7; ++i) sums[i] = detail::checked_add(*mine[i], theirs[i]);
+  if (in_place) {
+    response_.merge(o.response_);
+    first_.merge(o.first_);
+    first_auto_.merge(o.first_auto_);
+  } else {
+    response_ = std::move(*r);
+    first_ = std::move(*f);
+    first_auto_ = std::move(*fa);
+  }
   for (std::size_t i = 0; i < 7; ++i) *mine[i] = sums[i];
-  response_ = std::move(r);
-  first_ = std::move(f);
-  first_auto_ = std::move(fa);
   satisfaction_ = sat;
   served_.merge(o.served_);
   invited_.merge(o.invited_);
