@@ -236,7 +236,7 @@ TEMPLATE_TEST_CASE("sessions: serialized form round trips and rejects corruption
   csm_test::check_round_trip(cell.response());
 }
 
-TEST_CASE("sessions: golden v1 bytes", "[sessions][serde][golden]") {
+TEST_CASE("sessions: golden v2 bytes, and v1 still reads", "[sessions][serde][golden]") {
   sessions<> s;
   const timestamp t = day_start(*parse_day("2019-09-01")) + hours{23} + std::chrono::minutes{50};
   s.buyer_message(1, 7, t, 3);
@@ -254,7 +254,17 @@ TEST_CASE("sessions: golden v1 bytes", "[sessions][serde][golden]") {
   s.buyer_message(2, 9, t + std::chrono::minutes{20});
   s.flush(t + hours{25});
   s.buyer_message(2, 9, t + hours{26});  // open at the end
-  csm_test::check_golden(s, "sessions_v1.bin");
+  csm_test::check_golden(s, "sessions_v2.bin");
+  CHECK(s.agent(1, 3).agent_conversations() == 1);
+  // Version 1 lacks the agents' conversation counts; everything else is there.
+  const std::vector<std::uint8_t> v1 = csm_test::read_golden("sessions_v1.bin");
+  REQUIRE(!v1.empty());
+  const sessions<> old = sessions<>::deserialize(v1.data(), v1.size());
+  CHECK(old.agent(1, 3).agent_conversations() == 0);
+  CHECK(old.open_conversations() == 1);
+  CHECK(old.shop(1).response() == s.shop(1).response());
+  CHECK(old.shop(2).unanswered() == 2);
+  CHECK(old.shop(1).conversations() == s.shop(1).conversations());
   CHECK(s.open_conversations() == 1);
   CHECK(s.shop(2).unanswered() == 2);
   CHECK(s.shop(1).response().count() == 2);

@@ -359,7 +359,7 @@ TEST_CASE("sessions: invitations and satisfaction votes", "[sessions]") {
 
 TEST_CASE("sessions: state per open conversation is small and freed on close", "[sessions][memory]") {
   STATIC_REQUIRE(sessions<>::conversation_state_bytes <= 64);
-  CHECK(sessions<>::conversation_state_bytes == 48);
+  CHECK(sessions<>::conversation_state_bytes == 56);  // 48 + the first two agents who wrote
   sessions<> s;
   const int n = 100000;
   for (int i = 0; i < n; ++i) s.buyer_message(static_cast<std::uint64_t>(i % 10), static_cast<std::uint64_t>(i), t0());
@@ -446,4 +446,44 @@ TEST_CASE("session_stats::merge: in place, with itself, and all or nothing", "[s
   auto before = one;
   CHECK_THROWS_AS(before.merge(session_stats<>(other)), std::invalid_argument);
   CHECK(before == one);  // nothing changed
+}
+
+TEST_CASE("sessions: an agent's conversations are those it wrote in", "[sessions][agents]") {
+  // Conversation 1: agents 1, 2, 1, 3, 3; conversation 2 (after the gap):
+  // agent 3. A third agent goes beside the slot (more_agents_).
+  const timestamp t0{std::chrono::seconds{1567303200}};
+  auto feed = [&](int_sessions& cs, int from, int to) {
+    struct msg {
+      int at_s;
+      std::uint64_t agent;  // 0: the buyer
+    };
+    const msg log[] = {{0, 0}, {30, 1}, {60, 0}, {80, 2}, {100, 1}, {120, 3}, {180, 3}, {3600, 0}, {3630, 3}};
+    for (int i = from; i < to; ++i) {
+      const timestamp t = t0 + seconds(log[i].at_s);
+      if (log[i].agent == 0)
+        cs.buyer_message(1, 42, t);
+      else
+        cs.agent_message(1, 42, log[i].agent, t);
+    }
+  };
+  int_sessions whole;
+  feed(whole, 0, 9);
+  whole.flush(t0 + hours(2));
+  CHECK(whole.shop(1).conversations() == 2);
+  CHECK(whole.agent(1, 1).agent_conversations() == 1);
+  CHECK(whole.agent(1, 2).agent_conversations() == 1);
+  CHECK(whole.agent(1, 3).agent_conversations() == 2);
+  CHECK(whole.agent(1, 1).conversations() == 0);  // conversations stay the shop's
+  CHECK(whole.shop(1).agent_conversations() == 4);  // summed over its agents
+
+  // Cut inside conversation 1, with three agents in it: the state carries them.
+  for (int cut = 1; cut < 9; ++cut) {
+    int_sessions first;
+    feed(first, 0, cut);
+    const auto bytes = first.serialize();
+    int_sessions resumed = int_sessions::deserialize(bytes.data(), bytes.size());
+    feed(resumed, cut, 9);
+    resumed.flush(t0 + hours(2));
+    CHECK(resumed.serialize() == whole.serialize());
+  }
 }

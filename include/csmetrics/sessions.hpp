@@ -64,6 +64,7 @@
 #include <cstdint>        // fixed-width integers
 #include <deque>          // std::deque (cells)
 #include <limits>         // std::numeric_limits
+#include <map>            // std::map (more agents of a conversation)
 #include <optional>       // std::optional
 #include <stdexcept>      // std::invalid_argument
 #include <string>         // std::string, std::to_string
@@ -218,14 +219,18 @@ class sessions;
 template <class BuyerId = std::uint64_t>
 class session_stats {
  public:
-  static constexpr std::uint8_t format_version = 1;
+  static constexpr std::uint8_t format_version = 2;  // 2: agent_conversations
 
   explicit session_stats(const session_options& opt = {})
       : response_(opt.within_seconds, opt.slow_seconds, opt.relative_accuracy),
         first_(response_),
         first_auto_(response_) {}
 
+  /// Conversations started (shop and day views; an agent's cells hold none).
   std::uint64_t conversations() const { return conversations_; }
+  /// Conversations in which an agent of these cells wrote at least one
+  /// message; one that two agents served counts for each (agent views).
+  std::uint64_t agent_conversations() const { return agent_conversations_; }
   std::uint64_t buyer_messages() const { return buyer_msgs_; }
   std::uint64_t agent_messages() const { return agent_msgs_; }
   std::uint64_t auto_messages() const { return auto_msgs_; }
@@ -266,9 +271,11 @@ class session_stats {
     return detail::deserialize<session_stats>(data, size);
   }
   void serialize_to(detail::writer& w) const;
-  static session_stats deserialize_from(detail::reader& r);
+  /// `version`: when not 0, the only format version accepted (that of the enclosing state).
+  static session_stats deserialize_from(detail::reader& r, std::uint8_t version = 0);
   friend bool operator==(const session_stats& a, const session_stats& b) {
-    return a.conversations_ == b.conversations_ && a.buyer_msgs_ == b.buyer_msgs_ &&
+    return a.conversations_ == b.conversations_ && a.agent_conversations_ == b.agent_conversations_ &&
+           a.buyer_msgs_ == b.buyer_msgs_ &&
            a.agent_msgs_ == b.agent_msgs_ && a.auto_msgs_ == b.auto_msgs_ && a.credited_ == b.credited_ &&
            a.unanswered_ == b.unanswered_ && a.invitations_ == b.invitations_ &&
            a.satisfaction_ == b.satisfaction_ && a.response_ == b.response_ && a.first_ == b.first_ &&
@@ -294,6 +301,7 @@ class session_stats {
   static void bump(std::uint64_t& c, std::uint64_t by = 1) { c = detail::checked_add(c, by); }
 
   std::uint64_t conversations_ = 0;
+  std::uint64_t agent_conversations_ = 0;
   std::uint64_t buyer_msgs_ = 0;
   std::uint64_t agent_msgs_ = 0;
   std::uint64_t auto_msgs_ = 0;
@@ -338,7 +346,7 @@ class sessions {
   using agent_type = AgentId;
   using stats_type = session_stats<BuyerId>;
   using slot_type = detail::conversation_slot<BuyerId>;
-  static constexpr std::uint8_t format_version = 1;
+  static constexpr std::uint8_t format_version = 2;  // 2: the agents of each open conversation
 
   /// Bytes of state per open conversation (one table slot).
   static constexpr std::size_t conversation_state_bytes = sizeof(slot_type);
@@ -414,7 +422,8 @@ class sessions {
   std::vector<std::uint8_t> serialize() const { return detail::serialize(*this); }
   static sessions deserialize(const void* data, std::size_t size) { return detail::deserialize<sessions>(data, size); }
   void serialize_to(detail::writer& w) const;
-  static sessions deserialize_from(detail::reader& r);
+  /// `version`: when not 0, the only format version accepted (that of the enclosing state).
+  static sessions deserialize_from(detail::reader& r, std::uint8_t version = 0);
   /// Same options, cells, open conversations and rejections (compares the
   /// canonical serialized forms: O(n log n)).
   friend bool operator==(const sessions& a, const sessions& b) { return a.serialize() == b.serialize(); }
@@ -481,11 +490,26 @@ class sessions {
     c.burst = 0;
     c.agent = 0;
     c.routed = 0;
+    c.agents[0] = c.agents[1] = 0;
+    if (!more_agents_.empty()) more_agents_.erase({c.shop1, buyer});
     c.served_day = 0;
     c.flags = flags;
     stats_type& k = cell(shop, 0, day_of(t));
     stats_type::bump(k.conversations_);
     if (opt_.track_buyers) k.served_.insert(buyer);
+  }
+  /// True when agent1 writes in conversation c for the first time.
+  bool note_agent(slot_type& c, std::uint32_t agent1) {
+    if (c.agents[0] == agent1 || c.agents[1] == agent1) return false;
+    for (std::uint32_t& a : c.agents)
+      if (a == 0) {
+        a = agent1;
+        return true;
+      }
+    std::vector<std::uint32_t>& more = more_agents_[{c.shop1, c.buyer}];
+    if (std::find(more.begin(), more.end(), agent1) != more.end()) return false;
+    more.push_back(agent1);
+    return true;
   }
   void expire_if_due(slot_type& c, std::uint32_t shop, std::int64_t t) {
     if (c.burst == 0 || t - c.clock_us <= wait_us_) return;
@@ -507,6 +531,9 @@ class sessions {
   keyed<ShopId, std::uint32_t> shop_index_;
   std::vector<AgentId> agents_;
   keyed<AgentId, std::uint32_t> agent_index_;
+  // The third and later agents of an open conversation, by (shop index + 1,
+  // buyer): rare (transfers), so a map beside the table, not slot bytes.
+  std::map<std::pair<std::uint32_t, BuyerId>, std::vector<std::uint32_t>> more_agents_;
   std::deque<stats_type> cells_;  // a deque: growing never moves the cells (three sketches each)
   std::vector<cell_key> cell_keys_;
   keyed<cell_key, std::uint32_t, cell_hash> cell_index_;

@@ -35,7 +35,8 @@
 // Merge: states fed disjoint (shop, buyer) shards merge into the state of
 // the whole stream (order-keyed events - payment, cancel, refund, dispute,
 // reminder - belong to the shard of their order's buyer). Serialized form:
-// type id 96, version 1: options, then the four families.
+// type id 96, version 2: options, then the four families (version 1, the
+// same layout with sessions v1 inside, still reads).
 // Thread-safety: none inside; one writer per instance.
 #ifndef CSMETRICS_SHOP_METRICS_HPP_
 #define CSMETRICS_SHOP_METRICS_HPP_
@@ -165,7 +166,7 @@ class shop_metrics {
   using orders_type = basic_orders<id_type, id_type, id_type, id_type, id_type>;
   using sales_type = basic_sales<id_type, id_type, id_type, id_type, id_type>;
   using ratings_type = ratings<id_type, id_type>;
-  static constexpr std::uint8_t format_version = 1;
+  static constexpr std::uint8_t format_version = 2;  // 2: sessions v2 inside (version 1 still reads)
 
   explicit shop_metrics(shop_metrics_options options = {})
       : options_(validated(options)),
@@ -605,7 +606,7 @@ inline shop_report shop_metrics::shop_figures(const std::string& shop_text, day_
     for (const id_type a : names) {
       agent_report& ar = s.agents[a.str()];
       const auto as = sessions_.query(sessions_type::filter{shop, a, std::nullopt});
-      ar.conversations = as.conversations();
+      ar.conversations = as.agent_conversations();  // the ones the agent wrote in
       ar.buyers_served = as.buyers_served();
       ar.buyer_messages = as.credited_buyer_messages();
       ar.agent_messages = as.agent_messages();
@@ -823,7 +824,7 @@ inline shop_metrics shop_metrics::deserialize_from(detail::reader& r) {
 }
 
 inline shop_metrics shop_metrics::deserialize_from(detail::reader& r, std::shared_ptr<text_pool> pool) {
-  r.header(detail::type_id::shop_metrics, "shop_metrics", format_version);
+  const std::uint8_t version = r.header(detail::type_id::shop_metrics, "shop_metrics", format_version);
   shop_metrics_options o;
   const std::int64_t offset = r.svarint();
   r.check(offset >= -18 * 60 && offset <= 18 * 60, "a UTC offset in [-18:00, +18:00]");
@@ -854,7 +855,7 @@ inline shop_metrics shop_metrics::deserialize_from(detail::reader& r, std::share
   m.have_time_ = has_time == 1;
   if (m.have_time_)
     for (std::int64_t* v : {&m.newest_us_, &m.oldest_us_, &m.settled_us_}) *v = r.svarint();
-  m.sessions_ = sessions_type::deserialize_from(r);
+  m.sessions_ = sessions_type::deserialize_from(r, version);  // v1 holds sessions v1, v2 sessions v2
   r.check(m.sessions_.options() == o.session_config(), "sessions options match the shop_metrics options");
   const std::size_t shops = r.count(1, "shops");
   for (std::size_t i = 0; i < shops; ++i) {

@@ -9,18 +9,22 @@
 //   response_stats (type id 35): within_seconds f64, slow_seconds f64,
 //     count v, sum_us v, [min_us s, max_us s when count > 0], within v,
 //     slow v, quantile_sketch (full form; its count == count).
-//   session_stats (type id 34): conversations, buyer, agent, auto, credited,
-//     unanswered, invitations (7 v), satisfaction rate_counter, response,
+//   session_stats (type id 34, version 2): conversations, buyer, agent,
+//     auto, credited, unanswered, invitations (7 v), agent_conversations v
+//     (version 2; 0 when reading version 1), satisfaction rate_counter, response,
 //     first, first_with_auto (response_stats), served n v + n buyer ids,
 //     invited n v + n ids (ids strictly increasing).
-//   sessions (type id 32): options (gap_us s, max_wait_us s, offset minutes
+//   sessions (type id 32, version 2): options (gap_us s, max_wait_us s, offset minutes
 //     s, within f64, slow f64, accuracy f64, option bits u8: 1 clock_from_last,
 //     2 split_at_midnight, 4 track_buyers), rejections (n v, n v),
 //     shops (n v + ids, strictly increasing), agents (same), cells
 //     (n v; each shop index v, agent index + 1 v, day s, session_stats;
 //     strictly increasing by (shop, agent, day)), open conversations (n v;
 //     each shop index v, buyer id, clock_us s, last_us s, burst v, agent v,
-//     routed v, served_day s, flags u8; strictly increasing by (shop, buyer)).
+//     routed v, served_day s, flags u8, then (version 2) the agents who wrote
+//     in it: n v + n agent indexes v, increasing; strictly increasing by
+//     (shop, buyer)). Version 1 conversations take their last agent as the
+//     agents who wrote in it.
 // Shops and agents are written in id order, so equal states have equal bytes.
 #ifndef CSMETRICS_DETAIL_SESSIONS_IMPL_HPP_
 #define CSMETRICS_DETAIL_SESSIONS_IMPL_HPP_
@@ -206,12 +210,13 @@ void session_stats<BuyerId>::merge(const session_stats& o) {
   sat.merge(o.satisfaction_);
   // The counters summed first (checked_add throws on overflow), then committed:
   // all or nothing without copying the buyer sets.
-  std::uint64_t* const mine[] = {&conversations_, &buyer_msgs_, &agent_msgs_, &auto_msgs_,
-                                 &credited_,      &unanswered_, &invitations_};
-  const std::uint64_t theirs[] = {o.conversations_, o.buyer_msgs_, o.agent_msgs_, o.auto_msgs_,
-                                  o.credited_,      o.unanswered_, o.invitations_};
-  std::uint64_t sums[7];
-  for (std::size_t i = 0; i < 7; ++i) sums[i] = detail::checked_add(*mine[i], theirs[i]);
+  std::uint64_t* const mine[] = {&conversations_, &buyer_msgs_, &agent_msgs_,  &auto_msgs_,
+                                 &credited_,      &unanswered_, &invitations_, &agent_conversations_};
+  const std::uint64_t theirs[] = {o.conversations_, o.buyer_msgs_, o.agent_msgs_,  o.auto_msgs_,
+                                  o.credited_,      o.unanswered_, o.invitations_, o.agent_conversations_};
+  constexpr std::size_t counters = sizeof theirs / sizeof theirs[0];
+  std::uint64_t sums[counters];
+  for (std::size_t i = 0; i < counters; ++i) sums[i] = detail::checked_add(*mine[i], theirs[i]);
   if (in_place) {
     response_.merge(o.response_);
     first_.merge(o.first_);
@@ -221,7 +226,7 @@ void session_stats<BuyerId>::merge(const session_stats& o) {
     first_ = std::move(*f);
     first_auto_ = std::move(*fa);
   }
-  for (std::size_t i = 0; i < 7; ++i) *mine[i] = sums[i];
+  for (std::size_t i = 0; i < counters; ++i) *mine[i] = sums[i];
   satisfaction_ = sat;
   served_.merge(o.served_);
   invited_.merge(o.invited_);
@@ -254,6 +259,7 @@ void session_stats<BuyerId>::serialize_to(detail::writer& w) const {
   w.header(detail::session_stats_type_id, format_version);
   for (std::uint64_t c : {conversations_, buyer_msgs_, agent_msgs_, auto_msgs_, credited_, unanswered_, invitations_})
     w.varint(c);
+  w.varint(agent_conversations_);
   satisfaction_.serialize_to(w);
   response_.serialize_to(w);
   first_.serialize_to(w);
@@ -263,12 +269,14 @@ void session_stats<BuyerId>::serialize_to(detail::writer& w) const {
 }
 
 template <class BuyerId>
-session_stats<BuyerId> session_stats<BuyerId>::deserialize_from(detail::reader& r) {
+session_stats<BuyerId> session_stats<BuyerId>::deserialize_from(detail::reader& r, std::uint8_t required) {
   std::uint8_t flags = 0;
-  r.header(detail::session_stats_type_id, "session_stats", format_version, &flags);
+  const std::uint8_t version = r.header(detail::session_stats_type_id, "session_stats", format_version, &flags);
+  r.check(required == 0 || version == required, "session_stats of its enclosing state's format version");
   r.check(flags == 0, "session_stats flags must be 0");
   std::uint64_t c[7];
   for (auto& x : c) x = r.varint();
+  const std::uint64_t agent_conversations = version >= 2 ? r.varint() : 0;
   rate_counter sat = rate_counter::deserialize_from(r);
   response_stats resp = response_stats::deserialize_from(r);
   response_stats first = response_stats::deserialize_from(r);
@@ -282,6 +290,7 @@ session_stats<BuyerId> session_stats<BuyerId>::deserialize_from(detail::reader& 
   r.check(first.count() <= resp.count(), "first responses <= responses");
   session_stats out;
   out.conversations_ = c[0];
+  out.agent_conversations_ = agent_conversations;
   out.buyer_msgs_ = c[1];
   out.agent_msgs_ = c[2];
   out.auto_msgs_ = c[3];
@@ -348,6 +357,7 @@ void sessions<S, B, A>::on_agent(std::uint32_t shop, const B& buyer, std::uint32
   }
   stats_type& k = cell(shop, agent1, d);
   stats_type::bump(k.agent_msgs_);
+  if (c != nullptr && note_agent(*c, agent1)) stats_type::bump(k.agent_conversations_);
   if (opt_.track_buyers && (c == nullptr || c->agent != agent1 || c->served_day != d)) {
     k.served_.insert(buyer);
     if (c != nullptr) c->served_day = d;
@@ -390,7 +400,9 @@ void sessions<S, B, A>::flush(timestamp now) {
   const std::int64_t t = us(now);
   table_.erase_if([&](slot_type& c) {
     expire_if_due(c, c.shop1 - 1, t);
-    return c.burst == 0 && t >= c.last_us && starts_new(c, t);
+    const bool ended = c.burst == 0 && t >= c.last_us && starts_new(c, t);
+    if (ended && !more_agents_.empty()) more_agents_.erase({c.shop1, c.buyer});
+    return ended;
   });
 }
 
@@ -572,6 +584,11 @@ void sessions<S, B, A>::merge_from(Other&& o) {
     mine->shop1 = shop1;
     mine->agent = remap(c.agent);
     mine->routed = remap(c.routed);
+    for (std::uint32_t& a : mine->agents) a = remap(a);
+    if (auto more = o.more_agents_.find({c.shop1, c.buyer}); more != o.more_agents_.end()) {
+      std::vector<std::uint32_t>& dst = more_agents_[{shop1, c.buyer}];
+      for (std::uint32_t a : more->second) dst.push_back(remap(a));
+    }
   });
   for (std::size_t i = 0; i < session_reject_count; ++i)
     rejected_[i] = detail::checked_add(rejected_[i], o.rejected_[i]);
@@ -644,13 +661,22 @@ void sessions<S, B, A>::serialize_to(detail::writer& w) const {
     w.varint(a1rank(c->routed));
     w.svarint(c->served_day);
     w.u8(c->flags);
+    std::vector<std::uint32_t> agents;  // who wrote in it, canonical order
+    for (std::uint32_t a : c->agents)
+      if (a != 0) agents.push_back(a1rank(a));
+    if (auto more = more_agents_.find({c->shop1, c->buyer}); more != more_agents_.end())
+      for (std::uint32_t a : more->second) agents.push_back(a1rank(a));
+    std::sort(agents.begin(), agents.end());
+    w.varint(agents.size());
+    for (std::uint32_t a : agents) w.varint(a);
   }
 }
 
 template <class S, class B, class A>
-sessions<S, B, A> sessions<S, B, A>::deserialize_from(detail::reader& r) {
+sessions<S, B, A> sessions<S, B, A>::deserialize_from(detail::reader& r, std::uint8_t required) {
   std::uint8_t flags = 0;
-  r.header(detail::type_id::sessions, "sessions", format_version, &flags);
+  const std::uint8_t version = r.header(detail::type_id::sessions, "sessions", format_version, &flags);
+  r.check(required == 0 || version == required, "sessions of its enclosing state's format version");
   r.check(flags == 0, "sessions flags must be 0");
   session_options o;
   const std::int64_t gap = r.svarint(), wait = r.svarint(), off = r.svarint();
@@ -700,7 +726,7 @@ sessions<S, B, A> sessions<S, B, A>::deserialize_from(detail::reader& r) {
     auto key = std::make_tuple(s, a, d);
     r.check(!prev || *prev < key, "cells strictly increasing");
     prev = key;
-    stats_type st = stats_type::deserialize_from(r);
+    stats_type st = stats_type::deserialize_from(r, version);  // v1 cells in v1, v2 in v2
     r.check(st.response_.within_seconds() == o.within_seconds && st.response_.slow_seconds() == o.slow_seconds &&
                 st.response_.sketch().relative_accuracy() == o.relative_accuracy,
             "cell thresholds match the options");
@@ -734,11 +760,24 @@ sessions<S, B, A> sessions<S, B, A>::deserialize_from(detail::reader& r) {
     c.agent = static_cast<std::uint32_t>(agent);
     c.routed = static_cast<std::uint32_t>(routed);
     c.served_day = static_cast<day_number>(served_day);
+    std::vector<std::uint32_t> agents;
+    if (version >= 2) {
+      const std::size_t n = r.count(1, "agents of a conversation");
+      for (std::size_t k = 0; k < n; ++k) {
+        const std::uint64_t a = r.varint();
+        r.check(a >= 1 && a <= n_agents && (agents.empty() || agents.back() < a),
+                "a conversation's agents in range, strictly increasing");
+        agents.push_back(static_cast<std::uint32_t>(a));
+      }
+    } else if (c.agent != 0) {
+      agents.push_back(c.agent);
+    }
     slot_type* dst = out.table_.find_or_insert(static_cast<std::uint32_t>(s), buyer).first;
     const std::uint32_t shop1 = dst->shop1;
-    c.buyer = std::move(buyer);
+    c.buyer = buyer;
     *dst = std::move(c);
     dst->shop1 = shop1;
+    for (std::uint32_t a : agents) out.note_agent(*dst, a);
   }
   return out;
 }

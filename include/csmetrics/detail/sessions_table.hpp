@@ -53,6 +53,7 @@ struct conversation_slot {
   std::uint32_t burst = 0;       ///< buyer messages in the waiting burst
   std::uint32_t agent = 0;       ///< agent index + 1 of the last agent reply; 0 = none
   std::uint32_t routed = 0;      ///< agent index + 1 the waiting burst is attributed to
+  std::uint32_t agents[2] = {};  ///< the first two agents (index + 1) who wrote in it; more: sessions::more_agents_
   std::int32_t served_day = 0;   ///< local day `agent` was last recorded as serving
   std::uint8_t flags = 0;        ///< conversation_flags
 

@@ -55,10 +55,11 @@ struct dsr_summary {
 
 /// One agent's figures.
 struct agent_report {
+  // conversations: those the agent wrote in (one that two agents served counts for each).
   std::uint64_t conversations = 0, buyers_served = 0, buyer_messages = 0, agent_messages = 0;
   duration_summary response_s, first_response_s;
   count_ratio reply_rate;      // answered / (answered + unanswered)
-  count_ratio answer_ratio;    // agent messages / buyer messages of the conversations served
+  count_ratio answer_ratio;    // agent messages / buyer messages credited to the agent (its bursts)
   count_ratio invite_rate;     // buyers invited / buyers served
   count_ratio satisfaction;    // votes 4-5 / votes
   std::uint64_t orders_credited = 0, assists = 0;
