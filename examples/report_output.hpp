@@ -14,6 +14,7 @@
 #include <string>     // std::string
 #include <vector>     // std::vector
 
+#include "atomic_file.hpp"
 #include "cli_options.hpp"
 #include "csmetrics/io/report.hpp"
 #include "csmetrics/shop_metrics.hpp"
@@ -37,12 +38,11 @@ inline csmetrics::shop_metrics_options metrics_options(const cli_options& cli) {
   return o;
 }
 
-/// --save-state: the finished state, for csm_merge.
+/// --save-state: the finished state, for csm_merge. Crash-safe: the file is
+/// either the old state or the new one (atomic_file.hpp); throws
+/// std::runtime_error naming the file on any error.
 inline void save_state(const csmetrics::shop_metrics& m, const std::string& file) {
-  const std::vector<std::uint8_t> state = m.serialize();
-  std::ofstream out(file, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(state.data()), static_cast<std::streamsize>(state.size()));
-  if (!out) throw std::runtime_error(file + ": cannot write");
+  write_file_atomically(file, m.serialize());
 }
 
 /// The report on standard output in --format, and --html if asked.

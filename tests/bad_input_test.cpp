@@ -23,6 +23,7 @@
 #include "csmetrics/rate.hpp"
 #include "csmetrics/ratings.hpp"
 #include "csmetrics/sales.hpp"
+#include "support.hpp"
 #include "csmetrics/sessions.hpp"
 
 using namespace csmetrics;
@@ -338,12 +339,12 @@ TEST_CASE("serde: non-canonical encodings are rejected (each state has one byte 
           "[bad_input][serde]") {
   money_sum s;
   s.add(money::parse("1.50"));
-  std::vector<std::uint8_t> bytes = s.serialize();
+  std::vector<std::uint8_t> bytes = csm_test::bare(s);  // the type's layout, without the frame
   SECTION("nonzero flags of a type that has none (found by fuzz_deserialize in day_window)") {
     bytes[5] = 0x15;
     CHECK_THROWS_WITH(money_sum::deserialize(bytes.data(), bytes.size()), Catch::Contains("expected flags 0, found 21"));
     day_window<rate_counter> w(7);
-    std::vector<std::uint8_t> wb = w.serialize();
+    std::vector<std::uint8_t> wb = csm_test::bare(w);
     wb[5] = 1;
     CHECK_THROWS_AS(day_window<rate_counter>::deserialize(wb.data(), wb.size()), deserialize_error);
   }
@@ -371,10 +372,10 @@ TEST_CASE("day_window and keyed: children of another configuration or a non-empt
   other.add(30.0);
   day_window<quantile_sketch> w2(30, utc_offset{}, proto);
   w2.add(sept1(1), 30.0);
-  std::vector<std::uint8_t> bytes = w2.serialize();
+  std::vector<std::uint8_t> bytes = csm_test::bare(w2);
   // Swap the bucket for `other` (same size: one threshold, one value).
-  const std::vector<std::uint8_t> bucket = w2.current().serialize();
-  const std::vector<std::uint8_t> foreign = other.serialize();
+  const std::vector<std::uint8_t> bucket = csm_test::bare(w2.current());
+  const std::vector<std::uint8_t> foreign = csm_test::bare(other);
   REQUIRE(bucket.size() == foreign.size());
   std::copy(foreign.begin(), foreign.end(), bytes.end() - static_cast<std::ptrdiff_t>(bucket.size()));
   CHECK_THROWS_WITH(day_window<quantile_sketch>::deserialize(bytes.data(), bytes.size()),
@@ -382,7 +383,7 @@ TEST_CASE("day_window and keyed: children of another configuration or a non-empt
 
   keyed<int, quantile_sketch> k(proto);
   k[1].add(30.0);
-  std::vector<std::uint8_t> kb = k.serialize();
+  std::vector<std::uint8_t> kb = csm_test::bare(k);
   std::copy(foreign.begin(), foreign.end(), kb.end() - static_cast<std::ptrdiff_t>(foreign.size()));
   CHECK_THROWS_WITH((keyed<int, quantile_sketch>::deserialize(kb.data(), kb.size())),
                     Catch::Contains("every value has the prototype's configuration"));

@@ -309,8 +309,8 @@ TEST_CASE("rate_counter: serialize round trip and byte layout", "[rate][serde]")
   for (int i = 0; i < 100; ++i) csm_test::check_round_trip(random_rate(rng, i));
   // Header + varint(1) + varint(300).
   const std::vector<std::uint8_t> expected{'C', 'S', 1, 0, 1, 0, 1, 0xAC, 0x02};
-  CHECK(rate_counter(1, 300).serialize() == expected);
-  CHECK(rate_counter(u64_max, u64_max).serialize().size() == 6 + 10 + 10);
+  CHECK(csm_test::bare(rate_counter(1, 300)) == expected);  // inside serialize()'s frame
+  CHECK(csm_test::bare(rate_counter(u64_max, u64_max)).size() == 6 + 10 + 10);
 }
 
 TEST_CASE("rate_counter: corrupt bytes are rejected", "[rate][serde]") {

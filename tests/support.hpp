@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <vector>
 
+#include "csmetrics/detail/serde.hpp"
 #include "csmetrics/error.hpp"
 
 namespace csm_test {
@@ -125,17 +126,28 @@ void check_corruption(const Acc& acc, std::mt19937_64& rng, int corruptions = 10
   CHECK(rejected > 0);  // the header alone guarantees some rejections
 }
 
+/// `acc`'s bare bytes (its own header and payload) without the checksummed
+/// frame serialize() puts around them (detail/serde.hpp): for tests that
+/// spell out or edit a type's layout.
+template <class Acc>
+std::vector<std::uint8_t> bare(const Acc& acc) {
+  const std::vector<std::uint8_t> framed = acc.serialize();
+  const csmetrics::detail::framed_payload p = csmetrics::detail::unframe(framed.data(), framed.size());
+  return std::vector<std::uint8_t>(p.data, p.data + p.size);
+}
+
 /// Reads a golden file from tests/data, or empty if it is not there.
 inline std::vector<std::uint8_t> read_golden(const std::string& name) {
   std::ifstream in(std::string(CSMETRICS_TEST_DATA_DIR) + "/" + name, std::ios::binary);
   return std::vector<std::uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-/// Compares `acc`'s bytes with tests/data/<name>. Set CSMETRICS_WRITE_GOLDEN=1
+/// Compares `acc`'s bare bytes (a type's own format) with tests/data/<name>,
+/// or its whole serialize() frame when `framed`. Set CSMETRICS_WRITE_GOLDEN=1
 /// to (re)write a golden file once, deliberately, when a format is added.
 template <class Acc>
-void check_golden(const Acc& acc, const std::string& name) {
-  std::vector<std::uint8_t> bytes = acc.serialize();
+void check_golden(const Acc& acc, const std::string& name, bool framed = false) {
+  std::vector<std::uint8_t> bytes = framed ? acc.serialize() : bare(acc);
   if (const char* w = std::getenv("CSMETRICS_WRITE_GOLDEN"); w && std::string(w) == "1") {
     std::ofstream out(std::string(CSMETRICS_TEST_DATA_DIR) + "/" + name, std::ios::binary);
     out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));

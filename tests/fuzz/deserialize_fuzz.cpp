@@ -5,7 +5,8 @@
 // the type (modulo the number of types), the rest are the state bytes.
 // Invariants checked for every input that deserializes:
 //   - the state re-serializes to exactly the input bytes (the serialized form
-//     is canonical: one state, one byte string);
+//     is canonical: one state, one byte string): the whole frame for a framed
+//     input, the type's bare bytes inside the frame for a bare one;
 //   - those bytes deserialize again to an equal state;
 //   - the queries a report makes (rates, quantiles, windows, cohorts) and a
 //     merge run without any exception other than std::overflow_error (a
@@ -25,6 +26,7 @@
 #include <vector>     // std::vector
 
 #include "csmetrics/day_window.hpp"
+#include "csmetrics/detail/serde.hpp"
 #include "csmetrics/error.hpp"
 #include "csmetrics/keyed.hpp"
 #include "csmetrics/moments.hpp"
@@ -229,17 +231,25 @@ void check(const char* name, const std::uint8_t* data, std::size_t size) {
   }
   if (std::getenv("CSMETRICS_FUZZ_VERBOSE")) std::fprintf(stderr, "accepted as %s: %zu bytes\n", name, size);
   const std::vector<std::uint8_t> bytes = a->serialize();
+  // serialize() frames the type's bytes (detail/serde.hpp); the input may be
+  // framed or bare: compare its type bytes with those inside the new frame
+  // (the frame around equal payloads is equal).
+  const detail::framed_payload in = detail::unframe(data, size);
+  const detail::framed_payload out = detail::unframe(bytes.data(), bytes.size());
+  data = in.data;
+  size = in.size;
+  const std::vector<std::uint8_t> inner(out.data, out.data + out.size);
   // An older format version (the header's byte 4) is written as the current
   // one: then the current bytes must be a fixed point.
-  const bool older = size > 4 && bytes.size() > 4 && data[4] < bytes[4];
+  const bool older = size > 4 && inner.size() > 4 && data[4] < inner[4];
   if (older) {
     FUZZ_CHECK(T::deserialize(bytes.data(), bytes.size()).serialize() == bytes,
                "an older version's state re-serializes to fixed current bytes");
-  } else if (bytes != std::vector<std::uint8_t>(data, data + size)) {
+  } else if (inner != std::vector<std::uint8_t>(data, data + size)) {
     std::size_t at = 0;
-    while (at < size && at < bytes.size() && data[at] == bytes[at]) ++at;
+    while (at < size && at < inner.size() && data[at] == inner[at]) ++at;
     std::fprintf(stderr, "%s: %zu input bytes re-serialize to %zu different bytes; first difference at byte %zu: %d vs %d\n",
-                 name, size, bytes.size(), at, at < size ? data[at] : -1, at < bytes.size() ? bytes[at] : -1);
+                 name, size, inner.size(), at, at < size ? data[at] : -1, at < inner.size() ? inner[at] : -1);
     FUZZ_CHECK(false, "a deserialized state re-serializes to the same bytes");
   }
   const T b = T::deserialize(bytes.data(), bytes.size());

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: csmetrics/detail/serde.hpp
 //
-// The serialized form shared by every accumulator:
+// The serialized form shared by every accumulator. Each type writes its own
+// bytes, the bare form (what every state was before the frame, "v1"):
 //
 //   offset  size  field
 //   0       2     magic "CS"
@@ -10,10 +11,26 @@
 //   5       1     flags (type-specific, 0 unless documented)
 //   6       ...   payload, little-endian, written field by field
 //
-// Nested accumulators (keyed, day_window) embed their children's full form,
-// header included, so every level is checked. Every read is bounds-checked;
-// a failure throws csmetrics::deserialize_error naming the type, what was
-// expected and what was found.
+// serialize() - what every type's serialize() returns - wraps those bytes in
+// a checksummed frame (format v2), so that a flipped bit or a cut file is
+// refused instead of read as another state:
+//
+//   offset  size  field
+//   0       2     magic "CS"
+//   2       2     type id 0xFFFF (type_id::frame: no type has it)
+//   4       1     frame version 2
+//   5       1     flags, 0
+//   6       8     payload length L (u64, little-endian)
+//   14      L     payload: the type's bytes above, its own header included
+//   14 + L  4     CRC32C (Castagnoli, u32 little-endian) of bytes 0 .. 13 + L
+//
+// deserialize() reads both: a frame (length and checksum checked first;
+// "checksum mismatch" otherwise) or bare type bytes (files written before
+// the frame). Only the outermost state is framed: nested accumulators (keyed,
+// day_window, the families) embed their children's bare form, header
+// included, so every level is checked and the checksum covers it all once.
+// Every read is bounds-checked; a failure throws csmetrics::deserialize_error
+// naming the type, what was expected and what was found.
 #ifndef CSMETRICS_DETAIL_SERDE_HPP_
 #define CSMETRICS_DETAIL_SERDE_HPP_
 
@@ -27,6 +44,7 @@
 #include <utility>      // std::move, std::declval
 #include <vector>       // std::vector
 
+#include "csmetrics/detail/crc32c.hpp"
 #include "csmetrics/error.hpp"
 
 namespace csmetrics {
@@ -50,7 +68,15 @@ enum class type_id : std::uint16_t {
   sales = 64,
   ratings = 80,
   shop_metrics = 96,
+  // the checksummed frame around a top-level state (serialize(), format v2)
+  frame = 0xFFFF,
 };
+
+/// Version of the frame that serialize() writes; bare type bytes are v1.
+inline constexpr std::uint8_t frame_version = 2;
+/// Bytes of the frame around the payload: header and length, then the CRC.
+inline constexpr std::size_t frame_header_bytes = 14;
+inline constexpr std::size_t frame_bytes = frame_header_bytes + 4;
 
 inline constexpr std::uint8_t magic0 = 'C';
 inline constexpr std::uint8_t magic1 = 'S';
@@ -91,6 +117,13 @@ class writer {
     u8(version);
     u8(flags);
   }
+  std::size_t size() const { return buf_.size(); }
+  /// Overwrites the u64 written at `pos` (a length known only afterwards).
+  void u64_at(std::size_t pos, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) buf_[pos + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * i));
+  }
+  /// The CRC32C of everything written so far.
+  std::uint32_t crc32c() const { return detail::crc32c(buf_.data(), buf_.size()); }
   std::vector<std::uint8_t> take() { return std::move(buf_); }
 
  private:
@@ -301,19 +334,62 @@ bool is_empty_prototype(const Acc& prototype) {
   }
 }
 
-/// Serializes an accumulator that has `serialize_to(writer&)`.
+/// Serializes an accumulator that has `serialize_to(writer&)`, in the
+/// checksummed frame (format v2, see the top of this file).
 template <class Acc>
 std::vector<std::uint8_t> serialize(const Acc& acc) {
   writer w;
+  w.header(type_id::frame, frame_version);
+  w.u64(0);  // the payload length, once known
   acc.serialize_to(w);
+  w.u64_at(6, static_cast<std::uint64_t>(w.size() - frame_header_bytes));
+  w.u32(w.crc32c());
   return w.take();
 }
 
-/// Deserializes a whole buffer into an accumulator that has
-/// `static Acc deserialize_from(reader&)`; trailing bytes are an error.
+/// The bytes a deserializer reads: the payload of a frame (format v2) once
+/// its length and checksum are right, or bare type bytes (v1) as they are.
+struct framed_payload {
+  const std::uint8_t* data;
+  std::size_t size;
+};
+
+inline framed_payload unframe(const void* data, std::size_t size) {
+  const auto* p = static_cast<const std::uint8_t*>(data);
+  if (!p || size < 4 || p[0] != magic0 || p[1] != magic1 || p[2] != 0xFF || p[3] != 0xFF) return {p, size};
+  reader r(p, size);
+  r.header(type_id::frame, "state frame", frame_version);  // checks the magic, version 1..2 and flags 0
+  if (p[4] != frame_version) r.fail("expected frame version 2, found " + std::to_string(p[4]));
+  const std::uint64_t length = r.u64();
+  if (r.remaining() < 4 || length > r.remaining() - 4)
+    r.fail("truncated: the payload is " + std::to_string(length) + " bytes but " + std::to_string(r.remaining()) +
+           " remain with the checksum");
+  if (length < r.remaining() - 4)
+    r.fail(std::to_string(r.remaining() - 4 - length) + " trailing bytes after the checksum");
+  const std::size_t end = frame_header_bytes + static_cast<std::size_t>(length);
+  const std::uint32_t stored = static_cast<std::uint32_t>(p[end]) | static_cast<std::uint32_t>(p[end + 1]) << 8 |
+                               static_cast<std::uint32_t>(p[end + 2]) << 16 |
+                               static_cast<std::uint32_t>(p[end + 3]) << 24;
+  const std::uint32_t computed = crc32c(p, end);
+  if (stored != computed) {
+    auto hex = [](std::uint32_t v) {
+      std::string h = "0x";
+      for (int i = 28; i >= 0; i -= 4) h += "0123456789ABCDEF"[(v >> i) & 0xfu];
+      return h;
+    };
+    r.fail("checksum mismatch: CRC32C of the bytes is " + hex(computed) + ", " + hex(stored) +
+           " stored (corrupt or altered bytes)");
+  }
+  return {p + frame_header_bytes, static_cast<std::size_t>(length)};
+}
+
+/// Deserializes a whole buffer - a frame or bare type bytes - into an
+/// accumulator that has `static Acc deserialize_from(reader&)`; trailing
+/// bytes are an error.
 template <class Acc>
 Acc deserialize(const void* data, std::size_t size) {
-  reader r(static_cast<const std::uint8_t*>(data), size);
+  const framed_payload in = unframe(data, size);
+  reader r(in.data, in.size);
   Acc acc = Acc::deserialize_from(r);
   r.expect_end();
   return acc;

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Saving a state is crash-safe (issue 22; examples/atomic_file.hpp).
+
+  crash_save_test.py EXAMPLES_BIN_DIR GEN_EVENTS [KILLS]
+
+(a) `shop_report --save-state` replaces a good state and is SIGKILLed at
+    random moments (half of them timed to when its temporary file appears,
+    the moment the old save began to destroy the target): after each kill the
+    target equals the old state or the new one, and csm_merge loads it.
+(b) Saving where it cannot (a folder that is not writable, a target that is a
+    folder) exits non-zero naming the file, keeps the old file and leaves no
+    temporary file behind.
+"""
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+failures = []
+
+
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def main():
+    bin_dir, gen_events = sys.argv[1], sys.argv[2]
+    kills = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+    shop_report, csm_merge = os.path.join(bin_dir, "shop_report"), os.path.join(bin_dir, "csm_merge")
+    rng = random.Random(22)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)  # (b) runs shop_report as nobody when we are root
+        old_csv, new_csv = os.path.join(tmp, "old.csv"), os.path.join(tmp, "new.csv")
+        for seed, csv in ((1, old_csv), (2, new_csv)):
+            subprocess.run([gen_events, "--events", "100000", "--seed", str(seed), "--out", csv], check=True)
+        save = lambda target, csv: [shop_report, "--no-progress", "--format", "json", "--save-state", target, csv]
+        old_bin, new_bin = os.path.join(tmp, "old.bin"), os.path.join(tmp, "new.bin")
+        subprocess.run(save(old_bin, old_csv), check=True, stdout=subprocess.DEVNULL)
+        start = time.monotonic()
+        subprocess.run(save(new_bin, new_csv), check=True, stdout=subprocess.DEVNULL)
+        run_s = time.monotonic() - start
+        old, new = open(old_bin, "rb").read(), open(new_bin, "rb").read()
+        check(old != new, "the two states differ")
+
+        # (a) SIGKILL while replacing the old state.
+        work = os.path.join(tmp, "work")
+        os.mkdir(work)
+        target = os.path.join(work, "state.bin")
+        outcome = {"old": 0, "new": 0}
+        for i in range(kills):
+            with open(target, "wb") as f:
+                f.write(old)
+            snapshot = lambda: (sorted(os.listdir(work)), os.stat(target).st_size, os.stat(target).st_mtime_ns)
+            before = snapshot()
+            p = subprocess.Popen(save(target, new_csv), stdout=subprocess.DEVNULL)
+            if i % 2 == 0:  # anywhere in the run
+                time.sleep(rng.uniform(0, run_s * 1.1))
+            else:  # as soon as the folder changes (a temporary file, the target written): mid-write
+                deadline = time.monotonic() + 10 * run_s + 5
+                while p.poll() is None and snapshot() == before and time.monotonic() < deadline:
+                    pass
+                time.sleep(rng.uniform(0, 0.003))
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            got = open(target, "rb").read()
+            state = "old" if got == old else "new" if got == new else None
+            check(state is not None, f"kill {i}: the target is neither the old nor the new state ({len(got)} bytes)")
+            if state:
+                outcome[state] += 1
+            m = subprocess.run([csm_merge, "--format", "json", target], capture_output=True, text=True)
+            check(m.returncode == 0, f"kill {i}: csm_merge cannot load the target: {m.stderr.strip()}")
+            for leftover in os.listdir(work):  # a SIGKILL may leave a temporary file, never a broken target
+                if leftover != "state.bin":
+                    os.unlink(os.path.join(work, leftover))
+        print(f"{kills} kills: the target was the old state {outcome['old']} times, the new one {outcome['new']} times")
+
+        # (b) Saving where it cannot: exit non-zero, a message naming the file, the old file kept.
+        def refused(target, as_nobody, what):
+            folder = os.path.dirname(target)
+            before = sorted(os.listdir(folder))
+            drop = (lambda: (os.setgid(65534), os.setuid(65534))) if as_nobody else None
+            p = subprocess.run(save(target, new_csv), capture_output=True, text=True, preexec_fn=drop)
+            check(p.returncode != 0, f"{what}: exit status {p.returncode}")
+            check(target in p.stderr, f"{what}: the message names {target}: {p.stderr.strip()!r}")
+            check(sorted(os.listdir(folder)) == before, f"{what}: no temporary file left in {folder}")
+            print(f"{what}: {p.stderr.strip()}")
+
+        ro = os.path.join(tmp, "read-only")
+        os.mkdir(ro)
+        kept = os.path.join(ro, "state.bin")
+        with open(kept, "wb") as f:
+            f.write(old)
+        os.chmod(kept, 0o666)  # the file is writable, its folder is not: no place for a temporary file
+        os.chmod(ro, 0o555)
+        if os.geteuid() != 0:
+            refused(kept, False, "a folder that is not writable")
+        else:  # root writes anywhere: save as nobody
+            try:
+                refused(kept, True, "a folder that is not writable (as nobody)")
+            except (PermissionError, subprocess.SubprocessError) as e:
+                print("SKIPPED the read-only folder: cannot run as nobody:", e)
+        check(open(kept, "rb").read() == old, "the old state in the read-only folder is untouched")
+        os.chmod(ro, 0o755)
+        folder_target = os.path.join(work, "a-folder.bin")
+        os.mkdir(folder_target)
+        refused(folder_target, False, "a target that is a folder")
+        check(os.path.isdir(folder_target), "the folder is still there")
+    if failures:
+        sys.exit(f"{len(failures)} failures")
+    print("ok crash-safe --save-state")
+
+
+if __name__ == "__main__":
+    main()
