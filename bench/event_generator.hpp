@@ -70,8 +70,8 @@
 
 #include "csmetrics/io/event.hpp"
 #include "csmetrics/io/event_batch.hpp"
-#include "csmetrics/money.hpp"
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/money.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
 namespace bench {

@@ -34,7 +34,7 @@
 
 #include <malloc.h>  // mallinfo2: heap bytes in use (glibc >= 2.33)
 
-#include "csmetrics/keyed.hpp"
+#include "csmetrics/core/keyed.hpp"
 
 namespace {
 

@@ -16,8 +16,8 @@
 #include <random>     // std::mt19937_64, std::lognormal_distribution
 #include <vector>     // std::vector
 
-#include "csmetrics/moments.hpp"
-#include "csmetrics/rate.hpp"
+#include "csmetrics/core/moments.hpp"
+#include "csmetrics/core/rate.hpp"
 
 #ifdef CSMETRICS_HAVE_BOOST
 #include <boost/accumulators/accumulators.hpp>

@@ -17,7 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "csmetrics/orders.hpp"
+#include "csmetrics/orders/orders.hpp"
 
 namespace {
 

@@ -24,7 +24,7 @@
 #include <random>
 #include <vector>
 
-#include "csmetrics/quantile_sketch.hpp"
+#include "csmetrics/core/quantile_sketch.hpp"
 
 #ifdef CSMETRICS_HAVE_BOOST
 #include <boost/accumulators/accumulators.hpp>

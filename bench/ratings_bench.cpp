@@ -11,7 +11,7 @@
 #include <random>
 #include <vector>
 
-#include "csmetrics/ratings.hpp"
+#include "csmetrics/ratings/ratings.hpp"
 
 namespace {
 

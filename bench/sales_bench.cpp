@@ -4,7 +4,7 @@
 // int64 revenue sum (no keys, no distinct sets: the floor) and, when Boost is
 // there, a Boost.Accumulators sum. Plus the report side: a month snapshot and
 // a change decomposition.
-#include "csmetrics/sales.hpp"
+#include "csmetrics/sales/sales.hpp"
 
 #include <benchmark/benchmark.h>
 

@@ -16,7 +16,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "csmetrics/sessions.hpp"
+#include "csmetrics/sessions/sessions.hpp"
 
 using namespace csmetrics;
 

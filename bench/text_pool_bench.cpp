@@ -22,8 +22,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "csmetrics/keyed.hpp"
-#include "csmetrics/text_pool.hpp"
+#include "csmetrics/core/keyed.hpp"
+#include "csmetrics/core/text_pool.hpp"
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace demo {
 

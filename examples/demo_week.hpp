@@ -22,7 +22,7 @@
 #include <string>     // std::string
 #include <vector>     // std::vector
 
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace demo {
 

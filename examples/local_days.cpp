@@ -2,7 +2,7 @@
 // Which local day does an event belong to? A shop's day starts at 00:00 in
 // its own time zone: the same instant is 1 September in UTC but already
 // 2 September for a shop at UTC+8.
-#include <csmetrics/time.hpp>
+#include <csmetrics/core/time.hpp>
 
 #include <chrono>
 #include <cstdio>

@@ -2,7 +2,7 @@
 // CRC32C (detail/crc32c.hpp), the checksum of the serialized frame: the
 // standard check value, the RFC 3720 (iSCSI) B.4 vectors, and every length
 // and alignment against a bit-at-a-time reference.
-#include "csmetrics/detail/crc32c.hpp"
+#include "csmetrics/core/crc32c.hpp"
 
 #include <catch2/catch.hpp>
 

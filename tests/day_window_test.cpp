@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "csmetrics/day_window.hpp"
+#include "csmetrics/core/day_window.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -10,8 +10,8 @@
 
 #include "support.hpp"
 
-#if __has_include("csmetrics/rate.hpp")
-#include "csmetrics/rate.hpp"
+#if __has_include("csmetrics/core/rate.hpp")
+#include "csmetrics/core/rate.hpp"
 #define CSM_TEST_HAVE_RATE 1
 #endif
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "csmetrics/io/event_csv.hpp"
-#include "csmetrics/orders.hpp"
+#include "csmetrics/orders/orders.hpp"
 
 using namespace csmetrics;
 using csmetrics::bench::event_generator;

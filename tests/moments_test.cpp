@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "csmetrics/moments.hpp"
+#include "csmetrics/core/moments.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "csmetrics/money.hpp"
+#include "csmetrics/core/money.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// csmetrics/orders.hpp on the real order logs of ../shared/data (skipped when
+// csmetrics/orders/orders.hpp on the real order logs of ../shared/data (skipped when
 // ../shared is absent):
 //   olist-events.csv   3 584 Olist orders and their payments, UTC-3 shop days;
 //   taobao-events.csv  Tianchi page views (`visit`) and purchases (`order`,
@@ -14,7 +14,7 @@
 // pass, byte for byte, and a live feed calling advance() before every event
 // is compared with one pass. Both files are small (14 336 and 77 621 rows): no
 // sampling is needed.
-#include "csmetrics/orders.hpp"
+#include "csmetrics/orders/orders.hpp"
 
 #include <catch2/catch.hpp>
 

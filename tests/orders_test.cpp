@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Tests of csmetrics/orders.hpp: the seed week, hand-worked attribution under
+// Tests of csmetrics/orders/orders.hpp: the seed week, hand-worked attribution under
 // the three rules, duplicates, orphans, reminders, losses, repeat purchase,
 // merge by buyer shard, serde, memory per buyer, string ids.
-#include "csmetrics/orders.hpp"
+#include "csmetrics/orders/orders.hpp"
 
 #include <catch2/catch.hpp>
 

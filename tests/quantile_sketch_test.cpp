@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "csmetrics/quantile_sketch.hpp"
+#include "csmetrics/core/quantile_sketch.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "csmetrics/rate.hpp"
+#include "csmetrics/core/rate.hpp"
 
 #include <catch2/catch.hpp>
 

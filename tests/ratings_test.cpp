@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "csmetrics/ratings.hpp"
+#include "csmetrics/ratings/ratings.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "csmetrics/sales.hpp"
+#include "csmetrics/sales/sales.hpp"
 
 #include <catch2/catch.hpp>
 

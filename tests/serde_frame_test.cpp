@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The checksummed frame (format v2, detail/serde.hpp) around every top-level
+// The checksummed frame (format v2, core/serde.hpp) around every top-level
 // state: serialize() writes it and round-trips; the golden v2 files
 // (tests/data/*_frame_v2.bin) stay readable byte for byte; every single-bit
 // flip and every truncation of them is a deserialize_error, never a crash or
@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "csmetrics/detail/crc32c.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/moments.hpp"
-#include "csmetrics/money.hpp"
-#include "csmetrics/quantile_sketch.hpp"
-#include "csmetrics/rate.hpp"
+#include "csmetrics/core/crc32c.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/moments.hpp"
+#include "csmetrics/core/money.hpp"
+#include "csmetrics/core/quantile_sketch.hpp"
+#include "csmetrics/core/rate.hpp"
 #include "csmetrics/shop_metrics.hpp"
 #include "support.hpp"
 

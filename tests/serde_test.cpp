@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/detail/checked.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/checked.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Property tests of csmetrics/sessions.hpp: sharding by shop or buyer and
+// Property tests of csmetrics/sessions/sessions.hpp: sharding by shop or buyer and
 // merging gives the one-pass state; merge laws; resuming a time split from
 // the serialized state; flush changes nothing but memory; serialized form
 // round trips, rejects corruption and matches the golden v1 file.
-#include "csmetrics/sessions.hpp"
+#include "csmetrics/sessions/sessions.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Hand-worked conversations for every rule of csmetrics/sessions.hpp, with
+// Hand-worked conversations for every rule of csmetrics/sessions/sessions.hpp, with
 // integer and string ids.
-#include "csmetrics/sessions.hpp"
+#include "csmetrics/sessions/sessions.hpp"
 
 #include <catch2/catch.hpp>
 

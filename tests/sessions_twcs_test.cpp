@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// csmetrics/sessions.hpp on the real Twitter customer-support log
+// csmetrics/sessions/sessions.hpp on the real Twitter customer-support log
 // (../shared/data/twcs-events.csv: 105 companies as shops, UTC), checked
 // against an independent computation written here: per-shop message counts,
 // conversations, the exact response samples (count, sum, median) and the
 // sketch's p50/p90/p99 within its relative-error bound.
-#include "csmetrics/sessions.hpp"
+#include "csmetrics/sessions/sessions.hpp"
 
 #include <catch2/catch.hpp>
 

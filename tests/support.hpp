@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <vector>
 
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/error.hpp"
 
 namespace csm_test {
 
@@ -127,7 +127,7 @@ void check_corruption(const Acc& acc, std::mt19937_64& rng, int corruptions = 10
 }
 
 /// `acc`'s bare bytes (its own header and payload) without the checksummed
-/// frame serialize() puts around them (detail/serde.hpp): for tests that
+/// frame serialize() puts around them (core/serde.hpp): for tests that
 /// spell out or edit a type's layout.
 template <class Acc>
 std::vector<std::uint8_t> bare(const Acc& acc) {

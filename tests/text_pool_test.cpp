@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "csmetrics/error.hpp"
-#include "csmetrics/keyed.hpp"
-#include "csmetrics/text_pool.hpp"
+#include "csmetrics/core/error.hpp"
+#include "csmetrics/core/keyed.hpp"
+#include "csmetrics/core/text_pool.hpp"
 
 using csmetrics::flat_set;
 using csmetrics::text_pool;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/time.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -7,7 +7,7 @@
 // The figures, per shop, from an in-memory DuckDB and SQL only (no row-by-row
 // JavaScript): orders and revenue (DECIMAL(18,2), exact), buyer and agent
 // messages, answered bursts and the mean response time under the sessions
-// rule of csmetrics (include/csmetrics/sessions.hpp, max_wait = 24 h), the
+// rule of csmetrics (include/csmetrics/sessions/sessions.hpp, max_wait = 24 h), the
 // share answered within 45 s, p50/p90 of the response times (quantile_cont),
 // and inquiry conversion (buyers with a buyer_msg on a local day, UTC+8, who
 // ordered later in the stream on that day .. day + 3: a range join).

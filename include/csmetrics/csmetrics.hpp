@@ -6,19 +6,19 @@
 #ifndef CSMETRICS_CSMETRICS_HPP_
 #define CSMETRICS_CSMETRICS_HPP_
 
-#include "csmetrics/day_window.hpp"
-#include "csmetrics/error.hpp"
-#include "csmetrics/keyed.hpp"
-#include "csmetrics/moments.hpp"
-#include "csmetrics/money.hpp"
-#include "csmetrics/orders.hpp"
-#include "csmetrics/quantile_sketch.hpp"
-#include "csmetrics/rate.hpp"
-#include "csmetrics/ratings.hpp"
-#include "csmetrics/sales.hpp"
-#include "csmetrics/sessions.hpp"
-#include "csmetrics/time.hpp"
-#include "csmetrics/version.hpp"
+#include "csmetrics/core/day_window.hpp"
+#include "csmetrics/core/error.hpp"
+#include "csmetrics/core/keyed.hpp"
+#include "csmetrics/core/moments.hpp"
+#include "csmetrics/core/money.hpp"
+#include "csmetrics/orders/orders.hpp"
+#include "csmetrics/core/quantile_sketch.hpp"
+#include "csmetrics/core/rate.hpp"
+#include "csmetrics/ratings/ratings.hpp"
+#include "csmetrics/sales/sales.hpp"
+#include "csmetrics/sessions/sessions.hpp"
+#include "csmetrics/core/time.hpp"
+#include "csmetrics/core/version.hpp"
 // The event log (io/) and shop_metrics.hpp are optional: include them yourself.
 
 #endif  // CSMETRICS_CSMETRICS_HPP_

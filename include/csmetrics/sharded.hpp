@@ -88,11 +88,11 @@
 #include <utility>             // std::move
 #include <vector>              // std::vector
 
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/error.hpp"
 #include "csmetrics/io/event.hpp"
 #include "csmetrics/io/event_batch.hpp"
 #include "csmetrics/shop_metrics.hpp"
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
 

@@ -57,17 +57,17 @@
 #include <utility>      // std::pair
 #include <vector>       // std::vector
 
-#include "csmetrics/detail/checked.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/checked.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/error.hpp"
 #include "csmetrics/io/event.hpp"
 #include "csmetrics/io/report.hpp"
-#include "csmetrics/orders.hpp"
-#include "csmetrics/ratings.hpp"
-#include "csmetrics/sales.hpp"
-#include "csmetrics/sessions.hpp"
-#include "csmetrics/text_pool.hpp"
-#include "csmetrics/time.hpp"
+#include "csmetrics/orders/orders.hpp"
+#include "csmetrics/ratings/ratings.hpp"
+#include "csmetrics/sales/sales.hpp"
+#include "csmetrics/sessions/sessions.hpp"
+#include "csmetrics/core/text_pool.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
 

@@ -95,7 +95,7 @@ def test_checkpoint_and_continue(demo_csv):
 def test_golden_state_round_trips():
     data_dir = os.path.join(os.environ["CSMETRICS_SOURCE_DIR"], "tests", "data")
     data = open(os.path.join(data_dir, "shop_metrics_v2.bin"), "rb").read()
-    # serialize() wraps those bare bytes in the checksummed frame (detail/serde.hpp).
+    # serialize() wraps those bare bytes in the checksummed frame (core/serde.hpp).
     framed = open(os.path.join(data_dir, "shop_metrics_frame_v2.bin"), "rb").read()
     assert framed[14:-4] == data
     assert csmetrics.ShopMetrics.deserialize(data).serialize(settle=False) == framed

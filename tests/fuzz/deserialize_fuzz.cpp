@@ -25,18 +25,18 @@
 #include <string>     // std::string (keys, ids)
 #include <vector>     // std::vector
 
-#include "csmetrics/day_window.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/error.hpp"
-#include "csmetrics/keyed.hpp"
-#include "csmetrics/moments.hpp"
-#include "csmetrics/money.hpp"
-#include "csmetrics/orders.hpp"
-#include "csmetrics/quantile_sketch.hpp"
-#include "csmetrics/rate.hpp"
-#include "csmetrics/ratings.hpp"
-#include "csmetrics/sales.hpp"
-#include "csmetrics/sessions.hpp"
+#include "csmetrics/core/day_window.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/error.hpp"
+#include "csmetrics/core/keyed.hpp"
+#include "csmetrics/core/moments.hpp"
+#include "csmetrics/core/money.hpp"
+#include "csmetrics/orders/orders.hpp"
+#include "csmetrics/core/quantile_sketch.hpp"
+#include "csmetrics/core/rate.hpp"
+#include "csmetrics/ratings/ratings.hpp"
+#include "csmetrics/sales/sales.hpp"
+#include "csmetrics/sessions/sessions.hpp"
 #include "fuzz_support.hpp"
 
 namespace {
@@ -231,7 +231,7 @@ void check(const char* name, const std::uint8_t* data, std::size_t size) {
   }
   if (std::getenv("CSMETRICS_FUZZ_VERBOSE")) std::fprintf(stderr, "accepted as %s: %zu bytes\n", name, size);
   const std::vector<std::uint8_t> bytes = a->serialize();
-  // serialize() frames the type's bytes (detail/serde.hpp); the input may be
+  // serialize() frames the type's bytes (core/serde.hpp); the input may be
   // framed or bare: compare its type bytes with those inside the new frame
   // (the frame around equal payloads is equal).
   const detail::framed_payload in = detail::unframe(data, size);

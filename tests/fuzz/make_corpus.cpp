@@ -13,17 +13,17 @@
 #include <string>    // std::string
 #include <vector>    // std::vector
 
-#include "csmetrics/day_window.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/keyed.hpp"
-#include "csmetrics/moments.hpp"
-#include "csmetrics/money.hpp"
-#include "csmetrics/orders.hpp"
-#include "csmetrics/quantile_sketch.hpp"
-#include "csmetrics/rate.hpp"
-#include "csmetrics/ratings.hpp"
-#include "csmetrics/sales.hpp"
-#include "csmetrics/sessions.hpp"
+#include "csmetrics/core/day_window.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/keyed.hpp"
+#include "csmetrics/core/moments.hpp"
+#include "csmetrics/core/money.hpp"
+#include "csmetrics/orders/orders.hpp"
+#include "csmetrics/core/quantile_sketch.hpp"
+#include "csmetrics/core/rate.hpp"
+#include "csmetrics/ratings/ratings.hpp"
+#include "csmetrics/sales/sales.hpp"
+#include "csmetrics/sessions/sessions.hpp"
 
 using namespace csmetrics;
 using std::chrono::hours;

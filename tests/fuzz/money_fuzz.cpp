@@ -19,7 +19,7 @@
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 
-#include "csmetrics/money.hpp"
+#include "csmetrics/core/money.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -18,7 +18,7 @@
 #include <string_view>  // std::string_view
 
 #include "csmetrics/io/rfc3339.hpp"
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/time.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -15,8 +15,8 @@
 #include <optional>     // std::optional
 #include <string_view>  // std::string_view
 
-#include "csmetrics/money.hpp"
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/money.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
 

@@ -70,11 +70,11 @@
 #include <utility>      // std::forward
 #include <vector>       // std::vector (kept messages)
 
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/error.hpp"
 #include "csmetrics/io/event.hpp"
 #include "csmetrics/io/rfc3339.hpp"
-#include "csmetrics/money.hpp"
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/money.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
 
@@ -259,6 +259,6 @@ event_csv_stats read_event_csv(std::string_view text, F&& on_event, event_csv_op
 
 }  // namespace csmetrics
 
-#include "csmetrics/io/detail/event_csv_impl.hpp"
+#include "csmetrics/io/event_csv_impl.hpp"
 
 #endif  // CSMETRICS_IO_EVENT_CSV_HPP_

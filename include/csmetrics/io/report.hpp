@@ -21,8 +21,8 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
-#include "csmetrics/money.hpp"
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/money.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
 

@@ -29,7 +29,7 @@
 #include <string>       // std::string (formatting, messages)
 #include <string_view>  // std::string_view
 
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
 

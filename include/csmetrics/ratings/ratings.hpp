@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/ratings.hpp
+// File: csmetrics/ratings/ratings.hpp
 //
 // The ratings family: what buyers think of a shop, over sliding windows of
 // the shop's local days (METRICS.md, "Ratings").
@@ -23,8 +23,8 @@
 // (detail/ratings_day.hpp) that keep star counts, so sums, counts and shares
 // are exact, windows merge exactly and sliding a day costs one merge and one
 // subtract.
-#ifndef CSMETRICS_RATINGS_HPP_
-#define CSMETRICS_RATINGS_HPP_
+#ifndef CSMETRICS_RATINGS_RATINGS_HPP_
+#define CSMETRICS_RATINGS_RATINGS_HPP_
 
 #include <algorithm>    // std::sort, std::upper_bound, std::is_sorted
 #include <array>        // std::array
@@ -42,13 +42,13 @@
 #include <utility>      // std::move
 #include <vector>       // std::vector
 
-#include "csmetrics/day_window.hpp"
-#include "csmetrics/detail/checked.hpp"
-#include "csmetrics/detail/ratings_day.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/error.hpp"
-#include "csmetrics/rate.hpp"
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/day_window.hpp"
+#include "csmetrics/core/checked.hpp"
+#include "csmetrics/ratings/ratings_day.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/error.hpp"
+#include "csmetrics/core/rate.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
 
@@ -931,4 +931,4 @@ class ratings {
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_RATINGS_HPP_
+#endif  // CSMETRICS_RATINGS_RATINGS_HPP_

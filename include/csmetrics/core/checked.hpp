@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/detail/checked.hpp
+// File: csmetrics/core/checked.hpp
 //
 // Counter arithmetic that never wraps: a 64-bit count that would overflow
 // throws std::overflow_error instead of silently restarting at zero.
-#ifndef CSMETRICS_DETAIL_CHECKED_HPP_
-#define CSMETRICS_DETAIL_CHECKED_HPP_
+#ifndef CSMETRICS_CORE_CHECKED_HPP_
+#define CSMETRICS_CORE_CHECKED_HPP_
 
 #include <cstdint>    // std::uint64_t, std::int64_t
 #include <stdexcept>  // std::overflow_error
 
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/error.hpp"
 
 namespace csmetrics {
 namespace detail {
@@ -35,4 +35,4 @@ inline std::int64_t checked_mul(std::int64_t a, std::int64_t b) {
 }  // namespace detail
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_DETAIL_CHECKED_HPP_
+#endif  // CSMETRICS_CORE_CHECKED_HPP_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/orders.hpp
+// File: csmetrics/orders/orders.hpp
 //
 // The orders family: which inquiries turned into orders and payments, and
 // whose work it was (METRICS.md, "Orders").
@@ -83,8 +83,8 @@
 // equals one pass (counters add, tracking tables unite). Merging states that
 // share buyers is allowed but not exact: a shared buyer's cohorts count in
 // both.
-#ifndef CSMETRICS_ORDERS_HPP_
-#define CSMETRICS_ORDERS_HPP_
+#ifndef CSMETRICS_ORDERS_ORDERS_HPP_
+#define CSMETRICS_ORDERS_ORDERS_HPP_
 
 #include <algorithm>    // std::sort, std::min, std::max
 #include <array>        // std::array (per-reason counters)
@@ -103,13 +103,13 @@
 #include <utility>      // std::pair, std::move
 #include <vector>       // std::vector
 
-#include "csmetrics/detail/checked.hpp"
-#include "csmetrics/detail/orders_table.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/error.hpp"
-#include "csmetrics/money.hpp"
-#include "csmetrics/rate.hpp"
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/checked.hpp"
+#include "csmetrics/orders/orders_table.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/error.hpp"
+#include "csmetrics/core/money.hpp"
+#include "csmetrics/core/rate.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
 
@@ -1316,6 +1316,6 @@ using string_orders = basic_orders<std::string, std::string, std::string, std::s
 
 }  // namespace csmetrics
 
-#include "csmetrics/detail/orders_impl.hpp"
+#include "csmetrics/orders/orders_impl.hpp"
 
-#endif  // CSMETRICS_ORDERS_HPP_
+#endif  // CSMETRICS_ORDERS_ORDERS_HPP_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/rate.hpp
+// File: csmetrics/core/rate.hpp
 //
 // A rate is a pair of counts before it is a double: successes out of trials
 // (buyers who ordered / buyers who inquired, orders paid / orders placed,
@@ -17,8 +17,8 @@
 //
 // The normal quantile for the confidence is Acklam's rational approximation
 // refined by one Halley step on std::erfc (relative error ~1e-15).
-#ifndef CSMETRICS_RATE_HPP_
-#define CSMETRICS_RATE_HPP_
+#ifndef CSMETRICS_CORE_RATE_HPP_
+#define CSMETRICS_CORE_RATE_HPP_
 
 #include <cmath>      // std::sqrt, std::log, std::exp, std::erfc, std::isnan
 #include <cstdint>    // std::uint64_t
@@ -28,9 +28,9 @@
 #include <string>     // std::to_string
 #include <vector>     // std::vector (serialized bytes)
 
-#include "csmetrics/detail/checked.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/checked.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/error.hpp"
 
 namespace csmetrics {
 
@@ -286,4 +286,4 @@ inline std::optional<rate_comparison> compare(const rate_counter& a, const rate_
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_RATE_HPP_
+#endif  // CSMETRICS_CORE_RATE_HPP_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/detail/sales_day.hpp
+// File: csmetrics/sales/sales_day.hpp
 //
 // The per-(shop, channel, local day) state of the sales accumulator
 // (sales.hpp): traffic, the people seen, and the orders per agent split into
@@ -11,8 +11,8 @@
 //   0x01 visited            0x02 inquired (consulted before buying, or chatted)
 //   0x04 bought silently    0x08 bought after consulting
 //   0x10 silent order with a known amount     0x20 consulted order with a known amount
-#ifndef CSMETRICS_DETAIL_SALES_DAY_HPP_
-#define CSMETRICS_DETAIL_SALES_DAY_HPP_
+#ifndef CSMETRICS_SALES_SALES_DAY_HPP_
+#define CSMETRICS_SALES_SALES_DAY_HPP_
 
 #include <algorithm>    // std::max
 #include <cstddef>      // std::size_t
@@ -20,10 +20,10 @@
 #include <utility>      // std::move
 #include <vector>       // std::vector (serialized bytes)
 
-#include "csmetrics/detail/checked.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/keyed.hpp"
-#include "csmetrics/money.hpp"
+#include "csmetrics/core/checked.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/keyed.hpp"
+#include "csmetrics/core/money.hpp"
 
 namespace csmetrics {
 namespace detail {
@@ -267,4 +267,4 @@ class sales_day {
 }  // namespace detail
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_DETAIL_SALES_DAY_HPP_
+#endif  // CSMETRICS_SALES_SALES_DAY_HPP_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/day_window.hpp
+// File: csmetrics/core/day_window.hpp
 //
 // A sliding window over a shop's local days: a ring of per-day buckets, each
 // bucket any mergeable accumulator (rate_counter, quantile_sketch, a family's
@@ -13,8 +13,8 @@
 // running total, so the current window is O(1) to read and rolling it forward
 // by a day costs one merge and one subtract; otherwise the total is re-merged
 // from the N buckets (and cached until the next change).
-#ifndef CSMETRICS_DAY_WINDOW_HPP_
-#define CSMETRICS_DAY_WINDOW_HPP_
+#ifndef CSMETRICS_CORE_DAY_WINDOW_HPP_
+#define CSMETRICS_CORE_DAY_WINDOW_HPP_
 
 #include <algorithm>    // std::min, std::max
 #include <cstddef>      // std::size_t
@@ -26,10 +26,10 @@
 #include <utility>      // std::declval, std::move
 #include <vector>       // std::vector
 
-#include "csmetrics/detail/checked.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/error.hpp"
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/checked.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/error.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
 namespace detail {
@@ -596,4 +596,4 @@ class day_window {
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_DAY_WINDOW_HPP_
+#endif  // CSMETRICS_CORE_DAY_WINDOW_HPP_

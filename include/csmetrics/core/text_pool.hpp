@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/text_pool.hpp
+// File: csmetrics/core/text_pool.hpp
 //
 // Text ids interned once: a text_pool stores each distinct string once in an
 // arena and hands out text_ref, a pointer-sized handle. The families then key
@@ -19,8 +19,8 @@
 // pools must not be mixed (remap through the text first). A ref stays valid
 // as long as its pool lives; text_ref{} is the empty text, shared by all pools.
 // Thread-safety: none inside a pool; one writer, or readers only.
-#ifndef CSMETRICS_TEXT_POOL_HPP_
-#define CSMETRICS_TEXT_POOL_HPP_
+#ifndef CSMETRICS_CORE_TEXT_POOL_HPP_
+#define CSMETRICS_CORE_TEXT_POOL_HPP_
 
 #include <cstddef>      // std::size_t, std::max_align_t
 #include <cstdint>      // std::uint32_t
@@ -35,8 +35,8 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/error.hpp"
 
 namespace csmetrics {
 
@@ -216,4 +216,4 @@ struct hash<csmetrics::text_ref> {
 };
 }  // namespace std
 
-#endif  // CSMETRICS_TEXT_POOL_HPP_
+#endif  // CSMETRICS_CORE_TEXT_POOL_HPP_

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/time.hpp
+// File: csmetrics/core/time.hpp
 //
 // Time as the library sees it: instants are microseconds since the Unix
 // epoch (std::chrono, sub-second), and a shop's "local day" is the day number
 // of an instant shifted by the shop's UTC offset (Chinese shops: UTC+8).
 // Day numbers count from 1970-01-01 and convert to and from civil dates with
 // Howard Hinnant's algorithms (exact for every proleptic Gregorian date).
-#ifndef CSMETRICS_TIME_HPP_
-#define CSMETRICS_TIME_HPP_
+#ifndef CSMETRICS_CORE_TIME_HPP_
+#define CSMETRICS_CORE_TIME_HPP_
 
 #include <chrono>       // std::chrono::system_clock, durations
 #include <cstdint>      // std::int32_t, std::int64_t
@@ -16,7 +16,7 @@
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/error.hpp"
 
 namespace csmetrics {
 
@@ -140,4 +140,4 @@ inline std::optional<day_number> parse_day(std::string_view s) {
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_TIME_HPP_
+#endif  // CSMETRICS_CORE_TIME_HPP_

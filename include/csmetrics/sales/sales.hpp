@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/sales.hpp
+// File: csmetrics/sales/sales.hpp
 //
 // Sales = traffic × conversion × average order value (销售额 = 流量 × 转化率 ×
 // 客单价), kept exactly per shop, channel, agent and local day, and explained:
@@ -24,8 +24,8 @@
 // Money is exact end to end: amounts are csmetrics::money (int64 cents),
 // sums are money_sum, ratios are exact_ratio; no double on the path from an
 // amount to revenue, AOV, a decomposition part or a percentage string.
-#ifndef CSMETRICS_SALES_HPP_
-#define CSMETRICS_SALES_HPP_
+#ifndef CSMETRICS_SALES_SALES_HPP_
+#define CSMETRICS_SALES_SALES_HPP_
 
 #include <cstddef>      // std::size_t
 #include <cstdint>      // fixed-width integers
@@ -35,15 +35,15 @@
 #include <string>       // std::string, std::to_string
 #include <vector>       // std::vector (serialized bytes)
 
-#include "csmetrics/detail/checked.hpp"
-#include "csmetrics/detail/sales_day.hpp"
-#include "csmetrics/detail/sales_decompose.hpp"
-#include "csmetrics/detail/sales_exact.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/error.hpp"
-#include "csmetrics/keyed.hpp"
-#include "csmetrics/money.hpp"
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/checked.hpp"
+#include "csmetrics/sales/sales_day.hpp"
+#include "csmetrics/sales/sales_decompose.hpp"
+#include "csmetrics/sales/sales_exact.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/error.hpp"
+#include "csmetrics/core/keyed.hpp"
+#include "csmetrics/core/money.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
 
@@ -449,4 +449,4 @@ using string_sales = basic_sales<std::string, std::string, std::string, std::str
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_SALES_HPP_
+#endif  // CSMETRICS_SALES_SALES_HPP_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/detail/serde.hpp
+// File: csmetrics/core/serde.hpp
 //
 // The serialized form shared by every accumulator. Each type writes its own
 // bytes, the bare form (what every state was before the frame, "v1"):
@@ -31,8 +31,8 @@
 // included, so every level is checked and the checksum covers it all once.
 // Every read is bounds-checked; a failure throws csmetrics::deserialize_error
 // naming the type, what was expected and what was found.
-#ifndef CSMETRICS_DETAIL_SERDE_HPP_
-#define CSMETRICS_DETAIL_SERDE_HPP_
+#ifndef CSMETRICS_CORE_SERDE_HPP_
+#define CSMETRICS_CORE_SERDE_HPP_
 
 #include <cstddef>      // std::size_t
 #include <cstdint>      // fixed-width integers
@@ -44,8 +44,8 @@
 #include <utility>      // std::move, std::declval
 #include <vector>       // std::vector
 
-#include "csmetrics/detail/crc32c.hpp"
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/crc32c.hpp"
+#include "csmetrics/core/error.hpp"
 
 namespace csmetrics {
 class text_pool;  // text_pool.hpp
@@ -398,4 +398,4 @@ Acc deserialize(const void* data, std::size_t size) {
 }  // namespace detail
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_DETAIL_SERDE_HPP_
+#endif  // CSMETRICS_CORE_SERDE_HPP_

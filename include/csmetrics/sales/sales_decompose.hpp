@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/detail/sales_decompose.hpp
+// File: csmetrics/sales/sales_decompose.hpp
 //
 // The sales identity on one period's counts, and the exact split of a change
 // between two periods (part of sales.hpp's API; include sales.hpp).
@@ -54,8 +54,8 @@
 //
 // A group absent in one period (no trials) has weight 0 there and borrows its
 // rate from the other period, which keeps the sum exact.
-#ifndef CSMETRICS_DETAIL_SALES_DECOMPOSE_HPP_
-#define CSMETRICS_DETAIL_SALES_DECOMPOSE_HPP_
+#ifndef CSMETRICS_SALES_SALES_DECOMPOSE_HPP_
+#define CSMETRICS_SALES_SALES_DECOMPOSE_HPP_
 
 #include <array>        // std::array (three parts)
 #include <cstdint>      // std::uint64_t
@@ -65,10 +65,10 @@
 #include <string>       // std::string
 #include <utility>      // std::swap
 
-#include "csmetrics/detail/sales_exact.hpp"
-#include "csmetrics/error.hpp"
-#include "csmetrics/money.hpp"
-#include "csmetrics/rate.hpp"
+#include "csmetrics/sales/sales_exact.hpp"
+#include "csmetrics/core/error.hpp"
+#include "csmetrics/core/money.hpp"
+#include "csmetrics/core/rate.hpp"
 
 namespace csmetrics {
 
@@ -359,4 +359,4 @@ std::optional<mix_change<Key>> mix_decompose(const std::map<Key, mix_group>& bef
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_DETAIL_SALES_DECOMPOSE_HPP_
+#endif  // CSMETRICS_SALES_SALES_DECOMPOSE_HPP_

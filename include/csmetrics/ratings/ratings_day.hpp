@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/detail/ratings_day.hpp
+// File: csmetrics/ratings/ratings_day.hpp
 //
 // The per-local-day buckets the ratings family keeps in its day windows.
 // A score distribution is kept as the five counts of 1..5 stars, from which
@@ -16,8 +16,8 @@
 //   dsr_day     3 x (5 x varint star count)   item, service, logistics; 1..5 stars
 //   review_day  5 x varint star count
 //   order_day   varint payments | varint disputes
-#ifndef CSMETRICS_DETAIL_RATINGS_DAY_HPP_
-#define CSMETRICS_DETAIL_RATINGS_DAY_HPP_
+#ifndef CSMETRICS_RATINGS_RATINGS_DAY_HPP_
+#define CSMETRICS_RATINGS_RATINGS_DAY_HPP_
 
 #include <array>      // std::array
 #include <cstddef>    // std::size_t
@@ -25,9 +25,9 @@
 #include <stdexcept>  // std::overflow_error
 #include <vector>     // std::vector (serialized bytes)
 
-#include "csmetrics/detail/checked.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/checked.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/error.hpp"
 
 namespace csmetrics {
 namespace detail {
@@ -241,4 +241,4 @@ class order_day {
 }  // namespace detail
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_DETAIL_RATINGS_DAY_HPP_
+#endif  // CSMETRICS_RATINGS_RATINGS_DAY_HPP_

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/error.hpp
+// File: csmetrics/core/error.hpp
 //
 // The library's one exception type for untrusted bytes, and the two macros
 // every header throws and asserts through. Users may define CSMETRICS_THROW
 // and CSMETRICS_ASSERT before including any csmetrics header, e.g. to build
 // with -fno-exceptions (the default then aborts).
-#ifndef CSMETRICS_ERROR_HPP_
-#define CSMETRICS_ERROR_HPP_
+#ifndef CSMETRICS_CORE_ERROR_HPP_
+#define CSMETRICS_CORE_ERROR_HPP_
 
 #include <cassert>    // assert
 #include <cstdlib>    // std::abort
@@ -37,4 +37,4 @@ class deserialize_error : public std::runtime_error {
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_ERROR_HPP_
+#endif  // CSMETRICS_CORE_ERROR_HPP_

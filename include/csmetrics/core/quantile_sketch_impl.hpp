@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/detail/quantile_sketch_impl.hpp
+// File: csmetrics/core/quantile_sketch_impl.hpp
 //
 // Definitions of csmetrics::quantile_sketch; the public header
-// csmetrics/quantile_sketch.hpp is the reference.
-#ifndef CSMETRICS_DETAIL_QUANTILE_SKETCH_IMPL_HPP_
-#define CSMETRICS_DETAIL_QUANTILE_SKETCH_IMPL_HPP_
+// csmetrics/core/quantile_sketch.hpp is the reference.
+#ifndef CSMETRICS_CORE_QUANTILE_SKETCH_IMPL_HPP_
+#define CSMETRICS_CORE_QUANTILE_SKETCH_IMPL_HPP_
 
-#include "csmetrics/quantile_sketch.hpp"
+#include "csmetrics/core/quantile_sketch.hpp"
 
 #include <algorithm>  // std::sort, std::unique, std::copy, std::find, std::min, std::max
 #include <cmath>      // std::isnan, std::isinf, std::isfinite
@@ -18,10 +18,10 @@
 #include <utility>    // std::move, std::swap
 #include <vector>     // std::vector
 
-#include "csmetrics/detail/checked.hpp"
-#include "csmetrics/detail/log_buckets.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/checked.hpp"
+#include "csmetrics/core/log_buckets.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/error.hpp"
 
 namespace csmetrics {
 
@@ -604,4 +604,4 @@ inline quantile_sketch quantile_sketch::deserialize_from(detail::reader& r) {
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_DETAIL_QUANTILE_SKETCH_IMPL_HPP_
+#endif  // CSMETRICS_CORE_QUANTILE_SKETCH_IMPL_HPP_

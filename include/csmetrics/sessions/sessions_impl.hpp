@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/detail/sessions_impl.hpp
+// File: csmetrics/sessions/sessions_impl.hpp
 //
-// Definitions of csmetrics/sessions.hpp (included at its bottom).
+// Definitions of csmetrics/sessions/sessions.hpp (included at its bottom).
 //
 // Serialized forms, format version 1 (after the 6-byte header, flags 0;
 // v = LEB128 varint, s = zig-zag varint):
@@ -26,8 +26,8 @@
 //     (shop, buyer)). Version 1 conversations take their last agent as the
 //     agents who wrote in it.
 // Shops and agents are written in id order, so equal states have equal bytes.
-#ifndef CSMETRICS_DETAIL_SESSIONS_IMPL_HPP_
-#define CSMETRICS_DETAIL_SESSIONS_IMPL_HPP_
+#ifndef CSMETRICS_SESSIONS_SESSIONS_IMPL_HPP_
+#define CSMETRICS_SESSIONS_SESSIONS_IMPL_HPP_
 
 #include <algorithm>  // std::sort, std::lower_bound
 #include <cmath>      // std::isfinite
@@ -784,4 +784,4 @@ sessions<S, B, A> sessions<S, B, A>::deserialize_from(detail::reader& r, std::ui
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_DETAIL_SESSIONS_IMPL_HPP_
+#endif  // CSMETRICS_SESSIONS_SESSIONS_IMPL_HPP_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/detail/sessions_table.hpp
+// File: csmetrics/sessions/sessions_table.hpp
 //
 // The open-conversation table of csmetrics::sessions: an open-addressing
 // hash table with linear probing and backward-shift deletion (no
@@ -8,8 +8,8 @@
 // bytes (checked by a static_assert in sessions.hpp and measured by a test).
 // Capacity is a power of two; the table grows at 7/8 load and never shrinks
 // by itself (reset() frees it).
-#ifndef CSMETRICS_DETAIL_SESSIONS_TABLE_HPP_
-#define CSMETRICS_DETAIL_SESSIONS_TABLE_HPP_
+#ifndef CSMETRICS_SESSIONS_SESSIONS_TABLE_HPP_
+#define CSMETRICS_SESSIONS_SESSIONS_TABLE_HPP_
 
 #include <cstddef>      // std::size_t
 #include <cstdint>      // fixed-width integers
@@ -176,4 +176,4 @@ class conversation_table {
 }  // namespace detail
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_DETAIL_SESSIONS_TABLE_HPP_
+#endif  // CSMETRICS_SESSIONS_SESSIONS_TABLE_HPP_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/quantile_sketch.hpp
+// File: csmetrics/core/quantile_sketch.hpp
 //
 // Percentiles of durations (response times in seconds) in bounded memory,
 // with a guaranteed relative error: the DDSketch idea of logarithmic
@@ -54,17 +54,17 @@
 //   n_buckets             varint     0 when no value > 0 was added, else
 //   first_index           svarint    bucket index of the first count, then
 //   counts                n varints  first and last > 0 (no padding)
-#ifndef CSMETRICS_QUANTILE_SKETCH_HPP_
-#define CSMETRICS_QUANTILE_SKETCH_HPP_
+#ifndef CSMETRICS_CORE_QUANTILE_SKETCH_HPP_
+#define CSMETRICS_CORE_QUANTILE_SKETCH_HPP_
 
 #include <cstddef>   // std::size_t
 #include <cstdint>   // std::uint64_t, std::uint8_t
 #include <optional>  // std::optional
 #include <vector>    // std::vector
 
-#include "csmetrics/detail/log_buckets.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/log_buckets.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
 
@@ -260,6 +260,6 @@ class quantile_sketch {
 
 }  // namespace csmetrics
 
-#include "csmetrics/detail/quantile_sketch_impl.hpp"
+#include "csmetrics/core/quantile_sketch_impl.hpp"
 
-#endif  // CSMETRICS_QUANTILE_SKETCH_HPP_
+#endif  // CSMETRICS_CORE_QUANTILE_SKETCH_HPP_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/sessions.hpp
+// File: csmetrics/sessions/sessions.hpp
 //
 // Customer-service sessions: turns a stream of chat messages into the
 // metrics shops are judged on (METRICS.md, "Sessions"): response time and
@@ -54,8 +54,8 @@
 // deadline heap (which would add 16+ bytes per conversation and a stale
 // entry per message); call it as often as memory needs, e.g. once a minute
 // of stream time.
-#ifndef CSMETRICS_SESSIONS_HPP_
-#define CSMETRICS_SESSIONS_HPP_
+#ifndef CSMETRICS_SESSIONS_SESSIONS_HPP_
+#define CSMETRICS_SESSIONS_SESSIONS_HPP_
 
 #include <algorithm>      // std::sort, std::min, std::max
 #include <array>          // std::array (rejection counts)
@@ -71,14 +71,14 @@
 #include <utility>        // std::move, std::pair
 #include <vector>         // std::vector
 
-#include "csmetrics/detail/checked.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/detail/sessions_table.hpp"
-#include "csmetrics/error.hpp"
-#include "csmetrics/keyed.hpp"
-#include "csmetrics/quantile_sketch.hpp"
-#include "csmetrics/rate.hpp"
-#include "csmetrics/time.hpp"
+#include "csmetrics/core/checked.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/sessions/sessions_table.hpp"
+#include "csmetrics/core/error.hpp"
+#include "csmetrics/core/keyed.hpp"
+#include "csmetrics/core/quantile_sketch.hpp"
+#include "csmetrics/core/rate.hpp"
+#include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
 namespace detail {
@@ -547,6 +547,6 @@ static_assert(sizeof(detail::conversation_slot<std::uint64_t>) <= 64,
 
 }  // namespace csmetrics
 
-#include "csmetrics/detail/sessions_impl.hpp"
+#include "csmetrics/sessions/sessions_impl.hpp"
 
-#endif  // CSMETRICS_SESSIONS_HPP_
+#endif  // CSMETRICS_SESSIONS_SESSIONS_HPP_

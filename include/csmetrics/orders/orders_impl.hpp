@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/detail/orders_impl.hpp
+// File: csmetrics/orders/orders_impl.hpp
 //
 // Serialized form of csmetrics::basic_orders (type id 48, version 1), after
 // the common header (detail/serde.hpp). v = LEB128 varint, s = zig-zag
@@ -37,8 +37,8 @@
 // paid_orders <= 2; order flags consistent (paid xor cancelled, credit only
 // when consulted, 0 <= refunded <= paid); every order's buyer tracked;
 // held payments <= max_held_payments; repeat buyers <= paying buyers.
-#ifndef CSMETRICS_DETAIL_ORDERS_IMPL_HPP_
-#define CSMETRICS_DETAIL_ORDERS_IMPL_HPP_
+#ifndef CSMETRICS_ORDERS_ORDERS_IMPL_HPP_
+#define CSMETRICS_ORDERS_ORDERS_IMPL_HPP_
 
 #include <algorithm>  // std::sort
 #include <cstddef>    // std::size_t
@@ -46,7 +46,7 @@
 #include <numeric>    // std::iota
 #include <vector>     // std::vector
 
-#include "csmetrics/orders.hpp"
+#include "csmetrics/orders/orders.hpp"
 
 namespace csmetrics {
 
@@ -410,4 +410,4 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_DETAIL_ORDERS_IMPL_HPP_
+#endif  // CSMETRICS_ORDERS_ORDERS_IMPL_HPP_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/detail/orders_table.hpp
+// File: csmetrics/orders/orders_table.hpp
 //
 // The compact hash table behind csmetrics::basic_orders' per-buyer and
 // per-order tracking state. Entries live densely in fixed-size chunks (no
@@ -10,8 +10,8 @@
 // i.e. at most sizeof(Entry) + 11.5 bytes: 43.5 bytes for the 32-byte buyer
 // entry of integer ids. Erase moves the last entry into the hole (indices of
 // entries are not stable across erase) and uses backward-shift deletion.
-#ifndef CSMETRICS_DETAIL_ORDERS_TABLE_HPP_
-#define CSMETRICS_DETAIL_ORDERS_TABLE_HPP_
+#ifndef CSMETRICS_ORDERS_ORDERS_TABLE_HPP_
+#define CSMETRICS_ORDERS_ORDERS_TABLE_HPP_
 
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint8_t, std::uint32_t, std::uint64_t
@@ -22,7 +22,7 @@
 #include <utility>      // std::move, std::pair
 #include <vector>       // std::vector
 
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/error.hpp"
 
 namespace csmetrics {
 namespace detail {
@@ -239,4 +239,4 @@ class orders_table {
 }  // namespace detail
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_DETAIL_ORDERS_TABLE_HPP_
+#endif  // CSMETRICS_ORDERS_ORDERS_TABLE_HPP_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/detail/log_buckets.hpp
+// File: csmetrics/core/log_buckets.hpp
 //
 // The bucket maths of quantile_sketch: a map from positive values to integer
 // bucket indexes such that every bucket [L, U) is at most gamma wide in
@@ -33,8 +33,8 @@
 // value identically; a compiler that contracts a*b+c into an FMA may put a
 // value lying within ~1e-15 of a bucket boundary into the neighbouring
 // bucket, which keeps the error bound (not the bytes).
-#ifndef CSMETRICS_DETAIL_LOG_BUCKETS_HPP_
-#define CSMETRICS_DETAIL_LOG_BUCKETS_HPP_
+#ifndef CSMETRICS_CORE_LOG_BUCKETS_HPP_
+#define CSMETRICS_CORE_LOG_BUCKETS_HPP_
 
 #include <cmath>    // std::ceil, std::ldexp, std::log2
 #include <cstdint>  // std::uint64_t
@@ -148,4 +148,4 @@ class log_buckets {
 }  // namespace detail
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_DETAIL_LOG_BUCKETS_HPP_
+#endif  // CSMETRICS_CORE_LOG_BUCKETS_HPP_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/money.hpp
+// File: csmetrics/core/money.hpp
 //
 // Exact money. An amount is a signed 64-bit count of minor units (cents, fen):
 // sums of any number of amounts never drift, and every operation that would
@@ -19,8 +19,8 @@
 //
 // Also here: money_sum, the mergeable "count + exact sum" accumulator that
 // revenue, refund totals and average order value are built from.
-#ifndef CSMETRICS_MONEY_HPP_
-#define CSMETRICS_MONEY_HPP_
+#ifndef CSMETRICS_CORE_MONEY_HPP_
+#define CSMETRICS_CORE_MONEY_HPP_
 
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::int64_t, std::uint64_t
@@ -31,9 +31,9 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector (serialized bytes)
 
-#include "csmetrics/detail/checked.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/checked.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/error.hpp"
 
 namespace csmetrics {
 
@@ -306,4 +306,4 @@ class money_sum {
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_MONEY_HPP_
+#endif  // CSMETRICS_CORE_MONEY_HPP_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/detail/sales_exact.hpp
+// File: csmetrics/sales/sales_exact.hpp
 //
 // Exact rational numbers for the sales identity and its change decomposition
 // (part of sales.hpp's API; include sales.hpp). A ratio of money and counts,
@@ -18,8 +18,8 @@
 // formulas multiply at most a handful of 64-bit counts together (a few
 // hundred bits), so schoolbook multiplication and bitwise long division are
 // plenty; fractions are kept in lowest terms (binary GCD).
-#ifndef CSMETRICS_DETAIL_SALES_EXACT_HPP_
-#define CSMETRICS_DETAIL_SALES_EXACT_HPP_
+#ifndef CSMETRICS_SALES_SALES_EXACT_HPP_
+#define CSMETRICS_SALES_SALES_EXACT_HPP_
 
 #include <algorithm>    // std::max, std::min, std::reverse
 #include <cmath>        // std::ldexp
@@ -31,7 +31,7 @@
 #include <utility>      // std::move, std::swap
 #include <vector>       // std::vector (limbs)
 
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/error.hpp"
 
 namespace csmetrics {
 namespace detail {
@@ -474,4 +474,4 @@ class exact_ratio {
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_DETAIL_SALES_EXACT_HPP_
+#endif  // CSMETRICS_SALES_SALES_EXACT_HPP_

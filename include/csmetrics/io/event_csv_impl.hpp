@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/io/detail/event_csv_impl.hpp
+// File: csmetrics/io/event_csv_impl.hpp
 //
 // Definitions of event_csv_reader (declared in csmetrics/io/event_csv.hpp,
 // which includes this file at its end; do not include it directly).
@@ -16,8 +16,8 @@
 //      copied to scratch_ only when they contain "".
 //   3. parse_row: the value parsers (rfc3339, type, money, score, tag) and the
 //      time-order rule.
-#ifndef CSMETRICS_IO_DETAIL_EVENT_CSV_IMPL_HPP_
-#define CSMETRICS_IO_DETAIL_EVENT_CSV_IMPL_HPP_
+#ifndef CSMETRICS_IO_EVENT_CSV_IMPL_HPP_
+#define CSMETRICS_IO_EVENT_CSV_IMPL_HPP_
 
 #include <algorithm>  // std::count, std::min, std::max
 #include <cstring>    // std::memchr, std::memmove, std::memcpy
@@ -472,4 +472,4 @@ inline bool event_csv_reader::next(event& out) {
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_IO_DETAIL_EVENT_CSV_IMPL_HPP_
+#endif  // CSMETRICS_IO_EVENT_CSV_IMPL_HPP_

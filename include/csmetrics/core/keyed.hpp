@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/keyed.hpp
+// File: csmetrics/core/keyed.hpp
 //
 // Per-key breakdowns: one accumulator per agent, shop, day or reminder script,
 // in a flat open-addressing hash table (linear probing, power-of-two
@@ -7,8 +7,8 @@
 // fast with millions of keys. Merging merges key by key; the serialized form
 // lists the keys in order, so equal states give equal bytes whatever order
 // the keys arrived in.
-#ifndef CSMETRICS_KEYED_HPP_
-#define CSMETRICS_KEYED_HPP_
+#ifndef CSMETRICS_CORE_KEYED_HPP_
+#define CSMETRICS_CORE_KEYED_HPP_
 
 #include <algorithm>    // std::sort, std::max
 #include <cstddef>      // std::size_t, std::ptrdiff_t
@@ -24,8 +24,8 @@
 #include <utility>      // std::move, std::swap
 #include <vector>       // std::vector
 
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/error.hpp"
 
 namespace csmetrics {
 namespace detail {
@@ -589,4 +589,4 @@ class flat_set {
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_KEYED_HPP_
+#endif  // CSMETRICS_CORE_KEYED_HPP_

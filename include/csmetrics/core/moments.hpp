@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/moments.hpp
+// File: csmetrics/core/moments.hpp
 //
 // Count, mean, variance, min and max of a stream of doubles (response times
 // in seconds, order values, scores), in O(1) state, at about one nanosecond
@@ -34,8 +34,8 @@
 // Values that are NaN or infinite, or whose magnitude exceeds
 // moments::max_magnitude (1e140: their squares summed 2^64 times would
 // overflow), are rejected and counted by reason, never folded in.
-#ifndef CSMETRICS_MOMENTS_HPP_
-#define CSMETRICS_MOMENTS_HPP_
+#ifndef CSMETRICS_CORE_MOMENTS_HPP_
+#define CSMETRICS_CORE_MOMENTS_HPP_
 
 #include <cmath>     // std::fabs, std::isfinite, std::sqrt
 #include <cstddef>   // std::size_t
@@ -44,9 +44,9 @@
 #include <optional>  // std::optional
 #include <vector>    // std::vector (serialized bytes)
 
-#include "csmetrics/detail/checked.hpp"
-#include "csmetrics/detail/serde.hpp"
-#include "csmetrics/error.hpp"
+#include "csmetrics/core/checked.hpp"
+#include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/error.hpp"
 
 namespace csmetrics {
 
@@ -357,4 +357,4 @@ class moments {
 
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_MOMENTS_HPP_
+#endif  // CSMETRICS_CORE_MOMENTS_HPP_

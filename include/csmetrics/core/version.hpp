@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/version.hpp
+// File: csmetrics/core/version.hpp
 //
 // The library version. CMake reads these three lines with a regex, so keep
 // their shape.
-#ifndef CSMETRICS_VERSION_HPP_
-#define CSMETRICS_VERSION_HPP_
+#ifndef CSMETRICS_CORE_VERSION_HPP_
+#define CSMETRICS_CORE_VERSION_HPP_
 
 #define CSMETRICS_VERSION_MAJOR 0
 #define CSMETRICS_VERSION_MINOR 1
 #define CSMETRICS_VERSION_PATCH 0
 
-#endif  // CSMETRICS_VERSION_HPP_
+#endif  // CSMETRICS_CORE_VERSION_HPP_

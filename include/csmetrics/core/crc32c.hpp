@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// File: csmetrics/detail/crc32c.hpp
+// File: csmetrics/core/crc32c.hpp
 //
 // CRC32C (Castagnoli: reflected polynomial 0x82F63B78, initial value and
 // final xor 0xFFFFFFFF; the CRC of iSCSI, ext4 and SCTP), the checksum of the
@@ -8,8 +8,8 @@
 // SSE4.2 enabled at compile time (-msse4.2, -march=native) the CPU's crc32
 // instruction instead. Both give the same value: crc32c("123456789") is
 // 0xE3069283.
-#ifndef CSMETRICS_DETAIL_CRC32C_HPP_
-#define CSMETRICS_DETAIL_CRC32C_HPP_
+#ifndef CSMETRICS_CORE_CRC32C_HPP_
+#define CSMETRICS_CORE_CRC32C_HPP_
 
 #include <cstddef>  // std::size_t
 #include <cstdint>  // std::uint32_t, std::uint64_t
@@ -74,4 +74,4 @@ inline std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t cr
 }  // namespace detail
 }  // namespace csmetrics
 
-#endif  // CSMETRICS_DETAIL_CRC32C_HPP_
+#endif  // CSMETRICS_CORE_CRC32C_HPP_
