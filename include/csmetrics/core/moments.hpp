@@ -65,7 +65,7 @@ namespace csmetrics {
  *     rt.add(std::nan(""));                   // rejected: rt.rejected_not_finite() == 1
  *
  * Serialized form (format version 1, type id 2) after the common 6-byte
- * header of detail/serde.hpp with flags 0:
+ * header of core/serde.hpp with flags 0:
  *
  *     varint count | varint rejected_not_finite | varint rejected_out_of_range
  *     then, only when count > 0:

@@ -33,8 +33,8 @@
 //     < 1 KiB (varint counts). The two forms hold the same counts: ==,
 //     merge and the serialized bytes do not depend on the form.
 //
-// The bucket maths lives in detail/log_buckets.hpp; the definitions in
-// detail/quantile_sketch_impl.hpp.
+// The bucket maths lives in log_buckets.hpp; the definitions in
+// quantile_sketch_impl.hpp.
 //
 // Serialized form, format version 1 (after the common 6-byte header, type
 // id 4, flags 0; every integer is a LEB128 varint unless said otherwise):
@@ -261,5 +261,6 @@ class quantile_sketch {
 }  // namespace csmetrics
 
 #include "csmetrics/core/quantile_sketch_impl.hpp"
+#include "csmetrics/core/quantile_sketch_serde_impl.hpp"
 
 #endif  // CSMETRICS_CORE_QUANTILE_SKETCH_HPP_

@@ -127,7 +127,7 @@ inline interval wilson_interval(std::uint64_t s, std::uint64_t n, double z) {
  *     conv.wilson(0.95);                     // interval{0.4607, 0.4921}
  *
  * Serialized form (format version 1, type id 1), after the common 6-byte
- * header of detail/serde.hpp with flags 0:
+ * header of core/serde.hpp with flags 0:
  *
  *     varint successes | varint trials          (successes <= trials)
  */

@@ -14,7 +14,7 @@
 //     orders without amount, revenue; conversion, aov_per_order,
 //     aov_per_paying_buyer and the identity's factors as exact fractions.
 //   - decompose_change: Δrevenue split exactly into traffic, conversion and
-//     AOV parts (Shapley; why not LMDI: detail/sales_decompose.hpp).
+//     AOV parts (Shapley; why not LMDI: sales_decompose.hpp).
 //   - mix_decompose: a conversion change split into mix (group shares moved)
 //     and rate (groups converted differently); conversion_groups() gives the
 //     consulted / silent groups.

@@ -548,5 +548,6 @@ static_assert(sizeof(detail::conversation_slot<std::uint64_t>) <= 64,
 }  // namespace csmetrics
 
 #include "csmetrics/sessions/sessions_impl.hpp"
+#include "csmetrics/sessions/sessions_serde_impl.hpp"
 
 #endif  // CSMETRICS_SESSIONS_SESSIONS_HPP_

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: csmetrics/shop_metrics/report_impl.hpp
+//
+// How csmetrics::shop_metrics fills a report from its families (included at
+// the bottom of csmetrics/shop_metrics.hpp).
+#ifndef CSMETRICS_SHOP_METRICS_REPORT_IMPL_HPP_
+#define CSMETRICS_SHOP_METRICS_REPORT_IMPL_HPP_
+
+#include <algorithm>  // std::min
+#include <map>        // std::map (report days)
+#include <set>        // std::set (agents of a shop)
+#include <string>     // std::string
+#include <vector>     // std::vector
+
+namespace csmetrics {
+
+namespace detail {
+
+inline duration_summary summarize(const response_stats& r, bool quantiles = true) {
+  duration_summary d;
+  d.count = r.count();
+  d.mean = r.mean();
+  if (quantiles) {
+    d.p50 = r.quantile(0.5);
+    d.p90 = r.quantile(0.9);
+    d.p99 = r.quantile(0.99);
+  }
+  d.threshold_s = r.within_seconds();
+  d.within_count = r.within().successes();
+  d.within_threshold = r.within().rate();
+  return d;
+}
+
+inline count_ratio ratio_of(const rate_counter& r) { return count_ratio{r.successes(), r.trials()}; }
+
+inline dsr_summary dsr_of(const std::optional<score_summary>& s) {
+  dsr_summary d;
+  if (!s) return d;
+  d.count = s->count();
+  d.sum = s->sum();
+  d.low = s->low();
+  return d;
+}
+
+/// Half-up rounding of a non-negative total / n to whole minor units.
+inline money average_money(money total, std::uint64_t n) {
+  const std::int64_t t = total.minor();
+  const auto nn = static_cast<std::int64_t>(n);
+  const std::int64_t q = t >= 0 ? (t + nn / 2) / nn : -((-t + nn / 2) / nn);
+  return money::from_minor(q);
+}
+
+}  // namespace detail
+
+inline shop_report shop_metrics::shop_figures(const std::string& shop_text, day_number as_of,
+                                              const report_request& request, std::int64_t oldest_us,
+                                              std::int64_t newest_us) const {
+  // A shop no event named has no state: the empty id, which no family holds.
+  const id_type shop = id_of(shop_text).value_or(id_type{});
+  shop_report s;
+  s.as_of = as_of;
+  const timestamp now{duration{newest_us}};
+  const day_number first_day = local_day(timestamp{duration{oldest_us}}, options_.offset);
+
+  // Sessions.
+  sessions_type::filter shop_filter{shop, std::nullopt, std::nullopt};
+  const auto st = sessions_.query(shop_filter);
+  s.conversations = st.conversations();
+  s.buyer_messages = st.buyer_messages();
+  s.agent_messages = st.agent_messages();
+  s.auto_messages = st.auto_messages();
+  s.answered = st.answered();
+  s.unanswered = st.unanswered();
+  s.pending = sessions_.pending(shop_filter);
+  s.reply_rate = detail::ratio_of(st.reply_rate());
+  s.answer_ratio = count_ratio{st.agent_messages(), st.buyer_messages()};
+  s.invite_rate = detail::ratio_of(st.invitation_rate());
+  s.satisfaction = detail::ratio_of(st.satisfaction());
+  s.response_s = detail::summarize(st.response());
+  s.first_response_s = detail::summarize(st.first_response());
+  s.first_response_with_auto_s = detail::summarize(st.first_response_with_auto());
+  s.km_median_response_s = sessions_.km_median(shop_filter, now);
+  if (!st.response().empty())
+    for (int k = 1; k <= 99; ++k) {
+      const double q = k / 100.0;
+      s.response_quantiles.emplace_back(q, *st.response().quantile(q));
+    }
+
+  // Sales: traffic and placed orders over every day up to as_of.
+  sales_type::query q = sales_.query_for(sales_period{std::min(first_day, as_of), as_of});
+  q.shop = shop;
+  const sales_snapshot snap = sales_.snapshot(q);
+  s.visits = snap.visits;
+  s.visitors = snap.visitors;
+  s.orders = snap.orders;
+  s.buyers = snap.paying_buyers;  // sales is fed placed orders: distinct ordering buyers
+  s.orders_without_amount = snap.orders_without_amount;
+  s.revenue = snap.revenue;
+  if (snap.orders_with_amount() > 0) s.aov_per_order = detail::average_money(snap.revenue, snap.orders_with_amount());
+
+  // Orders: conversion, attribution, losses.
+  if (const orders_type* o = orders_state(shop)) {
+    const inquiry_cohort inq = o->inquiry_total();
+    s.inquiry_conversion = count_ratio{inq.ordered, inq.inquired};
+    s.inquiry_conversion_same_day = count_ratio{inq.same_day, inq.inquired};
+    const payment_cohort pay = o->payment_total();
+    s.payment_conversion = count_ratio{pay.paying_buyers, pay.ordering_buyers};
+    s.conversion_provisional = inq.provisional || pay.provisional;
+    const auto attr = o->attribution(options_.rule);
+    s.paid_orders = attr.consulted_paid_orders + attr.silent_paid_orders;
+    s.paid_revenue = attr.total_revenue;
+    s.cs_sales_share = attr.cs_sales_share();
+    const auto losses = o->loss_totals();
+    for (std::size_t i = 0; i < loss_reason_count; ++i) {
+      s.lost = detail::checked_add(s.lost, losses[i]);
+      if (losses[i] != 0) s.lost_by_reason[std::string(to_string(static_cast<loss_reason>(i)))] = losses[i];
+    }
+  }
+
+  // Ratings.
+  if (const auto* st = ratings_.find(shop)) {
+    const ratings_report rr = ratings_.report(shop, as_of);
+    s.dsr_item = detail::dsr_of(rr.dsr_of(dsr_dimension::item));
+    s.dsr_service = detail::dsr_of(rr.dsr_of(dsr_dimension::service));
+    s.dsr_logistics = detail::dsr_of(rr.dsr_of(dsr_dimension::logistics));
+    if (rr.after_sales) s.aftersales = detail::ratio_of(*rr.after_sales);
+    s.dispute_refund_rate = count_ratio{rr.disputes.disputes, rr.disputes.payments};
+    // curve_days days up to as_of; an earlier as_of has the days still kept whole.
+    const day_number first = std::max(as_of - (options_.curve_days - 1), st->oldest_series_day());
+    for (const dsr_point& p : st->dsr_series(first, as_of)) {
+      const auto& item = p.dsr[static_cast<std::size_t>(dsr_dimension::item)];
+      s.dsr_curve.emplace_back(p.day, item ? std::optional<double>(item->mean()) : std::nullopt);
+    }
+  }
+
+  // Agents: every agent with a session cell or an orders record in this shop.
+  if (request.agents) {
+    std::set<id_type> names;  // in text order
+    sessions_.for_each_cell(shop, [&](const id_type&, const id_type* agent, day_number, const auto&) {
+      if (agent) names.insert(*agent);
+    });
+    const orders_type* o = orders_state(shop);
+    std::optional<attribution_report<id_type>> attr;
+    if (o) {
+      attr = o->attribution(options_.rule);
+      for (const auto& [a, c] : attr->agents) names.insert(a);
+      for (const auto& [a, c] : o->losses()) names.insert(a);
+    }
+    for (const id_type a : names) {
+      agent_report& ar = s.agents[a.str()];
+      const auto as = sessions_.query(sessions_type::filter{shop, a, std::nullopt});
+      ar.conversations = as.agent_conversations();  // the ones the agent wrote in
+      ar.buyers_served = as.buyers_served();
+      ar.buyer_messages = as.credited_buyer_messages();
+      ar.agent_messages = as.agent_messages();
+      ar.response_s = detail::summarize(as.response());
+      ar.first_response_s = detail::summarize(as.first_response());
+      ar.reply_rate = detail::ratio_of(as.reply_rate());
+      ar.answer_ratio = count_ratio{as.agent_messages(), as.credited_buyer_messages()};
+      ar.invite_rate = detail::ratio_of(as.invitation_rate());
+      ar.satisfaction = detail::ratio_of(as.satisfaction());
+      if (attr) {
+        auto it = attr->agents.find(a);
+        if (it != attr->agents.end()) {
+          ar.orders_credited = it->second.paid_orders;
+          ar.assists = it->second.assists;
+          ar.revenue_credited = it->second.revenue;
+        }
+        auto lo = o->losses().find(a);
+        if (lo != o->losses().end())
+          for (std::size_t i = 0; i < loss_reason_count; ++i)
+            if (lo->second[i] != 0) ar.lost_by_reason[std::string(to_string(static_cast<loss_reason>(i)))] = lo->second[i];
+      }
+    }
+  }
+
+  // Days: one row per local day from the first event to as_of.
+  if (request.days) {
+    std::map<day_number, inquiry_cohort> inq;
+    std::map<day_number, payment_cohort> pay;
+    if (const orders_type* o = orders_state(shop)) {
+      for (const auto& c : o->inquiry_cohorts()) inq[c.day] = c;
+      for (const auto& c : o->payment_cohorts()) pay[c.day] = c;
+    }
+    for (day_number d = std::min(first_day, as_of); d <= as_of; ++d) {
+      day_report& dr = s.days[d];
+      const auto ds = sessions_.query(sessions_type::filter{shop, std::nullopt, d});
+      dr.conversations = ds.conversations();
+      dr.buyer_messages = ds.buyer_messages();
+      dr.agent_messages = ds.agent_messages();
+      dr.response_s = detail::summarize(ds.response());
+      sales_type::query dq = sales_.query_for(sales_period::day(d));
+      dq.shop = shop;
+      const sales_snapshot x = sales_.snapshot(dq);
+      dr.visits = x.visits;
+      dr.orders = x.orders;
+      dr.revenue = x.revenue;
+      if (auto it = inq.find(d); it != inq.end())
+        dr.inquiry_conversion = count_ratio{it->second.ordered, it->second.inquired};
+      if (auto it = pay.find(d); it != pay.end())
+        dr.payment_conversion = count_ratio{it->second.paying_buyers, it->second.ordering_buyers};
+    }
+  }
+  return s;
+}
+
+inline report shop_metrics::make_report(const report_request& request) const {
+  if (!have_time_) return report{};
+  return make_report(request, oldest_us_, newest_us_);
+}
+
+inline day_number shop_metrics::report_day(const report_request& request, std::int64_t newest_us) const {
+  const day_number newest_day = local_day(timestamp{duration{newest_us}}, options_.offset);
+  const day_number as_of = request.as_of.value_or(newest_day);
+  if (as_of < newest_day - (options_.curve_days - 1))
+    CSMETRICS_THROW(std::out_of_range("shop_metrics: as-of day " + format_day(as_of) +
+                                      " is older than the " + std::to_string(options_.curve_days) +
+                                      " days kept before the newest day " + format_day(newest_day)));
+  return as_of;
+}
+
+inline report shop_metrics::make_report(const report_request& request, std::int64_t oldest_us,
+                                        std::int64_t newest_us) const {
+  report r;
+  const day_number as_of = report_day(request, newest_us);
+  for (const std::string& sh : shops())
+    r.shops.emplace_hint(r.shops.end(), sh, shop_figures(sh, as_of, request, oldest_us, newest_us));
+  return r;
+}
+
+inline std::vector<std::string> shop_metrics::shops() const {
+  std::set<id_type> shops;  // in text order
+  sessions_.for_each_cell([&](const id_type& sh, const id_type*, day_number, const auto&) { shops.insert(sh); });
+  for (const auto& [sh, o] : orders_) shops.insert(sh);
+  ratings_.for_each([&](const id_type& sh, const auto&) { shops.insert(sh); });
+  std::vector<std::string> out;
+  out.reserve(shops.size());
+  for (const id_type sh : shops) out.push_back(sh.str());
+  return out;
+}
+
+}  // namespace csmetrics
+
+#endif  // CSMETRICS_SHOP_METRICS_REPORT_IMPL_HPP_
