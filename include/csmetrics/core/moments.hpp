@@ -247,9 +247,7 @@ class moments {
   }
 
   static moments deserialize_from(detail::reader& r) {
-    std::uint8_t flags = 0;
-    r.header(detail::type_id::moments, "moments", format_version, &flags);
-    r.check(flags == 0, "moments flags must be 0");
+    r.header(detail::type_id::moments, "moments", format_version);
     moments m;
     m.count_ = r.varint();
     m.rejected_not_finite_ = r.varint();

@@ -195,9 +195,7 @@ class rate_counter {
     w.varint(trials_);
   }
   static rate_counter deserialize_from(detail::reader& r) {
-    std::uint8_t flags = 0;
-    r.header(detail::type_id::rate, "rate_counter", format_version, &flags);
-    r.check(flags == 0, "rate_counter flags must be 0");
+    r.header(detail::type_id::rate, "rate_counter", format_version);
     rate_counter out;
     out.successes_ = r.varint();
     out.trials_ = r.varint();

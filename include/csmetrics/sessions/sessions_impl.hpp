@@ -110,9 +110,7 @@ inline void response_stats::serialize_to(detail::writer& w) const {
 }
 
 inline response_stats response_stats::deserialize_from(detail::reader& r) {
-  std::uint8_t flags = 0;
-  r.header(detail::response_stats_type_id, "response_stats", format_version, &flags);
-  r.check(flags == 0, "response_stats flags must be 0");
+  r.header(detail::response_stats_type_id, "response_stats", format_version);
   const double within = r.f64();
   const double slow = r.f64();
   r.check(detail::valid_threshold(within) && detail::valid_threshold(slow), "thresholds in [0.001, 86400]");
@@ -246,10 +244,8 @@ void session_stats<BuyerId>::serialize_to(detail::writer& w) const {
 
 template <class BuyerId>
 session_stats<BuyerId> session_stats<BuyerId>::deserialize_from(detail::reader& r, std::uint8_t required) {
-  std::uint8_t flags = 0;
-  const std::uint8_t version = r.header(detail::session_stats_type_id, "session_stats", format_version, &flags);
+  const std::uint8_t version = r.header(detail::session_stats_type_id, "session_stats", format_version);
   r.check(required == 0 || version == required, "session_stats of its enclosing state's format version");
-  r.check(flags == 0, "session_stats flags must be 0");
   std::uint64_t c[7];
   for (auto& x : c) x = r.varint();
   const std::uint64_t agent_conversations = version >= 2 ? r.varint() : 0;

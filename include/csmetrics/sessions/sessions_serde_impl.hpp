@@ -189,10 +189,8 @@ void sessions<S, B, A>::serialize_to(detail::writer& w) const {
 
 template <class S, class B, class A>
 sessions<S, B, A> sessions<S, B, A>::deserialize_from(detail::reader& r, std::uint8_t required) {
-  std::uint8_t flags = 0;
-  const std::uint8_t version = r.header(detail::type_id::sessions, "sessions", format_version, &flags);
+  const std::uint8_t version = r.header(detail::type_id::sessions, "sessions", format_version);
   r.check(required == 0 || version == required, "sessions of its enclosing state's format version");
-  r.check(flags == 0, "sessions flags must be 0");
   session_options o;
   const std::int64_t gap = r.svarint(), wait = r.svarint(), off = r.svarint();
   const std::int64_t max_us = std::int64_t{30} * 86400 * 1000000;

@@ -13,33 +13,13 @@
 
 #include <cstddef>      // std::size_t
 #include <cstdint>      // fixed-width integers
-#include <functional>   // std::hash
-#include <type_traits>  // std::is_integral_v
 #include <utility>      // std::pair, std::move
 #include <vector>       // std::vector
 
+#include "csmetrics/core/hash.hpp"
+
 namespace csmetrics {
 namespace detail {
-
-/// murmur3's 64-bit finalizer: std::hash of integers is the identity in
-/// libstdc++, which linear probing cannot use as is.
-inline std::uint64_t mix64(std::uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
-}
-
-/// Hash of any id: integers directly, everything else through std::hash.
-template <class Id>
-std::uint64_t id_hash(const Id& id) {
-  if constexpr (std::is_integral_v<Id>)
-    return mix64(static_cast<std::uint64_t>(id));
-  else
-    return mix64(static_cast<std::uint64_t>(std::hash<Id>{}(id)));
-}
 
 /// State of one open conversation. `burst == 0` means nothing is waiting.
 ///   layout (BuyerId = uint64): buyer 8 | clock_us 8 | last_us 8 | shop1 4 |
