@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: csmetrics/orders/orders_impl.hpp
 //
-// Serialized form of csmetrics::basic_orders (type id 48, version 1), after
-// the common header (detail/serde.hpp). v = LEB128 varint, s = zig-zag
+// Serialized form of csmetrics::basic_orders (type id 48, version 1):
+// serialize_to() and deserialize_from(), included at the bottom of
+// csmetrics/orders/orders.hpp. After the common header (core/serde.hpp):
+// v = LEB128 varint, s = zig-zag
 // varint, k = an id through detail::key_serde (integers: varint, text:
 // length-prefixed). Money and times are s (minor units, microseconds).
 //
@@ -43,12 +45,43 @@
 #include <algorithm>  // std::sort
 #include <cstddef>    // std::size_t
 #include <cstdint>    // fixed-width integers
+#include <limits>     // std::numeric_limits
 #include <numeric>    // std::iota
 #include <vector>     // std::vector
 
 #include "csmetrics/orders/orders.hpp"
 
 namespace csmetrics {
+namespace detail {
+
+/// The order of the serialized tracking tables: by (shop, `id`).
+template <class Entry, class Id>
+bool orders_key_less(const Entry& a, const Entry& b, Id Entry::*id) {
+  return a.shop < b.shop || (a.shop == b.shop && a.*id < b.*id);
+}
+
+/// Dense indexes of a tracking table's entries in that order, so that equal
+/// states give equal bytes.
+template <class Table, class Entry, class Id>
+std::vector<std::size_t> orders_sorted_indexes(const Table& table, Id Entry::*id) {
+  std::vector<std::size_t> ix(table.size());
+  std::iota(ix.begin(), ix.end(), std::size_t{0});
+  std::sort(ix.begin(), ix.end(),
+            [&table, id](std::size_t l, std::size_t r) { return orders_key_less(table.at(l), table.at(r), id); });
+  return ix;
+}
+
+/// Reads a day key of a per-day table: after `prev` (updated) and within
+/// day_number's range.
+inline day_number orders_read_day(reader& r, std::int64_t& prev, const char* invariant) {
+  const std::int64_t d = r.svarint();
+  r.check(d > prev && d >= std::numeric_limits<day_number>::min() && d <= std::numeric_limits<day_number>::max(),
+          invariant);
+  prev = d;
+  return static_cast<day_number>(d);
+}
+
+}  // namespace detail
 
 template <class Buyer, class Order, class Agent, class Shop, class Script>
 void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::writer& w) const {
@@ -115,15 +148,9 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     for (std::uint64_t v : c) w.varint(v);
   }
   // Tracking tables, sorted so equal states give equal bytes.
-  std::vector<std::size_t> ix(buyers_.size());
-  std::iota(ix.begin(), ix.end(), std::size_t{0});
-  std::sort(ix.begin(), ix.end(), [this](std::size_t l, std::size_t r) {
-    const buyer_entry& a = buyers_.at(l);
-    const buyer_entry& b = buyers_.at(r);
-    return a.shop < b.shop || (a.shop == b.shop && a.buyer < b.buyer);
-  });
-  w.varint(ix.size());
-  for (std::size_t i : ix) {
+  const std::vector<std::size_t> buyer_ix = detail::orders_sorted_indexes(buyers_, &buyer_entry::buyer);
+  w.varint(buyer_ix.size());
+  for (std::size_t i : buyer_ix) {
     const buyer_entry& b = buyers_.at(i);
     key_serde<Shop>::write(w, b.shop);
     key_serde<Buyer>::write(w, b.buyer);
@@ -138,15 +165,9 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     }
     w.u8(b.paid_orders);
   }
-  ix.resize(orders_.size());
-  std::iota(ix.begin(), ix.end(), std::size_t{0});
-  std::sort(ix.begin(), ix.end(), [this](std::size_t l, std::size_t r) {
-    const order_entry& a = orders_.at(l);
-    const order_entry& b = orders_.at(r);
-    return a.shop < b.shop || (a.shop == b.shop && a.order < b.order);
-  });
-  w.varint(ix.size());
-  for (std::size_t i : ix) {
+  const std::vector<std::size_t> order_ix = detail::orders_sorted_indexes(orders_, &order_entry::order);
+  w.varint(order_ix.size());
+  for (std::size_t i : order_ix) {
     const order_entry& e = orders_.at(i);
     key_serde<Shop>::write(w, e.shop);
     key_serde<Order>::write(w, e.order);
@@ -226,26 +247,20 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
     std::size_t n = r.count(4, "inquiry days");
     std::int64_t prev = std::numeric_limits<std::int64_t>::min();
     for (std::size_t i = 0; i < n; ++i) {
-      const std::int64_t d = r.svarint();
-      r.check(d > prev && d >= std::numeric_limits<day_number>::min() && d <= std::numeric_limits<day_number>::max(),
-              "inquiry days strictly increasing");
-      prev = d;
+      const day_number d = detail::orders_read_day(r, prev, "inquiry days strictly increasing");
       detail::orders_inquiry_counts c;
       c.inquired = r.varint();
       c.same_day = r.varint();
       c.ordered = r.varint();
       r.check(c.same_day <= c.ordered && c.ordered <= c.inquired, "same_day <= ordered <= inquired");
-      out.inquiry_days_.emplace_hint(out.inquiry_days_.end(), static_cast<day_number>(d), c);
+      out.inquiry_days_.emplace_hint(out.inquiry_days_.end(), d, c);
     }
   }
   {
     std::size_t n = r.count(9, "payment days");
     std::int64_t prev = std::numeric_limits<std::int64_t>::min();
     for (std::size_t i = 0; i < n; ++i) {
-      const std::int64_t d = r.svarint();
-      r.check(d > prev && d >= std::numeric_limits<day_number>::min() && d <= std::numeric_limits<day_number>::max(),
-              "payment days strictly increasing");
-      prev = d;
+      const day_number d = detail::orders_read_day(r, prev, "payment days strictly increasing");
       payment_counts c;
       for (std::uint64_t* v : {&c.ordering_buyers, &c.paying_buyers, &c.orders, &c.paid_orders, &c.late_paid_orders,
                                &c.cancelled_orders, &c.expired_orders})
@@ -259,7 +274,7 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
               "paid + cancelled + expired <= orders, late paid <= expired");
       r.check(c.paying_buyers <= c.paid_orders, "paying buyers <= paid orders");
       r.check(c.paid_amount >= 0, "paid amount >= 0");
-      out.payment_days_.emplace_hint(out.payment_days_.end(), static_cast<day_number>(d), c);
+      out.payment_days_.emplace_hint(out.payment_days_.end(), d, c);
     }
   }
   for (std::size_t ru = 0; ru < attribution_rule_count; ++ru) {
@@ -313,8 +328,7 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
       buyer_entry b;
       b.shop = key_serde<Shop>::read(r);
       b.buyer = key_serde<Buyer>::read(r);
-      r.check(!prev || prev->shop < b.shop || (prev->shop == b.shop && prev->buyer < b.buyer),
-              "buyers strictly increasing");
+      r.check(!prev || detail::orders_key_less(*prev, b, &buyer_entry::buyer), "buyers strictly increasing");
       const std::int64_t base = r.svarint();
       r.check(base >= std::numeric_limits<day_number>::min() && base <= std::numeric_limits<day_number>::max(),
               "base day in range");
@@ -345,8 +359,7 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
       order_entry e;
       e.shop = key_serde<Shop>::read(r);
       e.order = key_serde<Order>::read(r);
-      r.check(!prev || prev->shop < e.shop || (prev->shop == e.shop && prev->order < e.order),
-              "orders strictly increasing");
+      r.check(!prev || detail::orders_key_less(*prev, e, &order_entry::order), "orders strictly increasing");
       e.buyer = key_serde<Buyer>::read(r);
       r.check(out.buyers_.find(bkey(e.shop, e.buyer)) != nullptr, "order's buyer tracked");
       e.flags = r.u16();

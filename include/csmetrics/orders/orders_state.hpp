@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: csmetrics/orders/orders_state.hpp
+//
+// The detail:: state behind csmetrics::basic_orders: the per (shop, buyer)
+// and per (shop, order) tracking entries with their orders_table traits, the
+// operations on those entries that need no orders_config (moving a buyer's
+// day masks forward, remembering agents, merging two entries, ordering two
+// entries deterministically), and the counters kept per day, rule and script
+// with their merges. Kept apart from orders.hpp so that the accumulator's
+// header shows its interface, not the layout of its memory (the 32-byte
+// budget of a buyer entry is explained in the file comment of orders.hpp).
+// Functions moved here out of the class keep `inline`, as they were there.
+#ifndef CSMETRICS_ORDERS_ORDERS_STATE_HPP_
+#define CSMETRICS_ORDERS_ORDERS_STATE_HPP_
+
+#include <algorithm>  // std::sort, std::min, std::max
+#include <cstddef>    // std::size_t
+#include <cstdint>    // fixed-width integers
+#include <optional>   // std::optional
+#include <utility>    // std::swap
+#include <vector>     // std::vector
+
+#include "csmetrics/core/checked.hpp"
+#include "csmetrics/core/money.hpp"
+#include "csmetrics/core/time.hpp"
+#include "csmetrics/orders/orders_table.hpp"
+#include "csmetrics/orders/orders_types.hpp"
+
+namespace csmetrics {
+namespace detail {
+
+inline void orders_inc(std::uint64_t& c, std::uint64_t by = 1) { c = checked_add(c, by); }
+inline void orders_add(std::int64_t& s, std::int64_t by) { s = checked_add(s, by); }
+inline void orders_add(money& s, std::int64_t by) { s += money::from_minor(by); }
+
+// ---- per (shop, buyer) ------------------------------------------------------
+
+inline constexpr std::uint8_t orders_no_age = 255;  // empty agent slot
+inline constexpr int orders_horizon = 7;            // days kept behind a buyer's latest event
+
+/// Per (shop, buyer) tracking state: 32 bytes for u64 buyer, u32 shop/agent.
+/// Bit i of a mask is local day base_day - i.
+template <class Shop, class Buyer, class Agent>
+struct orders_buyer {
+  Buyer buyer{};
+  Shop shop{};
+  day_number base_day = 0;        // the buyer's latest event day
+  std::uint8_t inquired = 0;      // inquired on the day
+  std::uint8_t converted = 0;     // that day's inquiry cohort already counted this buyer as ordered
+  std::uint8_t ordered = 0;       // ordered on the day (counted in that payment cohort)
+  std::uint8_t paid = 0;          // paid an order of the day within its window
+  Agent agent[2]{};               // most recent distinct replying agents
+  std::uint8_t age[2] = {orders_no_age, orders_no_age};  // days before base_day of their last reply
+  std::uint8_t paid_orders = 0;   // saturates at 2 (repeat purchase)
+  std::uint8_t spare = 0;
+
+  friend bool operator==(const orders_buyer& a, const orders_buyer& b) {
+    return a.buyer == b.buyer && a.shop == b.shop && a.base_day == b.base_day && a.inquired == b.inquired &&
+           a.converted == b.converted && a.ordered == b.ordered && a.paid == b.paid && a.agent[0] == b.agent[0] &&
+           a.agent[1] == b.agent[1] && a.age[0] == b.age[0] && a.age[1] == b.age[1] &&
+           a.paid_orders == b.paid_orders;
+  }
+};
+
+template <class Shop, class Id>
+struct orders_key_ref {
+  const Shop& shop;
+  const Id& id;
+};
+
+template <class Shop, class Buyer, class Agent>
+struct orders_buyer_traits {
+  using entry = orders_buyer<Shop, Buyer, Agent>;
+  static std::uint64_t hash(const entry& e) { return orders_pair_hash(e.shop, e.buyer); }
+  static std::uint64_t hash_key(const orders_key_ref<Shop, Buyer>& k) { return orders_pair_hash(k.shop, k.id); }
+  static bool equal(const entry& e, const orders_key_ref<Shop, Buyer>& k) { return e.buyer == k.id && e.shop == k.shop; }
+};
+
+/// Days before the buyer's latest day, or -1 when beyond the horizon.
+template <class Shop, class Buyer, class Agent>
+inline int orders_offset_of(const orders_buyer<Shop, Buyer, Agent>& b, day_number d) {
+  const std::int64_t o = static_cast<std::int64_t>(b.base_day) - d;
+  return o > orders_horizon ? -1 : static_cast<int>(o);
+}
+
+/// Moves the buyer's latest day `by` days forward: masks and agent ages
+/// follow; an agent whose age would reach orders_no_age is forgotten.
+template <class Shop, class Buyer, class Agent>
+inline void orders_shift(orders_buyer<Shop, Buyer, Agent>& b, std::int64_t by) {
+  auto sh = [by](std::uint8_t m) { return by >= 8 ? std::uint8_t{0} : static_cast<std::uint8_t>(m << by); };
+  b.inquired = sh(b.inquired);
+  b.converted = sh(b.converted);
+  b.ordered = sh(b.ordered);
+  b.paid = sh(b.paid);
+  for (int k = 0; k < 2; ++k) {
+    if (b.age[k] == orders_no_age) continue;
+    if (b.age[k] + by >= orders_no_age) {
+      b.age[k] = orders_no_age;
+      b.agent[k] = Agent{};
+    } else {
+      b.age[k] = static_cast<std::uint8_t>(b.age[k] + by);
+    }
+  }
+  if (b.age[0] == orders_no_age && b.age[1] != orders_no_age) {
+    std::swap(b.agent[0], b.agent[1]);
+    std::swap(b.age[0], b.age[1]);
+  }
+  b.base_day = static_cast<day_number>(b.base_day + by);
+}
+
+/// Records a reply by `agent` `age` days before base_day: slot 0 holds the
+/// most recent (ties: the one seen last), slot 1 the next distinct agent.
+template <class Shop, class Buyer, class Agent>
+inline void orders_remember_agent(orders_buyer<Shop, Buyer, Agent>& b, const Agent& agent, std::uint8_t age) {
+  if (b.age[0] != orders_no_age && b.agent[0] == agent) {
+    b.age[0] = std::min(b.age[0], age);
+    return;
+  }
+  if (b.age[1] != orders_no_age && b.agent[1] == agent) {
+    b.age[1] = std::min(b.age[1], age);
+    if (b.age[1] <= b.age[0]) {
+      std::swap(b.agent[0], b.agent[1]);
+      std::swap(b.age[0], b.age[1]);
+    }
+    return;
+  }
+  if (age <= b.age[0]) {
+    b.agent[1] = b.agent[0];
+    b.age[1] = b.age[0];
+    b.agent[0] = agent;
+    b.age[0] = age;
+  } else if (age <= b.age[1]) {
+    b.agent[1] = agent;
+    b.age[1] = age;
+  }
+}
+
+/// The same (shop, buyer) seen by two states, in `a`: masks united at the
+/// later base day, paid orders added (saturating), agents merged.
+template <class Shop, class Buyer, class Agent>
+inline void orders_merge_buyer(orders_buyer<Shop, Buyer, Agent>& a, const orders_buyer<Shop, Buyer, Agent>& b) {
+  orders_buyer<Shop, Buyer, Agent> x = b;
+  const day_number base = std::max(a.base_day, x.base_day);
+  if (a.base_day < base) orders_shift(a, static_cast<std::int64_t>(base) - a.base_day);
+  if (x.base_day < base) orders_shift(x, static_cast<std::int64_t>(base) - x.base_day);
+  a.inquired |= x.inquired;
+  a.converted |= x.converted;
+  a.ordered |= x.ordered;
+  a.paid |= x.paid;
+  a.paid_orders = static_cast<std::uint8_t>(std::min(2, a.paid_orders + x.paid_orders));
+  // Up to four candidates: keep the two most recent distinct agents,
+  // ties broken by agent id (commutative and associative).
+  struct cand {
+    Agent agent;
+    std::uint8_t age;
+  };
+  std::vector<cand> c;
+  for (const orders_buyer<Shop, Buyer, Agent>* e : {&a, &x})
+    for (int k = 0; k < 2; ++k)
+      if (e->age[k] != orders_no_age) c.push_back(cand{e->agent[k], e->age[k]});
+  std::sort(c.begin(), c.end(), [](const cand& l, const cand& r) {
+    return l.age != r.age ? l.age < r.age : l.agent < r.agent;
+  });
+  int n = 0;
+  Agent out[2]{};
+  std::uint8_t age[2] = {orders_no_age, orders_no_age};
+  for (const cand& k : c) {
+    if (n == 2) break;
+    if (n == 1 && out[0] == k.agent) continue;
+    out[n] = k.agent;
+    age[n] = k.age;
+    ++n;
+  }
+  for (int k = 0; k < 2; ++k) {
+    a.agent[k] = out[k];
+    a.age[k] = age[k];
+  }
+}
+
+// ---- per (shop, order) ------------------------------------------------------
+
+enum orders_flag : std::uint16_t {
+  of_has_amount = 1,
+  of_paid = 2,
+  of_cancelled = 4,
+  of_consulted_order = 8,
+  of_agent_order = 16,
+  of_assist_order = 32,
+  of_consulted_pay = 64,
+  of_agent_pay = 128,
+  of_assist_pay = 256,
+  of_reminded = 512,
+  of_explicit_agent = 1024,
+  of_disputed = 2048,
+  of_late = 4096,
+  of_expired = 8192,  ///< unpaid when its payment window passed (kept for a late payment)
+  of_all = 16383,
+};
+
+/// Per open order tracking state.
+template <class Shop, class Order, class Buyer, class Agent, class Script>
+struct orders_order {
+  Order order{};
+  Shop shop{};
+  Buyer buyer{};
+  std::int64_t t_order = 0;     // us
+  std::int64_t t_paid = 0;      // us, when paid
+  std::int64_t t_reminded = 0;  // us, first reminder
+  std::int64_t amount = 0;      // minor units, when of_has_amount
+  std::int64_t paid = 0;        // minor units paid
+  std::int64_t refunded = 0;    // minor units refunded
+  Agent agent_order{}, assist_order{}, agent_pay{}, assist_pay{};
+  Script script{};
+  std::uint16_t flags = 0;
+
+  friend bool operator==(const orders_order& a, const orders_order& b) {
+    return a.order == b.order && a.shop == b.shop && a.buyer == b.buyer && a.t_order == b.t_order &&
+           a.t_paid == b.t_paid && a.t_reminded == b.t_reminded && a.amount == b.amount && a.paid == b.paid &&
+           a.refunded == b.refunded && a.agent_order == b.agent_order && a.assist_order == b.assist_order &&
+           a.agent_pay == b.agent_pay && a.assist_pay == b.assist_pay && a.script == b.script && a.flags == b.flags;
+  }
+  friend bool operator!=(const orders_order& a, const orders_order& b) { return !(a == b); }
+};
+
+template <class Shop, class Order, class Buyer, class Agent, class Script>
+struct orders_order_traits {
+  using entry = orders_order<Shop, Order, Buyer, Agent, Script>;
+  static std::uint64_t hash(const entry& e) { return orders_pair_hash(e.shop, e.order); }
+  static std::uint64_t hash_key(const orders_key_ref<Shop, Order>& k) { return orders_pair_hash(k.shop, k.id); }
+  static bool equal(const entry& e, const orders_key_ref<Shop, Order>& k) { return e.order == k.id && e.shop == k.shop; }
+};
+
+/// A total order on entries of the same (shop, order): which one a merge
+/// keeps when both states track it.
+template <class Shop, class Order, class Buyer, class Agent, class Script>
+inline bool orders_order_less(const orders_order<Shop, Order, Buyer, Agent, Script>& a,
+                              const orders_order<Shop, Order, Buyer, Agent, Script>& b) {
+  if (a.flags != b.flags) return a.flags < b.flags;
+  if (a.t_order != b.t_order) return a.t_order < b.t_order;
+  if (a.t_paid != b.t_paid) return a.t_paid < b.t_paid;
+  if (a.paid != b.paid) return a.paid < b.paid;
+  if (a.amount != b.amount) return a.amount < b.amount;
+  if (a.refunded != b.refunded) return a.refunded < b.refunded;
+  if (a.t_reminded != b.t_reminded) return a.t_reminded < b.t_reminded;
+  if (!(a.buyer == b.buyer)) return a.buyer < b.buyer;
+  if (!(a.agent_order == b.agent_order)) return a.agent_order < b.agent_order;
+  if (!(a.agent_pay == b.agent_pay)) return a.agent_pay < b.agent_pay;
+  if (!(a.assist_order == b.assist_order)) return a.assist_order < b.assist_order;
+  if (!(a.assist_pay == b.assist_pay)) return a.assist_pay < b.assist_pay;
+  return a.script < b.script;
+}
+
+/// A payment waiting for its order.
+template <class Buyer>
+struct orders_held {
+  std::int64_t t = 0;       // us
+  std::int64_t amount = 0;  // minor units
+  std::optional<Buyer> buyer;
+  friend bool operator==(const orders_held& a, const orders_held& b) {
+    return a.t == b.t && a.amount == b.amount && a.buyer == b.buyer;
+  }
+};
+
+/// The same for two held payments of one (shop, order).
+template <class Buyer>
+inline bool orders_held_less(const orders_held<Buyer>& a, const orders_held<Buyer>& b) {
+  if (a.t != b.t) return a.t < b.t;
+  if (a.amount != b.amount) return a.amount < b.amount;
+  return a.buyer < b.buyer;
+}
+
+// ---- counters ---------------------------------------------------------------
+
+/// One inquiry day's cohort.
+struct orders_inquiry_counts {
+  std::uint64_t inquired = 0, same_day = 0, ordered = 0;
+  void merge(const orders_inquiry_counts& o) {
+    orders_inc(inquired, o.inquired);
+    orders_inc(same_day, o.same_day);
+    orders_inc(ordered, o.ordered);
+  }
+  friend bool operator==(const orders_inquiry_counts& a, const orders_inquiry_counts& b) {
+    return a.inquired == b.inquired && a.same_day == b.same_day && a.ordered == b.ordered;
+  }
+};
+
+/// One order day's payment cohort.
+struct orders_payment_counts {
+  std::uint64_t ordering_buyers = 0, paying_buyers = 0, orders = 0, paid_orders = 0, late_paid_orders = 0,
+                cancelled_orders = 0, expired_orders = 0;
+  std::int64_t paid_amount = 0;
+  void merge(const orders_payment_counts& o) {
+    orders_inc(ordering_buyers, o.ordering_buyers);
+    orders_inc(paying_buyers, o.paying_buyers);
+    orders_inc(orders, o.orders);
+    orders_inc(paid_orders, o.paid_orders);
+    orders_inc(late_paid_orders, o.late_paid_orders);
+    orders_inc(cancelled_orders, o.cancelled_orders);
+    orders_inc(expired_orders, o.expired_orders);
+    orders_add(paid_amount, o.paid_amount);
+  }
+  friend bool operator==(const orders_payment_counts& a, const orders_payment_counts& b) {
+    return a.ordering_buyers == b.ordering_buyers && a.paying_buyers == b.paying_buyers && a.orders == b.orders &&
+           a.paid_orders == b.paid_orders && a.late_paid_orders == b.late_paid_orders &&
+           a.cancelled_orders == b.cancelled_orders && a.expired_orders == b.expired_orders &&
+           a.paid_amount == b.paid_amount;
+  }
+};
+
+/// Paid orders under one attribution rule.
+struct orders_rule_counts {
+  std::uint64_t consulted = 0, silent = 0, unassigned = 0;
+  std::int64_t consulted_revenue = 0;  // minor units, net
+  void merge(const orders_rule_counts& o) {
+    orders_inc(consulted, o.consulted);
+    orders_inc(silent, o.silent);
+    orders_inc(unassigned, o.unassigned);
+    orders_add(consulted_revenue, o.consulted_revenue);
+  }
+  friend bool operator==(const orders_rule_counts& a, const orders_rule_counts& b) {
+    return a.consulted == b.consulted && a.silent == b.silent && a.unassigned == b.unassigned &&
+           a.consulted_revenue == b.consulted_revenue;
+  }
+};
+
+/// One reminder script.
+struct orders_script_counts {
+  std::uint64_t sent = 0, reminded = 0, succeeded = 0;
+  std::int64_t recovered = 0;
+  void merge(const orders_script_counts& o) {
+    orders_inc(sent, o.sent);
+    orders_inc(reminded, o.reminded);
+    orders_inc(succeeded, o.succeeded);
+    orders_add(recovered, o.recovered);
+  }
+  friend bool operator==(const orders_script_counts& a, const orders_script_counts& b) {
+    return a.sent == b.sent && a.reminded == b.reminded && a.succeeded == b.succeeded && a.recovered == b.recovered;
+  }
+};
+
+/// Merges of the public report structs the accumulator keeps as they are.
+inline void orders_merge(agent_credit& m, const agent_credit& c) {
+  orders_inc(m.paid_orders, c.paid_orders);
+  m.revenue += c.revenue;
+  orders_inc(m.assists, c.assists);
+}
+inline void orders_merge(order_mix& m, const order_mix& o) {
+  orders_inc(m.consulted, o.consulted);
+  orders_inc(m.silent, o.silent);
+  orders_inc(m.consulted_with_amount, o.consulted_with_amount);
+  orders_inc(m.silent_with_amount, o.silent_with_amount);
+  m.consulted_amount += o.consulted_amount;
+  m.silent_amount += o.silent_amount;
+}
+
+}  // namespace detail
+}  // namespace csmetrics
+
+#endif  // CSMETRICS_ORDERS_ORDERS_STATE_HPP_
