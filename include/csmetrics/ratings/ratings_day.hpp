@@ -11,7 +11,7 @@
 //   order_day   paid transactions and dispute refunds            (type id 83)
 //
 // Serialized form of each (format version 1, flags 0), after the common
-// 6-byte header of detail/serde.hpp:
+// 6-byte header of core/serde.hpp:
 //
 //   dsr_day     3 x (5 x varint star count)   item, service, logistics; 1..5 stars
 //   review_day  5 x varint star count
