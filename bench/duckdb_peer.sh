@@ -33,35 +33,14 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-build="$root/build/bench"
-events=1000000
-shops=100
-days=30
-threads=2
-reps=3
-keep=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --quick) events=200000; shops=20 ;;
-    --build-dir) build="$(realpath -m "$2")"; shift ;;
-    --events) events="$2"; shift ;;
-    --threads) threads="$2"; shift ;;
-    --repetitions) reps="$2"; shift ;;
-    --keep) keep=1 ;;
-    -h|--help) sed -n '3,/^[^#]/{/^#/p}' "$0"; exit 0 ;;
-    *) echo "duckdb_peer: unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-case "$events$threads$reps" in *[!0-9]*) echo "duckdb_peer: --events, --threads and --repetitions take numbers" >&2; exit 2 ;; esac
-[ "$threads" -ge 1 ] && [ "$reps" -ge 1 ] || { echo "duckdb_peer: --threads and --repetitions must be >= 1" >&2; exit 2; }
-
-gen="$build/bench/gen_events"
-report="$build/examples/shop_report"
-for x in "$gen" "$report"; do
-  [ -x "$x" ] || { echo "duckdb_peer: $x missing (run bench/run first)" >&2; exit 1; }
-done
+peer_name=duckdb_peer
+events=1000000 shops=100 quick_events=200000 quick_shops=20
+threads=2 repetitions=3 peer_value_options="threads repetitions"
+. "$here/peer_common.sh"   # the options, tools and log both peers share
+peer_options "$@"
+case "$events$threads$repetitions" in *[!0-9]*) echo "duckdb_peer: --events, --threads and --repetitions take numbers" >&2; exit 2 ;; esac
+[ "$threads" -ge 1 ] && [ "$repetitions" -ge 1 ] || { echo "duckdb_peer: --threads and --repetitions must be >= 1" >&2; exit 2; }
+peer_tools
 
 # Debian packages when missing (root; the package lists are refreshed once if the install fails).
 apt_install() {
@@ -83,13 +62,7 @@ fi
 
 work="$build/duckdb_peer"
 mkdir -p "$work"
-csv="$work/events_${events}_${shops}.csv"
-if [ ! -s "$csv" ] || [ "$gen" -nt "$csv" ]; then   # reuse the CSV only if gen_events is older
-  echo "duckdb_peer: generating $events events -> $csv" >&2
-  "$gen" --events "$events" --seed 7 --shops "$shops" --days "$days" --out "$csv.tmp"
-  mv "$csv.tmp" "$csv"
-fi
-bytes=$(stat -c %s "$csv")
+peer_log "$work/events_${events}_${shops}.csv"
 
 # measure FILE CMD...: runs CMD, appends "wall-s peak-RSS-KiB user-s sys-s" to FILE (GNU time).
 measure() {
@@ -99,8 +72,8 @@ measure() {
 }
 
 rm -f "$work/report.times" "$work/duckdb.times"
-for ((i = 1; i <= reps; i++)); do
-  echo "duckdb_peer: repetition $i/$reps" >&2
+for ((i = 1; i <= repetitions; i++)); do
+  echo "duckdb_peer: repetition $i/$repetitions" >&2
   # (a) shop_report
   measure "$work/report.times" "$report" --threads "$threads" --format json --no-progress "$csv" > "$work/report.json"
   # (b) DuckDB, in memory, the same figures
@@ -115,7 +88,7 @@ cat "$work/check.txt"
 # median FILE COLUMN
 median() { awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 cpu() { awk '{ print $3 + $4 }' "$1" > "$1.cpu"; median "$1.cpu" 1; }
-awk -v b="$bytes" -v n="$events" -v r="$reps" -v th="$threads" \
+awk -v b="$bytes" -v n="$events" -v r="$repetitions" -v th="$threads" \
     -v aw="$(median "$work/report.times" 1)" -v am="$(median "$work/report.times" 2)" -v ac="$(cpu "$work/report.times")" \
     -v dw="$(median "$work/duckdb.times" 1)" -v dm="$(median "$work/duckdb.times" 2)" -v dc="$(cpu "$work/duckdb.times")" 'BEGIN {
   printf "input: %d events, %.1f MB; %d thread(s), medians of %d runs\n", n, b / 1e6, th, r;

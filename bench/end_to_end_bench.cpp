@@ -26,6 +26,7 @@
 
 #include <sys/resource.h>  // getrusage
 
+#include "bench_support.hpp"
 #include "csmetrics/shop_metrics.hpp"
 #include "event_generator.hpp"
 
@@ -33,7 +34,7 @@ using namespace csmetrics;
 
 namespace {
 
-bool tiny() { return std::getenv("CSMETRICS_BENCH_TINY") != nullptr; }
+using csmetrics::bench::tiny;
 bool huge() { return std::getenv("CSMETRICS_BENCH_HUGE") != nullptr; }
 
 double rss_peak_mb() {

@@ -18,11 +18,12 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "csmetrics/io/event_csv.hpp"
 
 namespace {
 
-bool tiny() { return std::getenv("CSMETRICS_BENCH_TINY") != nullptr; }
+using csmetrics::bench::tiny;
 
 /// A shop's day-by-day log: ~60 bytes a row, times ascending, a few rows
 /// slightly out of order, fractions on a tenth of the rows. `quote_all`
@@ -91,24 +92,29 @@ std::uint64_t drain(Reader& in) {
   return n;
 }
 
-void BM_event_csv_read_memory(benchmark::State& state) {
-  const std::string& text = log_text();
+/// Reads all of `text` with `read(text)` (returns the rows read) once per
+/// iteration: MB/s and rows/s.
+template <class Read>
+void read_each_iteration(benchmark::State& state, const std::string& text, Read read) {
   std::uint64_t rows = 0;
-  for (auto _ : state) {
-    csmetrics::event_csv_reader in{std::string_view(text)};
-    rows += drain(in);
-  }
+  for (auto _ : state) rows += read(text);
   state.SetBytesProcessed(static_cast<std::int64_t>(text.size() * state.iterations()));
   state.SetItemsProcessed(static_cast<std::int64_t>(rows));
 }
+
+/// The reader over the text in memory.
+std::uint64_t read_memory(const std::string& text) {
+  csmetrics::event_csv_reader in{std::string_view(text)};
+  return drain(in);
+}
+
+void BM_event_csv_read_memory(benchmark::State& state) { read_each_iteration(state, log_text(), read_memory); }
 BENCHMARK(BM_event_csv_read_memory)->Unit(benchmark::kMillisecond);
 
 // Through the chunked path (1 MiB chunks copied from memory, as from a FILE*
 // whose pages are cached).
 void BM_event_csv_read_chunked(benchmark::State& state) {
-  const std::string& text = log_text();
-  std::uint64_t rows = 0;
-  for (auto _ : state) {
+  read_each_iteration(state, log_text(), [](const std::string& text) {
     std::size_t at = 0;
     csmetrics::event_csv_reader in(csmetrics::event_csv_reader::read_function([&](char* dst, std::size_t n) {
       std::size_t k = std::min(n, text.size() - at);
@@ -116,24 +122,13 @@ void BM_event_csv_read_chunked(benchmark::State& state) {
       at += k;
       return k;
     }));
-    rows += drain(in);
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(text.size() * state.iterations()));
-  state.SetItemsProcessed(static_cast<std::int64_t>(rows));
+    return drain(in);
+  });
 }
 BENCHMARK(BM_event_csv_read_chunked)->Unit(benchmark::kMillisecond);
 
 // Every text field quoted: the quoted-field path.
-void BM_event_csv_read_quoted(benchmark::State& state) {
-  const std::string& text = quoted_log_text();
-  std::uint64_t rows = 0;
-  for (auto _ : state) {
-    csmetrics::event_csv_reader in{std::string_view(text)};
-    rows += drain(in);
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(text.size() * state.iterations()));
-  state.SetItemsProcessed(static_cast<std::int64_t>(rows));
-}
+void BM_event_csv_read_quoted(benchmark::State& state) { read_each_iteration(state, quoted_log_text(), read_memory); }
 BENCHMARK(BM_event_csv_read_quoted)->Unit(benchmark::kMillisecond);
 
 // Baseline: what one writes first. std::getline per line, std::stringstream
@@ -195,11 +190,7 @@ std::uint64_t baseline_read(const std::string& text) {
 }
 
 void BM_getline_stringstream_baseline(benchmark::State& state) {
-  const std::string& text = log_text();
-  std::uint64_t rows = 0;
-  for (auto _ : state) rows += baseline_read(text);
-  state.SetBytesProcessed(static_cast<std::int64_t>(text.size() * state.iterations()));
-  state.SetItemsProcessed(static_cast<std::int64_t>(rows));
+  read_each_iteration(state, log_text(), baseline_read);
 }
 BENCHMARK(BM_getline_stringstream_baseline)->Unit(benchmark::kMillisecond);
 
@@ -215,23 +206,26 @@ std::vector<std::string> sample_times() {
   return v;
 }
 
-void BM_rfc3339_parse(benchmark::State& state) {
-  const auto times = sample_times();
+/// Parses one of the 4096 `samples` per iteration, each in turn, with
+/// `parse(sample)`: parses/s.
+template <class Parse>
+void parse_each_iteration(benchmark::State& state, const std::vector<std::string>& samples, Parse parse) {
   std::size_t i = 0;
   for (auto _ : state) {
-    auto t = csmetrics::parse_rfc3339(times[i++ & 4095]);
-    benchmark::DoNotOptimize(t);
+    auto v = parse(samples[i++ & 4095]);
+    benchmark::DoNotOptimize(v);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+void BM_rfc3339_parse(benchmark::State& state) {
+  parse_each_iteration(state, sample_times(), [](const std::string& s) { return csmetrics::parse_rfc3339(s); });
 }
 BENCHMARK(BM_rfc3339_parse);
 
 // Baseline: sscanf + timegm.
 void BM_rfc3339_parse_sscanf_baseline(benchmark::State& state) {
-  const auto times = sample_times();
-  std::size_t i = 0;
-  for (auto _ : state) {
-    const std::string& s = times[i++ & 4095];
+  parse_each_iteration(state, sample_times(), [](const std::string& s) {
     std::tm tm{};
     int oh = 0, om = 0;
     char sign = '+';
@@ -241,10 +235,8 @@ void BM_rfc3339_parse_sscanf_baseline(benchmark::State& state) {
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     tm.tm_sec = static_cast<int>(sec);
-    std::int64_t t = static_cast<std::int64_t>(timegm(&tm)) - (sign == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-    benchmark::DoNotOptimize(t);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    return static_cast<std::int64_t>(timegm(&tm)) - (sign == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+  });
 }
 BENCHMARK(BM_rfc3339_parse_sscanf_baseline);
 
@@ -256,26 +248,16 @@ std::vector<std::string> sample_amounts() {
 }
 
 void BM_money_parse(benchmark::State& state) {
-  const auto amounts = sample_amounts();
-  std::size_t i = 0;
-  for (auto _ : state) {
-    auto m = csmetrics::money::try_parse(amounts[i++ & 4095]);
-    benchmark::DoNotOptimize(m);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  parse_each_iteration(state, sample_amounts(), [](const std::string& s) { return csmetrics::money::try_parse(s); });
 }
 BENCHMARK(BM_money_parse);
 
 // Baseline: strtod and rounding to cents (inexact, no 2-decimal check).
 void BM_money_parse_strtod_baseline(benchmark::State& state) {
-  const auto amounts = sample_amounts();
-  std::size_t i = 0;
-  for (auto _ : state) {
-    double d = std::strtod(amounts[i++ & 4095].c_str(), nullptr);
-    std::int64_t cents = static_cast<std::int64_t>(d * 100 + 0.5);
-    benchmark::DoNotOptimize(cents);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  parse_each_iteration(state, sample_amounts(), [](const std::string& s) {
+    double d = std::strtod(s.c_str(), nullptr);
+    return static_cast<std::int64_t>(d * 100 + 0.5);
+  });
 }
 BENCHMARK(BM_money_parse_strtod_baseline);
 

@@ -25,7 +25,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -34,6 +33,7 @@
 
 #include <malloc.h>  // mallinfo2: heap bytes in use (glibc >= 2.33)
 
+#include "bench_support.hpp"
 #include "csmetrics/core/keyed.hpp"
 
 namespace {
@@ -51,7 +51,7 @@ struct counter {
   }
 };
 
-bool tiny() { return std::getenv("CSMETRICS_BENCH_TINY") != nullptr; }
+using csmetrics::bench::tiny;
 std::size_t universe() { return tiny() ? 100000 : 10000000; }
 
 enum dist { uniform = 0, zipf = 1 };

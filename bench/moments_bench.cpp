@@ -12,10 +12,10 @@
 #include <algorithm>  // std::clamp
 #include <cmath>      // std::log, std::round
 #include <cstdint>    // std::uint8_t
-#include <cstdlib>    // std::getenv
 #include <random>     // std::mt19937_64, std::lognormal_distribution
 #include <vector>     // std::vector
 
+#include "bench_support.hpp"
 #include "csmetrics/core/moments.hpp"
 #include "csmetrics/core/rate.hpp"
 
@@ -29,7 +29,7 @@
 
 namespace {
 
-std::size_t input_size() { return std::getenv("CSMETRICS_BENCH_TINY") ? 100'000 : 10'000'000; }
+std::size_t input_size() { return csmetrics::bench::tiny() ? 100'000 : 10'000'000; }
 
 const std::vector<double>& response_times() {
   static const std::vector<double> xs = [] {
@@ -48,44 +48,45 @@ void use(const csmetrics::moments& m) {
   benchmark::DoNotOptimize(out);
 }
 
-// A local accumulator: the compiler keeps its state in registers.
-void BM_moments_add(benchmark::State& state) {
+/// All the input added to a fresh accumulator every iteration by `add(m, xs)`;
+/// then every statistic read: values/s.
+template <class Add>
+void add_each_iteration(benchmark::State& state, Add add) {
   const std::vector<double>& xs = response_times();
   for (auto _ : state) {
     csmetrics::moments m;
-    for (double x : xs) m.add(x);
+    add(m, xs);
     use(m);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(xs.size()));
+}
+
+// A local accumulator: the compiler keeps its state in registers.
+void BM_moments_add(benchmark::State& state) {
+  add_each_iteration(state, [](csmetrics::moments& m, const std::vector<double>& xs) {
+    for (double x : xs) m.add(x);
+  });
 }
 BENCHMARK(BM_moments_add)->Unit(benchmark::kMillisecond);
 
 // An accumulator whose address escaped (one living in a map or a struct):
 // every add() loads and stores its state, as the input might alias it.
 void BM_moments_add_in_memory(benchmark::State& state) {
-  const std::vector<double>& xs = response_times();
-  for (auto _ : state) {
-    csmetrics::moments m;
+  add_each_iteration(state, [](csmetrics::moments& m, const std::vector<double>& xs) {
     benchmark::DoNotOptimize(&m);
     for (double x : xs) m.add(x);
     benchmark::ClobberMemory();
-    use(m);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(xs.size()));
+  });
 }
 BENCHMARK(BM_moments_add_in_memory)->Unit(benchmark::kMillisecond);
 
 // The range overload: register speed for an accumulator that lives in memory.
 void BM_moments_add_range(benchmark::State& state) {
-  const std::vector<double>& xs = response_times();
-  for (auto _ : state) {
-    csmetrics::moments m;
+  add_each_iteration(state, [](csmetrics::moments& m, const std::vector<double>& xs) {
     benchmark::DoNotOptimize(&m);
     m.add(xs.begin(), xs.end());
     benchmark::ClobberMemory();
-    use(m);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(xs.size()));
+  });
 }
 BENCHMARK(BM_moments_add_range)->Unit(benchmark::kMillisecond);
 

@@ -10,13 +10,13 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <map>
 #include <optional>
 #include <set>
 #include <unordered_map>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "csmetrics/orders/orders.hpp"
 
 namespace {
@@ -34,7 +34,7 @@ struct bench_event {
 
 std::uint64_t mix(std::uint64_t x) { return detail::orders_mix(x); }
 
-bool tiny() { return std::getenv("CSMETRICS_BENCH_TINY") != nullptr; }
+using csmetrics::bench::tiny;
 
 /// 7 days of traffic: every buyer inquires once; 60 % get a reply (one of
 /// 200 agents), 40 % order, 90 % of orders are paid within 1..30 h.

@@ -24,6 +24,7 @@
 #include <random>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "csmetrics/core/quantile_sketch.hpp"
 
 #ifdef CSMETRICS_HAVE_BOOST
@@ -40,7 +41,7 @@ using csmetrics::quantile_sketch;
 constexpr double probs[3] = {0.5, 0.9, 0.99};
 constexpr int days = 30;
 
-std::size_t input_size() { return std::getenv("CSMETRICS_BENCH_TINY") ? 100000 : 10000000; }
+std::size_t input_size() { return csmetrics::bench::tiny() ? 100000 : 10000000; }
 
 const std::vector<double>& input() {
   static const std::vector<double> v = [] {

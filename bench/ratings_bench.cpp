@@ -6,18 +6,18 @@
 
 #include <array>
 #include <cstdint>
-#include <cstdlib>
 #include <deque>
 #include <random>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "csmetrics/ratings/ratings.hpp"
 
 namespace {
 
 using namespace csmetrics;
 
-bool tiny() { return std::getenv("CSMETRICS_BENCH_TINY") != nullptr; }
+using csmetrics::bench::tiny;
 
 struct rating {
   timestamp t;
@@ -81,40 +81,59 @@ class deque_baseline {
 
 std::size_t events(std::int64_t n) { return tiny() ? 2000 : static_cast<std::size_t>(n); }
 
-// --- ratings per second ---------------------------------------------------------
-
-void BM_ratings_add(benchmark::State& state) {
-  const auto input = make_ratings(events(state.range(0)), 360);
+/// No monthly rule (monthly_cap 0); `history_days` older days kept for
+/// reports as of past days.
+ratings_config uncapped(int history_days = 0) {
   ratings_config c;
   c.monthly_cap = 0;
+  c.history_days = history_days;
+  return c;
+}
+
+/// shop_ratings(uncapped(history_days)) holding `input`.
+shop_ratings<> filled(const std::vector<rating>& input, int history_days = 0) {
+  shop_ratings<> s(uncapped(history_days));
+  for (const rating& r : input) s.dsr(r.dim, r.score, r.t);
+  return s;
+}
+
+/// A deque_baseline of `window_days` holding `input`.
+deque_baseline filled_baseline(const std::vector<rating>& input, int window_days) {
+  deque_baseline b(window_days);
+  for (const rating& r : input) b.add(r);
+  return b;
+}
+
+// --- ratings per second ---------------------------------------------------------
+
+/// range(0) ratings over 360 days added to a fresh `make()` every iteration
+/// with `add(x, rating)`: ratings/s.
+template <class Make, class Add>
+void add_each_iteration(benchmark::State& state, Make make, Add add) {
+  const auto input = make_ratings(events(state.range(0)), 360);
   for (auto _ : state) {
-    shop_ratings<> s(c);
-    for (const rating& r : input) s.dsr(r.dim, r.score, r.t);
-    benchmark::DoNotOptimize(s);
+    auto x = make();
+    for (const rating& r : input) add(x, r);
+    benchmark::DoNotOptimize(x);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(input.size()));
+}
+
+void BM_ratings_add(benchmark::State& state) {
+  const ratings_config c = uncapped();
+  add_each_iteration(state, [&] { return shop_ratings<>(c); },
+                     [](shop_ratings<>& s, const rating& r) { s.dsr(r.dim, r.score, r.t); });
 }
 BENCHMARK(BM_ratings_add)->Arg(1 << 20);
 
 void BM_ratings_add_monthly_rule(benchmark::State& state) {
-  const auto input = make_ratings(events(state.range(0)), 360);
-  for (auto _ : state) {
-    shop_ratings<> s;  // cap 3 per buyer, month and dimension
-    for (const rating& r : input) s.dsr(r.dim, r.score, r.t, r.buyer);
-    benchmark::DoNotOptimize(s);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(input.size()));
+  add_each_iteration(state, [] { return shop_ratings<>(); },  // cap 3 per buyer, month and dimension
+                     [](shop_ratings<>& s, const rating& r) { s.dsr(r.dim, r.score, r.t, r.buyer); });
 }
 BENCHMARK(BM_ratings_add_monthly_rule)->Arg(1 << 20);
 
 void BM_deque_add(benchmark::State& state) {
-  const auto input = make_ratings(events(state.range(0)), 360);
-  for (auto _ : state) {
-    deque_baseline b(180);
-    for (const rating& r : input) b.add(r);
-    benchmark::DoNotOptimize(b);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(input.size()));
+  add_each_iteration(state, [] { return deque_baseline(180); }, [](deque_baseline& b, const rating& r) { b.add(r); });
 }
 BENCHMARK(BM_deque_add)->Arg(1 << 20);
 
@@ -123,10 +142,7 @@ BENCHMARK(BM_deque_add)->Arg(1 << 20);
 /// One new rating, then the report as of its day (the running total rolls).
 void BM_ratings_add_then_query(benchmark::State& state) {
   const auto input = make_ratings(events(state.range(0)), 180);
-  ratings_config c;
-  c.monthly_cap = 0;
-  shop_ratings<> s(c);
-  for (const rating& r : input) s.dsr(r.dim, r.score, r.t);
+  shop_ratings<> s = filled(input);
   const rating last = input.back();
   const day_number d = local_day(last.t);
   for (auto _ : state) {
@@ -141,11 +157,7 @@ BENCHMARK(BM_ratings_add_then_query)->Arg(1 << 12)->Arg(1 << 16)->Arg(1 << 20);
 /// day: N merges, independent of how many ratings the window holds.
 void BM_ratings_report_past_day(benchmark::State& state) {
   const auto input = make_ratings(events(state.range(0)), 180);
-  ratings_config c;
-  c.monthly_cap = 0;
-  c.history_days = 30;
-  shop_ratings<> s(c);
-  for (const rating& r : input) s.dsr(r.dim, r.score, r.t);
+  shop_ratings<> s = filled(input, 30);
   const day_number d = local_day(input.back().t) - 7;
   for (auto _ : state) benchmark::DoNotOptimize(s.report(d));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
@@ -154,8 +166,7 @@ BENCHMARK(BM_ratings_report_past_day)->Arg(1 << 12)->Arg(1 << 16)->Arg(1 << 20);
 
 void BM_deque_query(benchmark::State& state) {
   const auto input = make_ratings(events(state.range(0)), 180);
-  deque_baseline b(180);
-  for (const rating& r : input) b.add(r);
+  deque_baseline b = filled_baseline(input, 180);
   const day_number d = local_day(input.back().t);
   for (auto _ : state) benchmark::DoNotOptimize(b.as_of(d));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
@@ -166,11 +177,7 @@ BENCHMARK(BM_deque_query)->Arg(1 << 12)->Arg(1 << 16)->Arg(1 << 20);
 
 void BM_ratings_dsr_series(benchmark::State& state) {
   const auto input = make_ratings(events(state.range(0)), 545);
-  ratings_config c;
-  c.monthly_cap = 0;
-  c.history_days = 365;
-  shop_ratings<> s(c);
-  for (const rating& r : input) s.dsr(r.dim, r.score, r.t);
+  shop_ratings<> s = filled(input, 365);
   const day_number last = local_day(input.back().t);
   for (auto _ : state) benchmark::DoNotOptimize(s.dsr_series(last - 364, last));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 365);
@@ -179,8 +186,7 @@ BENCHMARK(BM_ratings_dsr_series)->Arg(1 << 16);
 
 void BM_deque_dsr_series(benchmark::State& state) {
   const auto input = make_ratings(events(state.range(0)), 545);
-  deque_baseline b(545);  // keeps everything the series needs
-  for (const rating& r : input) b.add(r);
+  deque_baseline b = filled_baseline(input, 545);  // keeps everything the series needs
   const day_number last = local_day(input.back().t);
   for (auto _ : state) {
     // the baseline rescans its ratings once per day of the series

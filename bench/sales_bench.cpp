@@ -9,11 +9,12 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <optional>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "bench_support.hpp"
 
 #ifdef CSMETRICS_HAVE_BOOST
 #include <boost/accumulators/accumulators.hpp>
@@ -36,7 +37,7 @@ struct bench_event {
   timestamp t;
 };
 
-std::size_t event_count() { return std::getenv("CSMETRICS_BENCH_TINY") ? 10'000 : 1'000'000; }
+std::size_t event_count() { return csmetrics::bench::tiny() ? 10'000 : 1'000'000; }
 
 /// 90 % visits, 10 % orders (5 % of them without an amount) over 10 shops,
 /// 100 000 people, 30 local days.
@@ -66,42 +67,14 @@ const std::vector<bench_event>& events() {
   return ev;
 }
 
-void BM_sales_add(benchmark::State& state) {
-  const auto& ev = events();
-  for (auto _ : state) {
-    csmetrics::sales s;
-    for (const auto& e : ev) {
-      if (e.is_order)
-        s.order(e.shop, e.person, e.order, e.amount, e.consulted,
-                e.has_agent ? std::optional<std::uint64_t>(e.agent) : std::nullopt, e.t);
-      else
-        s.visit(e.shop, e.person, e.t);
-    }
-    benchmark::DoNotOptimize(s);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * ev.size()));
+/// Adds `e` to `s`, an order with `amount`.
+void add(csmetrics::sales& s, const bench_event& e, const std::optional<money>& amount) {
+  if (e.is_order)
+    s.order(e.shop, e.person, e.order, amount, e.consulted,
+            e.has_agent ? std::optional<std::uint64_t>(e.agent) : std::nullopt, e.t);
+  else
+    s.visit(e.shop, e.person, e.t);
 }
-BENCHMARK(BM_sales_add)->Unit(benchmark::kMillisecond);
-
-void BM_sales_add_parse(benchmark::State& state) {
-  const auto& ev = events();
-  for (auto _ : state) {
-    csmetrics::sales s;
-    for (const auto& e : ev) {
-      if (e.is_order) {
-        std::optional<money> amount;
-        if (!e.amount_text.empty()) amount = money::parse(e.amount_text);
-        s.order(e.shop, e.person, e.order, amount, e.consulted,
-                e.has_agent ? std::optional<std::uint64_t>(e.agent) : std::nullopt, e.t);
-      } else {
-        s.visit(e.shop, e.person, e.t);
-      }
-    }
-    benchmark::DoNotOptimize(s);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * ev.size()));
-}
-BENCHMARK(BM_sales_add_parse)->Unit(benchmark::kMillisecond);
 
 /// The floor: what a hand-written loop of totals costs (no keys, no days, no
 /// distinct people, no duplicate check).
@@ -110,42 +83,49 @@ struct plain_totals {
   std::int64_t revenue_cents = 0;
 };
 
-void BM_baseline_struct_add(benchmark::State& state) {
+/// Adds `e` to `p`, an order with `amount`.
+void add(plain_totals& p, const bench_event& e, const std::optional<money>& amount) {
+  if (!e.is_order) {
+    ++p.visits;
+  } else {
+    ++p.orders;
+    if (amount) p.revenue_cents += amount->minor();
+    else ++p.orders_without_amount;
+  }
+}
+
+/// Every event into a fresh `Totals` (csmetrics::sales or plain_totals) per
+/// iteration; `Parse`: each order's amount parsed from its text on the way
+/// (money::parse), else taken as parsed already.
+template <class Totals, bool Parse>
+void add_each_iteration(benchmark::State& state) {
   const auto& ev = events();
   for (auto _ : state) {
-    plain_totals p;
+    Totals t;
     for (const auto& e : ev) {
-      if (!e.is_order) {
-        ++p.visits;
+      if constexpr (Parse) {
+        std::optional<money> amount;
+        if (e.is_order && !e.amount_text.empty()) amount = money::parse(e.amount_text);
+        add(t, e, amount);
       } else {
-        ++p.orders;
-        if (e.amount) p.revenue_cents += e.amount->minor();
-        else ++p.orders_without_amount;
+        add(t, e, e.amount);
       }
     }
-    benchmark::DoNotOptimize(p);
+    benchmark::DoNotOptimize(t);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * ev.size()));
 }
+
+void BM_sales_add(benchmark::State& state) { add_each_iteration<csmetrics::sales, false>(state); }
+BENCHMARK(BM_sales_add)->Unit(benchmark::kMillisecond);
+
+void BM_sales_add_parse(benchmark::State& state) { add_each_iteration<csmetrics::sales, true>(state); }
+BENCHMARK(BM_sales_add_parse)->Unit(benchmark::kMillisecond);
+
+void BM_baseline_struct_add(benchmark::State& state) { add_each_iteration<plain_totals, false>(state); }
 BENCHMARK(BM_baseline_struct_add)->Unit(benchmark::kMillisecond);
 
-void BM_baseline_struct_add_parse(benchmark::State& state) {
-  const auto& ev = events();
-  for (auto _ : state) {
-    plain_totals p;
-    for (const auto& e : ev) {
-      if (!e.is_order) {
-        ++p.visits;
-      } else {
-        ++p.orders;
-        if (!e.amount_text.empty()) p.revenue_cents += money::parse(e.amount_text).minor();
-        else ++p.orders_without_amount;
-      }
-    }
-    benchmark::DoNotOptimize(p);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * ev.size()));
-}
+void BM_baseline_struct_add_parse(benchmark::State& state) { add_each_iteration<plain_totals, true>(state); }
 BENCHMARK(BM_baseline_struct_add_parse)->Unit(benchmark::kMillisecond);
 
 #ifdef CSMETRICS_HAVE_BOOST
@@ -170,13 +150,7 @@ BENCHMARK(BM_boost_accumulators_sum)->Unit(benchmark::kMillisecond);
 const csmetrics::sales& filled() {
   static const csmetrics::sales s = [] {
     csmetrics::sales x;
-    for (const auto& e : events()) {
-      if (e.is_order)
-        x.order(e.shop, e.person, e.order, e.amount, e.consulted,
-                e.has_agent ? std::optional<std::uint64_t>(e.agent) : std::nullopt, e.t);
-      else
-        x.visit(e.shop, e.person, e.t);
-    }
+    for (const auto& e : events()) add(x, e, e.amount);
     return x;
   }();
   return s;

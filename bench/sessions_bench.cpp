@@ -9,13 +9,13 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <random>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "csmetrics/sessions/sessions.hpp"
 
 using namespace csmetrics;
@@ -33,7 +33,7 @@ struct str_msg {
   timestamp t;
 };
 
-std::size_t conversations() { return std::getenv("CSMETRICS_BENCH_TINY") ? 10000 : 1000000; }
+std::size_t conversations() { return bench::tiny() ? 10000 : 1000000; }
 
 /// Every conversation gets a burst of two buyer messages, a reply, a second
 /// question and two replies (6 messages), interleaved over all
@@ -141,7 +141,7 @@ class baseline_sessions {
     }
   }
 
-  std::size_t open() const { return convs_.size(); }
+  std::size_t open_conversations() const { return convs_.size(); }
 
  private:
   static day_number day(std::int64_t t) { return local_day(timestamp{duration{t}}); }
@@ -164,16 +164,33 @@ class baseline_sessions {
   std::unordered_map<std::string, stats> cells_;
 };
 
+/// Feeds `events` to `s` (sessions<...> or the baseline), buyer and agent messages in turn.
+template <class Tracker, class Message>
+void replay(Tracker& s, const std::vector<Message>& events) {
+  for (const Message& m : events) {
+    if (m.buyer)
+      s.buyer_message(m.shop, m.buyer_id, m.t);
+    else
+      s.agent_message(m.shop, m.buyer_id, m.agent, m.t);
+  }
+}
+
+/// Replays `events` into a fresh tracker `make()` every iteration: messages/s.
+template <class Message, class Make>
+void replay_each_iteration(benchmark::State& state, const std::vector<Message>& events, Make make) {
+  for (auto _ : state) {
+    auto s = make();
+    replay(s, events);
+    benchmark::DoNotOptimize(s.open_conversations());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events.size()));
+}
+
 void BM_sessions_messages(benchmark::State& state) {
   const auto& events = stream();
   for (auto _ : state) {
     sessions<> s;
-    for (const msg& m : events) {
-      if (m.buyer)
-        s.buyer_message(m.shop, m.buyer_id, m.t);
-      else
-        s.agent_message(m.shop, m.buyer_id, m.agent, m.t);
-    }
+    replay(s, events);
     benchmark::DoNotOptimize(s.open_conversations());
     state.counters["open_conversations"] = static_cast<double>(s.open_conversations());
     state.counters["table_bytes_per_open"] =
@@ -184,61 +201,23 @@ void BM_sessions_messages(benchmark::State& state) {
 }
 
 void BM_sessions_messages_no_buyer_sets(benchmark::State& state) {
-  const auto& events = stream();
   session_options o;
   o.track_buyers = false;
-  for (auto _ : state) {
-    sessions<> s(o);
-    for (const msg& m : events) {
-      if (m.buyer)
-        s.buyer_message(m.shop, m.buyer_id, m.t);
-      else
-        s.agent_message(m.shop, m.buyer_id, m.agent, m.t);
-    }
-    benchmark::DoNotOptimize(s.open_conversations());
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events.size()));
+  replay_each_iteration(state, stream(), [&] { return sessions<>(o); });
 }
 
 void BM_sessions_messages_string_ids(benchmark::State& state) {
-  const auto& events = str_stream();
-  for (auto _ : state) {
-    sessions<std::string, std::string, std::string> s;
-    for (const str_msg& m : events) {
-      if (m.buyer)
-        s.buyer_message(m.shop, m.buyer_id, m.t);
-      else
-        s.agent_message(m.shop, m.buyer_id, m.agent, m.t);
-    }
-    benchmark::DoNotOptimize(s.open_conversations());
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events.size()));
+  replay_each_iteration(state, str_stream(), [] { return sessions<std::string, std::string, std::string>(); });
 }
 
 void BM_sessions_baseline_unordered_map_string(benchmark::State& state) {
-  const auto& events = str_stream();
-  for (auto _ : state) {
-    baseline_sessions s;
-    for (const str_msg& m : events) {
-      if (m.buyer)
-        s.buyer_message(m.shop, m.buyer_id, m.t);
-      else
-        s.agent_message(m.shop, m.buyer_id, m.agent, m.t);
-    }
-    benchmark::DoNotOptimize(s.open());
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events.size()));
+  replay_each_iteration(state, str_stream(), [] { return baseline_sessions(); });
 }
 
 void BM_sessions_flush(benchmark::State& state) {
   const auto& events = stream();
   sessions<> filled;
-  for (const msg& m : events) {
-    if (m.buyer)
-      filled.buyer_message(m.shop, m.buyer_id, m.t);
-    else
-      filled.agent_message(m.shop, m.buyer_id, m.agent, m.t);
-  }
+  replay(filled, events);
   const timestamp now = events.back().t + std::chrono::minutes{1};  // nothing to free: a full scan
   for (auto _ : state) {
     filled.flush(now);

@@ -15,7 +15,6 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -23,6 +22,7 @@
 
 #include <malloc.h>  // mallinfo2
 
+#include "bench_support.hpp"
 #include "csmetrics/io/event_csv.hpp"
 #include "csmetrics/shop_metrics.hpp"
 #include "event_shapes.hpp"
@@ -31,7 +31,7 @@ namespace {
 
 using csmetrics::bench::log_shape;
 
-bool tiny() { return std::getenv("CSMETRICS_BENCH_TINY") != nullptr; }
+using csmetrics::bench::tiny;
 
 const std::string& csv_of(log_shape shape, std::uint64_t events) {
   static std::map<std::pair<int, std::uint64_t>, std::string> cache;

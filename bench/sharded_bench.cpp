@@ -26,13 +26,13 @@
 
 #include <algorithm>  // std::max
 #include <cstdint>  // std::uint64_t
-#include <cstdlib>  // std::getenv
 #include <map>      // std::map (one stream per size)
 #include <memory>   // std::shared_ptr
 #include <string>   // std::string (CSV text)
 #include <thread>   // std::thread
 #include <vector>   // std::vector
 
+#include "bench_support.hpp"
 #include "csmetrics/io/event_csv.hpp"
 #include "csmetrics/sharded.hpp"
 #include "csmetrics/shop_metrics.hpp"
@@ -40,18 +40,24 @@
 
 namespace {
 
-bool tiny() { return std::getenv("CSMETRICS_BENCH_TINY") != nullptr; }
+using csmetrics::bench::tiny;
+
+/// The generator's options for a stream of `n` events: 100 shops, or from
+/// 1 M events on 1 000 shops (end_to_end_bench's shape).
+csmetrics::bench::generator_options stream_options(std::int64_t n) {
+  csmetrics::bench::generator_options o;
+  o.seed = 42;
+  o.shops = n >= 1'000'000 ? 1000 : 100;
+  if (n >= 1'000'000) o.journeys_per_shop_day = 1500;
+  return o;
+}
 
 /// The stream of `n` events (generated once, kept: ~0.3 GB for 2 M).
 std::shared_ptr<const csmetrics::event_batch> stream(std::int64_t n) {
   static std::map<std::int64_t, std::shared_ptr<const csmetrics::event_batch>> cache;
   auto it = cache.find(n);
   if (it != cache.end()) return it->second;
-  csmetrics::bench::generator_options o;
-  o.seed = 42;
-  o.shops = n >= 1'000'000 ? 1000 : 100;
-  if (n >= 1'000'000) o.journeys_per_shop_day = 1500;
-  csmetrics::bench::event_generator g(o);
+  csmetrics::bench::event_generator g(stream_options(n));
   auto b = std::make_shared<csmetrics::event_batch>();
   const auto size = static_cast<std::uint64_t>(tiny() ? 5000 : n);
   b->reserve(size);
@@ -155,11 +161,7 @@ const std::string& csv_text(std::int64_t n) {
   static std::map<std::int64_t, std::string> cache;
   auto it = cache.find(n);
   if (it != cache.end()) return it->second;
-  csmetrics::bench::generator_options o;
-  o.seed = 42;
-  o.shops = n >= 1'000'000 ? 1000 : 100;
-  if (n >= 1'000'000) o.journeys_per_shop_day = 1500;
-  return cache[n] = csmetrics::bench::generate_csv(o, static_cast<std::uint64_t>(tiny() ? 5000 : n));
+  return cache[n] = csmetrics::bench::generate_csv(stream_options(n), static_cast<std::uint64_t>(tiny() ? 5000 : n));
 }
 
 /// shop_report's whole path in one process, from CSV text in memory (no disk

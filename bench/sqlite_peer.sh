@@ -21,40 +21,16 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/.." && pwd)"
-build="$root/build/bench"
-events=16000000
-shops=500
-days=30
-keep=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --quick) events=300000; shops=50 ;;
-    --build-dir) build="$(realpath -m "$2")"; shift ;;
-    --events) events="$2"; shift ;;
-    --keep) keep=1 ;;
-    -h|--help) sed -n '3,18p' "$0"; exit 0 ;;
-    *) echo "sqlite_peer: unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-
-gen="$build/bench/gen_events"
-report="$build/examples/shop_report"
-for x in "$gen" "$report"; do
-  [ -x "$x" ] || { echo "sqlite_peer: $x missing (run bench/run first)" >&2; exit 1; }
-done
+peer_name=sqlite_peer
+events=16000000 shops=500 quick_events=300000 quick_shops=50
+. "$here/peer_common.sh"   # the options, tools and log both peers share
+peer_options "$@"
+peer_tools
 command -v sqlite3 >/dev/null || { echo "sqlite_peer: sqlite3 missing (apt-get install sqlite3)" >&2; exit 1; }
 
 work="$build/peer"
 mkdir -p "$work"
-csv="$work/events_${events}.csv"
-if [ ! -s "$csv" ] || [ "$gen" -nt "$csv" ]; then   # reuse the CSV only if gen_events is older
-  echo "sqlite_peer: generating $events events -> $csv" >&2
-  "$gen" --events "$events" --seed 7 --shops "$shops" --days "$days" --out "$csv.tmp"
-  mv "$csv.tmp" "$csv"
-fi
-bytes=$(stat -c %s "$csv")
+peer_log "$work/events_${events}.csv"
 
 now() { date +%s.%N; }
 # measure FILE CMD...: runs CMD, writes "peak-RSS-KiB user-s sys-s" to FILE

@@ -14,7 +14,6 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <random>
 #include <string>
 #include <string_view>
@@ -22,12 +21,13 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "csmetrics/core/keyed.hpp"
 #include "csmetrics/core/text_pool.hpp"
 
 namespace {
 
-bool tiny() { return std::getenv("CSMETRICS_BENCH_TINY") != nullptr; }
+using csmetrics::bench::tiny;
 
 const std::vector<std::string>& ids() {
   static const std::vector<std::string> v = [] {
