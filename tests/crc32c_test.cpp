@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// CRC32C (detail/crc32c.hpp), the checksum of the serialized frame: the
+// CRC32C (core/crc32c.hpp), the checksum of the serialized frame: the
 // standard check value, the RFC 3720 (iSCSI) B.4 vectors, and every length
 // and alignment against a bit-at-a-time reference.
 #include "csmetrics/core/crc32c.hpp"

@@ -105,7 +105,7 @@ constexpr unsigned days_in_month(int y, unsigned m) {
 /// "YYYY-MM-DD" of a day number.
 inline std::string format_day(day_number d) {
   civil_date c = civil_from_days(d);
-  char buf[16];
+  char buf[16] = {};
   int y = c.year;
   buf[0] = static_cast<char>('0' + (y / 1000) % 10);
   buf[1] = static_cast<char>('0' + (y / 100) % 10);
