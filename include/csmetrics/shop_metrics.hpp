@@ -262,10 +262,27 @@ class shop_metrics {
     c = detail::checked_add(c, std::uint64_t{1});
     return false;
   }
+  // A shop's orders and whether it is on the awake_ list.
+  struct shop_orders : orders_type {
+    explicit shop_orders(orders_type o) : orders_type(std::move(o)) {}
+    bool awake = false;
+  };
   orders_type& orders_of(id_type shop) {
     auto it = orders_.find(shop);
-    if (it == orders_.end()) it = orders_.emplace(shop, orders_type(options_.orders_settings())).first;
+    if (it == orders_.end()) it = orders_.emplace(shop, shop_orders(orders_type(options_.orders_settings()))).first;
+    if (!it->second.awake) {
+      it->second.awake = true;
+      awake_.push_back(shop);
+    }
     return it->second;
+  }
+  /// Puts every shop on the awake_ list (after a merge or a read).
+  void wake_all() {
+    awake_.clear();
+    for (auto& [shop, o] : orders_) {
+      o.awake = true;
+      awake_.push_back(shop);
+    }
   }
   /// One shop's rating rejections: O(1), unlike ratings_type::rejected() (every shop).
   rating_rejections rating_rejections_of(id_type shop) const {
@@ -307,7 +324,11 @@ class shop_metrics {
   shop_metrics_options options_;
   std::shared_ptr<text_pool> texts_;  // shared only inside a merge (rebased) and by sharded_metrics' merges
   sessions_type sessions_;
-  std::unordered_map<id_type, orders_type> orders_;  // one lookup per event: hashed (serialized sorted)
+  std::unordered_map<id_type, shop_orders> orders_;  // one lookup per event: hashed (serialized sorted)
+  // The shops housekeeping advances: those touched since the last one and
+  // those still holding deadlines. The others only wait for finish(), so
+  // 10^5 quiet shops cost nothing per hour.
+  std::vector<id_type> awake_;
   sales_type sales_;
   ratings_type ratings_;
   std::uint64_t accepted_ = 0;
@@ -452,7 +473,16 @@ inline void shop_metrics::housekeeping(std::int64_t now_us) {
   settled_us_ = now_us;
   const timestamp now{duration{now_us}};
   sessions_.flush(now);
-  for (auto& [shop, o] : orders_) o.advance(now);
+  std::size_t kept = 0;
+  for (const id_type shop : awake_) {
+    shop_orders& o = orders_.find(shop)->second;
+    o.advance(now);
+    if (o.has_deadlines())
+      awake_[kept++] = shop;
+    else
+      o.awake = false;
+  }
+  awake_.resize(kept);
 }
 
 inline void shop_metrics::finish(timestamp now) {

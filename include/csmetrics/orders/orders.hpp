@@ -200,6 +200,9 @@ class basic_orders {
   /// orders past refund_days and cancelled orders are dropped, held payments
   /// past their window are orphaned; the watermark moves to `now`.
   void advance(timestamp now);
+  /// True while advance() may still have work: an order or a held payment
+  /// waits for a deadline. Without it, advance() only moves the watermark.
+  bool has_deadlines() const { return !expiry_.empty() || !held_by_time_.empty(); }
 
   // ---- reports ------------------------------------------------------------
 

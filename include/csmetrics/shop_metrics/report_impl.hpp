@@ -6,7 +6,7 @@
 #ifndef CSMETRICS_SHOP_METRICS_REPORT_IMPL_HPP_
 #define CSMETRICS_SHOP_METRICS_REPORT_IMPL_HPP_
 
-#include <algorithm>  // std::min
+#include <algorithm>  // std::min, std::sort, std::unique
 #include <map>        // std::map (report days)
 #include <set>        // std::set (agents of a shop)
 #include <string>     // std::string
@@ -229,10 +229,14 @@ inline report shop_metrics::make_report(const report_request& request, std::int6
 }
 
 inline std::vector<std::string> shop_metrics::shops() const {
-  std::set<id_type> shops;  // in text order
-  sessions_.for_each_cell([&](const id_type& sh, const id_type*, day_number, const auto&) { shops.insert(sh); });
-  for (const auto& [sh, o] : orders_) shops.insert(sh);
-  ratings_.for_each([&](const id_type& sh, const auto&) { shops.insert(sh); });
+  std::vector<id_type> shops;  // a cell per shop and day: sorted and made unique once
+  sessions_.for_each_cell([&](const id_type& sh, const id_type*, day_number, const auto&) {
+    if (shops.empty() || shops.back() != sh) shops.push_back(sh);
+  });
+  for (const auto& [sh, o] : orders_) shops.push_back(sh);
+  ratings_.for_each([&](const id_type& sh, const auto&) { shops.push_back(sh); });
+  std::sort(shops.begin(), shops.end());  // text order
+  shops.erase(std::unique(shops.begin(), shops.end()), shops.end());
   std::vector<std::string> out;
   out.reserve(shops.size());
   for (const id_type sh : shops) out.push_back(sh.str());

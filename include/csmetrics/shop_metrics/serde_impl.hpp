@@ -66,10 +66,11 @@ void shop_metrics::merge_family(std::size_t family, Other&& o) {
         if (it != orders_.end())
           it->second.merge(acc);
         else if constexpr (take)
-          orders_.emplace(shop, std::move(acc));
+          orders_.emplace(shop, shop_orders(std::move(acc)));
         else
-          orders_.emplace(shop, acc);
+          orders_.emplace(shop, shop_orders(acc));
       }
+      wake_all();
       break;
     case 2:
       if constexpr (take)
@@ -125,7 +126,7 @@ inline void shop_metrics::serialize_to(detail::writer& w) const {
   if (have_time_)
     for (std::int64_t v : {newest_us_, oldest_us_, settled_us_}) w.svarint(v);
   sessions_.serialize_to(w);
-  std::vector<const std::pair<const id_type, orders_type>*> shops;
+  std::vector<const std::pair<const id_type, shop_orders>*> shops;
   shops.reserve(orders_.size());
   for (const auto& entry : orders_) shops.push_back(&entry);
   std::sort(shops.begin(), shops.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
@@ -182,8 +183,9 @@ inline shop_metrics shop_metrics::deserialize_from(detail::reader& r, std::share
     r.check(m.orders_.find(shop) == m.orders_.end(), "each shop once");
     orders_type acc = orders_type::deserialize_from(r);
     r.check(acc.config() == o.orders_settings(), "orders config matches the shop_metrics options");
-    m.orders_.emplace(shop, std::move(acc));
+    m.orders_.emplace(shop, shop_orders(std::move(acc)));
   }
+  m.wake_all();
   m.sales_ = sales_type::deserialize_from(r);
   m.ratings_ = ratings_type::deserialize_from(r);
   r.check(m.ratings_.config() == o.ratings_settings(), "ratings config matches the shop_metrics options");
