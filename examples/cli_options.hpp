@@ -15,6 +15,7 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
+#include "csmetrics/core/money.hpp"
 #include "csmetrics/core/time.hpp"
 
 namespace demo {
@@ -36,7 +37,13 @@ struct cli_options {
   std::string shard_by = "auto";  // --shard-by: auto, shop (whole shops per thread) or buyer ((shop, buyer))
   std::string save_state_file;  // --save-state: the finished shop_metrics state
   std::vector<std::string> files;  // empty: the demo week; "-": standard input
+  std::string period = "week";     // --period: the sales change compares the last 7 (30) days with the 7 (30) before
+  bool period_given = false;       // --period (or --target) given: text, JSON and Prometheus show the sales change
+  std::optional<csmetrics::money> target;  // --target: sales goal of the last period, per shop
 };
+
+/// The days of a --period: week 7, month 30.
+inline int period_days(const std::string& period) { return period == "month" ? 30 : 7; }
 
 /// "45s", "10m", "24h", "3d", "500ms", "1.5h" -> microseconds.
 inline std::optional<csmetrics::duration> parse_duration(std::string_view s) {
@@ -99,7 +106,10 @@ inline const char* usage() {
          "  --threads N                            accumulate on N threads, sharded by shop or (shop, buyer)\n"
          "  --shard-by auto|buyer|shop             with --threads: whole shops per thread when they balance (auto,\n"
          "                                         the default), always (shop), or (shop, buyer) (buyer)\n"
-         "  --save-state FILE                      also write the finished state (shop_metrics::serialize) for csm_merge\n";
+         "  --save-state FILE                      also write the finished state (shop_metrics::serialize) for csm_merge\n"
+         "  --period week|month                    sales change of the last 7 (30) local days against the 7 (30)\n"
+         "                                         before, split into traffic, conversion and AOV (always in --html)\n"
+         "  --target AMOUNT                        sales goal of the last period (per shop): attainment\n";
 }
 
 /// Parses argv; throws std::invalid_argument with a message for the user.
@@ -165,6 +175,17 @@ inline cli_options parse_cli(int argc, char** argv) {
       o.shard_by = v;
     } else if (a == "--save-state") {
       o.save_state_file = value(i, a);
+    } else if (a == "--period") {
+      std::string_view v = value(i, a);
+      if (v != "week" && v != "month") throw std::invalid_argument("--period must be week or month: " + std::string(v));
+      o.period = v;
+      o.period_given = true;
+    } else if (a == "--target") {
+      std::string_view v = value(i, a);
+      o.target = csmetrics::money::try_parse(v);
+      if (!o.target || *o.target < csmetrics::money{})
+        throw std::invalid_argument("--target must be an amount >= 0 like 200000 or 1499.90: " + std::string(v));
+      o.period_given = true;
     } else if (a == "--progress") {
       o.progress = 1;
     } else if (a == "--no-progress") {

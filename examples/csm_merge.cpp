@@ -60,9 +60,7 @@ int run(const demo::cli_options& cli) {
   }
   if (const auto last = merged->newest_time()) merged->finish(*last);  // "now" = the newest event of all parts
   if (!cli.save_state_file.empty()) demo::save_state(*merged, cli.save_state_file);
-  csmetrics::report_request request;
-  request.as_of = cli.as_of;
-  request.days = cli.by == "day";
+  const csmetrics::report_request request = demo::report_request_of(cli);
   csmetrics::report r = merged->make_report(request);
   r.rows = r.accepted = merged->accepted();
   demo::print_report(r, cli);

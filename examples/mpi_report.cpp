@@ -407,10 +407,7 @@ int run(const demo::cli_options& cli, const rank_info& me, bool verbose) {
                  static_cast<unsigned long long>(received.size()), static_cast<unsigned long long>(reduce_sent));
   if (me.rank != 0) return 0;
 
-  csmetrics::report_request request;
-  request.as_of = cli.as_of;
-  request.agents = true;
-  request.days = cli.by == "day";
+  const csmetrics::report_request request = demo::report_request_of(cli);
   csmetrics::report r = metrics.make_report(request);
   r.rows = total[0];
   r.accepted = total[1];

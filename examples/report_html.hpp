@@ -1,145 +1,168 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: examples/report_html.hpp
 //
-// shop_report's HTML output: one self-contained file (inline SVG and CSS, no
-// scripts, no network) with, per shop, the conversion funnel, the
-// response-time distribution with the 45 s line, the trailing 180-day DSR
-// curve and the per-agent table.
+// shop_report's HTML output: one self-contained file (inline SVG, CSS and a
+// few lines of script; nothing from the network). First the totals, the
+// overview (one sortable row per shop, flagged against the bars of
+// ../shared/METRICS.md, with a daily sparkline and a link to the shop's
+// section) and the agents of every shop; then one folding section per shop:
+// the conversion funnel, the daily trends (inquiry conversion final and same
+// day, response p50 / p90 against 45 s, sales and orders), the sales
+// waterfall between the last two periods (traffic, conversion and basket
+// value parts that add up to the change to the cent), the response-time
+// distribution, the trailing 180-day DSR and the shop's agents.
+//
+// The trends and the waterfall need the report's days and sales_change
+// (shop_report fills them for --html: report_output.hpp's add_trends); a
+// report without them says so in words. Charts: report_html_charts.hpp;
+// tables: report_html_tables.hpp.
 #ifndef CSMETRICS_EXAMPLES_REPORT_HTML_HPP_
 #define CSMETRICS_EXAMPLES_REPORT_HTML_HPP_
 
-#include <algorithm>  // std::max
-#include <cstdio>     // std::snprintf
+#include <cstddef>  // std::size_t
 #include <string>     // std::string
 
 #include "csmetrics/io/report.hpp"
+#include "report_html_charts.hpp"
+#include "report_html_tables.hpp"
 #include "report_text.hpp"
 
 namespace demo {
 
 namespace html_detail {
 
-inline std::string esc(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
+inline const char* page_style() {
+  return "body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f4f6f9}"
+         "main{max-width:1180px;margin:0 auto;padding:1.2em 1.5em 3em}h1{font-size:1.6em;margin:.3em 0}"
+         "h2{font-size:1.2em;margin:0;display:inline}h3{font-size:1em;margin:1em 0 .2em;color:#445}"
+         ".sub{color:#667;margin:.2em 0 1em}.cards{display:flex;flex-wrap:wrap;gap:10px;margin:1em 0}"
+         ".card{background:#fff;border-radius:8px;padding:10px 14px;min-width:130px;box-shadow:0 1px 2px #0002}"
+         ".card b{display:block;font-size:1.35em}.card span{color:#667;font-size:.85em}.card.bad b{color:#c62828}"
+         ".panel{background:#fff;border-radius:8px;padding:12px 16px;margin:14px 0;box-shadow:0 1px 2px #0002;"
+         "overflow-x:auto}.panel.scroll{max-height:520px;overflow-y:auto;padding-top:0}.panel.scroll h3{padding-top:12px}"
+         "table{border-collapse:collapse;width:100%;font-size:13px}"
+         "td,th{padding:4px 6px;border-bottom:1px solid #e3e7ee;text-align:right;white-space:nowrap}"
+         "th{background:#eef1f6;position:sticky;top:0}table.sortable th{cursor:pointer}"
+         "table.sortable th:hover{background:#dde4f0}th[aria-sort=ascending]::after{content:' \\25B2'}"
+         "th[aria-sort=descending]::after{content:' \\25BC'}"
+         "td:first-child,th:first-child,td.name{text-align:left}"
+         "td.bad{color:#c62828;font-weight:600;background:#fdecea}tr.sum td{font-weight:600}"
+         "a{color:#1f5fbf;text-decoration:none}a:hover{text-decoration:underline}"
+         "details.shop{background:#fff;border-radius:8px;margin:10px 0;box-shadow:0 1px 2px #0002}"
+         "details.shop>summary{padding:10px 16px;cursor:pointer}details.shop>div{padding:0 16px 14px}"
+         ".kpi{color:#556;margin-left:1em;font-size:.9em}.grid2{display:grid;grid-template-columns:"
+         "repeat(auto-fit,minmax(460px,1fr));gap:0 24px}"
+         "svg.chart{width:100%;max-width:640px;display:block;font:11px system-ui,sans-serif;fill:#445}"
+         "svg.chart polyline{fill:none;stroke-width:2}.s1{stroke:#2f6fd0}.s2{stroke:#e08a1e}.s3{stroke:#2a9d5c}"
+         ".ks1{fill:#2f6fd0}.ks2{fill:#e08a1e}.kbar{fill:#9db8e6}.grid{stroke:#e3e7ee}.bar,.bars{fill:#9db8e6}"
+         ".line45{stroke:#d33;stroke-dasharray:4 3;stroke-width:1.5}.t45{fill:#d33}.note{fill:#889}"
+         ".wf-total{fill:#7d8799}.wf-part.up{fill:#2a9d5c}.wf-part.down{fill:#d9534f}text.v{fill:#1d2330;"
+         "font-weight:600}svg.spark{width:100px;height:24px}svg.spark polyline{fill:none;stroke:#2f6fd0;"
+         "stroke-width:1.5}p.empty{color:#778;font-style:italic;margin:.4em 0 1em}"
+         "button{font:inherit;margin-right:6px}h4{margin:.6em 0 0;font-size:.9em;color:#556}"
+         "table.factors{margin-top:.5em}table.factors td:first-child{white-space:normal}";
+}
+
+/// Sorting by any column, sections opened when a link points into them, and
+/// the time the page took to lay out (data-render-ms, for the tests).
+inline const char* page_script() {
+  return "(function(){"
+         "function key(td){var v=td.getAttribute('data-v');if(v===null)return td.textContent;"
+         "if(v==='')return null;var n=Number(v);return isNaN(n)?v.toLowerCase():n;}"
+         "Array.prototype.forEach.call(document.querySelectorAll('table.sortable'),function(t){"
+         "var ths=t.tHead.rows[0].cells;Array.prototype.forEach.call(ths,function(th,i){"
+         "th.addEventListener('click',function(){var asc=th.getAttribute('aria-sort')!=='ascending';"
+         "Array.prototype.forEach.call(ths,function(h){h.removeAttribute('aria-sort');});"
+         "th.setAttribute('aria-sort',asc?'ascending':'descending');"
+         "var b=t.tBodies[0],rows=Array.prototype.slice.call(b.rows);"
+         "rows.sort(function(x,y){var a=key(x.cells[i]),c=key(y.cells[i]);if(a===c)return 0;"
+         "if(a===null)return 1;if(c===null)return -1;var r=a<c?-1:1;return asc?r:-r;});"
+         "rows.forEach(function(r){b.appendChild(r);});});});});"
+         "function openHash(){var id=decodeURIComponent(location.hash.slice(1));"
+         "var e=id?document.getElementById(id):null;if(e&&e.tagName==='DETAILS'){e.open=true;e.scrollIntoView();}}"
+         "window.addEventListener('hashchange',openHash);openHash();"
+         "function all(o){Array.prototype.forEach.call(document.querySelectorAll('details.shop'),"
+         "function(d){d.open=o;});}"
+         "var a=document.getElementById('open-all'),z=document.getElementById('close-all');"
+         "if(a)a.addEventListener('click',function(){all(true);});"
+         "if(z)z.addEventListener('click',function(){all(false);});"
+         "window.addEventListener('load',function(){void document.body.offsetHeight;"
+         "document.body.setAttribute('data-render-ms',String(Math.round(performance.now())));});"
+         "})();";
+}
+
+/// The days a shop's trends show: 8 weeks, or two months with --period month.
+inline int trend_window(const csmetrics::report& r) {
+  for (const auto& [name, s] : r.shops)
+    if (s.sales_change) return s.sales_change->period == "month" ? 60 : 56;
+  return 56;
+}
+
+inline std::string shop_section(const csmetrics::shop_report& s, const std::string& name, std::size_t k,
+                                const csmetrics::report& r, int window, bool open) {
+  using text_detail::pct;
+  const std::string id = "shop-" + std::to_string(k), p = "s" + std::to_string(k) + "-";
+  std::string o = "<details class=\"shop\" id=\"" + id + "\"" + (open ? " open" : "") + "><summary><h2>" +
+                  esc(name) + "</h2><span class=\"kpi\">as of " + csmetrics::format_day(s.as_of) +
+                  " &middot; inquiry conversion " + pct(s.inquiry_conversion.value()) +
+                  (s.conversion_provisional ? " (provisional)" : "") + " &middot; payment " +
+                  pct(s.payment_conversion.value()) + " &middot; sales " + s.revenue.to_string() +
+                  " &middot; mean response " + (s.response_s.mean ? dur_label(*s.response_s.mean) : "n/a") +
+                  "</span></summary><div>\n";
+  o += "<div class=\"grid2\"><div><h3>Conversion funnel (buyers)</h3>" + funnel(s, p + "funnel") + "</div>";
+  o += "<div><h3>Sales change by factor";
+  if (s.sales_change)
+    o += ", last " + s.sales_change->period + " against the one before</h3>" +
+         waterfall(*s.sales_change, p + "waterfall") +
+         (s.sales_change->before.minor() == 0 && s.sales_change->after.minor() == 0 ? std::string()
+                                                                                  : change_table(*s.sales_change));
+  else
+    o += "</h3>" + empty_state("This report has no sales change (shop_report --period week|month fills it).");
+  o += "</div></div>\n";
+  o += "<h3>Daily trends, last " + std::to_string(window) + " days</h3>";
+  if (s.days.empty()) {
+    o += empty_state("This report has no daily rows (shop_report --html or --by day fills them).");
+  } else {
+    o += "<div class=\"grid2\"><div><h4>Inquiry conversion</h4>" + trend_conversion(s, window, p + "trend-conv") +
+         "</div><div><h4>Response time</h4>" + trend_response(s, window, p + "trend-resp") + "</div><div><h4>" +
+         (s.orders ? "Sales and orders" : "Conversations") + "</h4>" + trend_sales(s, window, p + "trend-sales") +
+         "</div></div>\n";
   }
+  o += "<div class=\"grid2\"><div><h3>Response times (share answered within x)</h3>" +
+       response_chart(s, p + "response") + "</div><div><h3>DSR, item as described, trailing 180 days</h3>" +
+       dsr_chart(s, p + "dsr") + "</div></div>\n";
+  o += "<h3>Agents</h3>" + agents_table(r, &name, p + "agents") + "</div></details>\n";
   return o;
-}
-inline std::string f(const char* fmt, double a, double b = 0, double c = 0, double d = 0) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, fmt, a, b, c, d);
-  return buf;
-}
-
-inline std::string funnel(const csmetrics::shop_report& s) {
-  const std::pair<std::string, std::uint64_t> steps[] = {
-      {"inquired", s.inquiry_conversion.denominator},
-      {"ordered same day", s.inquiry_conversion_same_day.numerator},
-      {"ordered (final)", s.inquiry_conversion.numerator},
-      {"ordering buyers", s.payment_conversion.denominator},
-      {"paid", s.payment_conversion.numerator}};
-  double top = 1;
-  for (const auto& st : steps) top = std::max(top, static_cast<double>(st.second));
-  std::string o = "<svg class=\"chart\" id=\"funnel\" viewBox=\"0 0 640 200\" role=\"img\" "
-                  "aria-label=\"conversion funnel\">";
-  double y = 10;
-  for (const auto& [label, n] : steps) {
-    double w = 420 * static_cast<double>(n) / top;
-    o += f("<rect x=\"150\" y=\"%.0f\" width=\"%.1f\" height=\"28\" fill=\"#3b7dd8\"/>", y, w);
-    o += f("<text x=\"140\" y=\"%.0f\" text-anchor=\"end\">", y + 19) + esc(label) + "</text>";
-    o += f("<text x=\"%.1f\" y=\"%.0f\">", 156 + w, y + 19) + text_detail::num(n) + "</text>";
-    y += 36;
-  }
-  return o + "</svg>";
-}
-
-inline std::string response_chart(const csmetrics::shop_report& s) {
-  // The distribution as a CDF: share of bursts answered within x seconds.
-  const double xmax = 180;
-  std::string o = "<svg class=\"chart\" id=\"response\" viewBox=\"0 0 640 240\" role=\"img\" "
-                  "aria-label=\"response time distribution\">";
-  o += "<line x1=\"50\" y1=\"200\" x2=\"620\" y2=\"200\" stroke=\"#444\"/>"
-       "<line x1=\"50\" y1=\"10\" x2=\"50\" y2=\"200\" stroke=\"#444\"/>";
-  for (int t = 0; t <= 180; t += 30)
-    o += f("<text x=\"%.1f\" y=\"216\" text-anchor=\"middle\">%.0f s</text>", 50 + 570.0 * t / xmax, t);
-  o += "<text x=\"44\" y=\"14\" text-anchor=\"end\">100%</text><text x=\"44\" y=\"204\" text-anchor=\"end\">0%</text>";
-  std::string pts;
-  for (const auto& [q, v] : s.response_quantiles) {
-    double x = 50 + 570.0 * std::min(v, xmax) / xmax, y = 200 - 190 * q;
-    pts += f("%.1f,%.1f ", x, y);
-  }
-  o += "<polyline fill=\"none\" stroke=\"#3b7dd8\" stroke-width=\"2\" points=\"" + pts + "\"/>";
-  double x45 = 50 + 570.0 * 45 / xmax;
-  o += f("<line id=\"line45\" x1=\"%.1f\" y1=\"10\" x2=\"%.1f\" y2=\"200\" stroke=\"#d33\" stroke-dasharray=\"4\"/>",
-         x45, x45);
-  o += f("<text x=\"%.1f\" y=\"24\" fill=\"#d33\">45 s: ", x45 + 4) + text_detail::pct(s.response_s.within_threshold) +
-       "</text>";
-  return o + "</svg>";
-}
-
-inline std::string dsr_chart(const csmetrics::shop_report& s) {
-  std::string o = "<svg class=\"chart\" id=\"dsr\" viewBox=\"0 0 640 240\" role=\"img\" "
-                  "aria-label=\"trailing 180-day DSR\">";
-  o += "<line x1=\"50\" y1=\"200\" x2=\"620\" y2=\"200\" stroke=\"#444\"/>"
-       "<line x1=\"50\" y1=\"10\" x2=\"50\" y2=\"200\" stroke=\"#444\"/>";
-  const double lo = 4.0, hi = 5.0;  // DSR lives between 4 and 5 in practice
-  o += "<text x=\"44\" y=\"14\" text-anchor=\"end\">5.0</text><text x=\"44\" y=\"204\" text-anchor=\"end\">4.0</text>";
-  std::string pts;
-  std::size_t n = s.dsr_curve.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!s.dsr_curve[i].second) continue;
-    double v = std::min(hi, std::max(lo, *s.dsr_curve[i].second));
-    double x = 50 + (n > 1 ? 570.0 * static_cast<double>(i) / static_cast<double>(n - 1) : 0);
-    pts += f("%.1f,%.1f ", x, 200 - 190 * (v - lo) / (hi - lo));
-  }
-  o += "<polyline fill=\"none\" stroke=\"#2a9d5c\" stroke-width=\"2\" points=\"" + pts + "\"/>";
-  if (n) {
-    o += "<text x=\"50\" y=\"216\">" + csmetrics::format_day(s.dsr_curve.front().first) + "</text>";
-    o += "<text x=\"620\" y=\"216\" text-anchor=\"end\">" + csmetrics::format_day(s.dsr_curve.back().first) +
-         "</text>";
-  }
-  return o + "</svg>";
 }
 
 }  // namespace html_detail
 
 inline std::string to_html(const csmetrics::report& r) {
   using namespace html_detail;
-  using text_detail::num;
-  using text_detail::pct;
-  using text_detail::secs;
-  std::string o =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>csmetrics shop report</title>"
-      "<style>body{font:14px/1.4 sans-serif;margin:2em;color:#222}svg.chart{width:640px;display:block;margin:.5em 0 "
-      "1.5em;font:12px sans-serif}table{border-collapse:collapse}td,th{padding:3px 10px;border-bottom:1px solid "
-      "#ddd;text-align:right}th:first-child,td:first-child{text-align:left}</style></head><body>\n"
-      "<h1>csmetrics shop report</h1>\n";
-  o += "<p>" + num(r.rows) + " rows read, " + num(r.accepted) + " accepted, " + num(r.skipped) + " skipped.</p>\n";
-  for (const auto& [name, s] : r.shops) {
-    o += "<section class=\"shop\"><h2>" + esc(name) + " &mdash; as of " + csmetrics::format_day(s.as_of) + "</h2>\n";
-    o += "<p>Inquiry conversion " + pct(s.inquiry_conversion.value()) + ", payment conversion " +
-         pct(s.payment_conversion.value()) + ", paid revenue " + s.paid_revenue.to_string() + ", mean response " +
-         secs(s.response_s.mean) + ".</p>\n";
-    o += "<h3>Conversion funnel</h3>" + funnel(s) + "\n";
-    o += "<h3>Response times (share answered within x)</h3>" + response_chart(s) + "\n";
-    o += "<h3>DSR, item as described, trailing 180 days</h3>" + dsr_chart(s) + "\n";
-    o += "<h3>Agents</h3><table id=\"agents\"><tr><th>agent</th><th>buyers</th><th>mean response</th><th>p90</th>"
-         "<th>answer/question</th><th>invites</th><th>satisfaction</th><th>orders</th><th>revenue</th></tr>\n";
-    for (const auto& [agent, a] : s.agents)
-      o += "<tr><td>" + esc(agent) + "</td><td>" + num(a.buyers_served) + "</td><td>" + secs(a.response_s.mean) +
-           "</td><td>" + secs(a.response_s.p90) + "</td><td>" + pct(a.answer_ratio.value()) + "</td><td>" +
-           pct(a.invite_rate.value()) + "</td><td>" + pct(a.satisfaction.value()) + "</td><td>" +
-           num(a.orders_credited) + "</td><td>" + a.revenue_credited.to_string() + "</td></tr>\n";
-    o += "</table></section>\n";
-  }
-  return o + "</body></html>\n";
+  const int window = trend_window(r);
+  std::string o = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                  "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+                  "<title>csmetrics shop report</title><style>";
+  o += page_style();
+  o += "</style></head><body><main>\n<h1>csmetrics shop report</h1>\n";
+  o += "<p class=\"sub\">" + text_detail::num(r.rows) + " rows read, " + text_detail::num(r.accepted) +
+       " accepted, " + text_detail::num(r.skipped) + " skipped";
+  if (!r.shops.empty()) o += "; figures as of " + csmetrics::format_day(r.shops.begin()->second.as_of);
+  o += ". Bars: mean response &le; 45 s, answer/question &ge; 130 %, invitations &ge; 90 %, satisfaction "
+       "&ge; 80 %; failing cells are red. Click a column to sort.</p>\n";
+  o += totals(r);
+  if (r.shops.empty()) return o + empty_state("No shop in this log.") + "</main></body></html>\n";
+  o += "<div class=\"panel scroll\"><h3>Shops (" + text_detail::num(r.shops.size()) + ")</h3>" + overview(r, window) + "</div>\n";
+  o += "<div class=\"panel scroll\"><h3>Agents of every shop</h3>" + agents_table(r, nullptr, "agents-all") +
+       "</div>\n";
+  const bool open = r.shops.size() <= 3;
+  o += "<p><button id=\"open-all\" type=\"button\">open all shops</button><button id=\"close-all\" "
+       "type=\"button\">fold all shops</button></p>\n";
+  std::size_t k = 0;
+  for (const auto& [name, s] : r.shops) o += shop_section(s, name, k++, r, window, open);
+  o += "<script>";
+  o += page_script();
+  return o + "</script></main></body></html>\n";
 }
 
 }  // namespace demo

@@ -2,14 +2,15 @@
 // File: examples/report_output.hpp
 //
 // What shop_report, csm_merge and mpi_report share: turning the command line
-// into shop_metrics options, writing a state file, and printing a report in
-// the chosen format (plus the optional HTML page).
+// into shop_metrics options and a report request, writing a state file, and
+// printing a report in the chosen format (plus the HTML page).
 #ifndef CSMETRICS_EXAMPLES_REPORT_OUTPUT_HPP_
 #define CSMETRICS_EXAMPLES_REPORT_OUTPUT_HPP_
 
 #include <chrono>     // std::chrono::hours
 #include <fstream>    // std::ofstream
 #include <iostream>   // std::cout
+#include <optional>   // std::optional
 #include <stdexcept>  // std::invalid_argument, std::runtime_error
 #include <string>     // std::string
 #include <vector>     // std::vector
@@ -45,14 +46,42 @@ inline void save_state(const csmetrics::shop_metrics& m, const std::string& file
   write_file_atomically(file, m.serialize());
 }
 
-/// The report on standard output in --format, and --html if asked.
+/// The report the command line asks for. The HTML page always has the days
+/// and the trends (the sales change of --period, default a week); standard
+/// output shows them only when asked (--by day, --period, --target).
+inline csmetrics::report_request report_request_of(const cli_options& cli) {
+  csmetrics::report_request request;
+  request.as_of = cli.as_of;
+  request.agents = true;
+  const bool html = !cli.html_file.empty();
+  request.days = cli.by == "day" || html;
+  if (html || cli.period_given) {
+    request.sales_change_days = period_days(cli.period);
+    request.sales_target = cli.target;
+  }
+  return request;
+}
+
+/// The report on standard output in --format, and the --html page if asked.
 inline void print_report(const csmetrics::report& r, const cli_options& cli) {
+  std::optional<csmetrics::report> trimmed;  // stdout without what only the page asked for
+  if (!cli.html_file.empty() && (cli.by != "day" || !cli.period_given)) {
+    trimmed = r;
+    for (auto& [name, s] : trimmed->shops) {
+      if (cli.by != "day") s.days.clear();
+      if (!cli.period_given) {
+        s.sales_change.reset();
+        for (auto& [day, d] : s.days) d.inquiry_conversion_same_day.reset();
+      }
+    }
+  }
+  const csmetrics::report& out = trimmed ? *trimmed : r;
   if (cli.format == "json")
-    csmetrics::write_json(std::cout, r);  // in pieces: a report of many shops is large
+    csmetrics::write_json(std::cout, out);  // in pieces: a report of many shops is large
   else if (cli.format == "prometheus")
-    std::cout << csmetrics::to_prometheus(r);
+    std::cout << csmetrics::to_prometheus(out);
   else
-    std::cout << to_text(r, cli.by);
+    std::cout << to_text(out, cli.by);
   std::cout.flush();
   if (!cli.html_file.empty()) {
     std::ofstream html(cli.html_file, std::ios::binary);

@@ -34,7 +34,6 @@ inline std::string num(std::uint64_t v) {
   return out;
 }
 inline std::string score(std::optional<double> v) { return v ? fmt("%.2f", *v) : "n/a"; }
-
 inline void line(std::string& out, const std::string& label, const std::string& value, const std::string& bar = "",
                  std::optional<bool> pass = std::nullopt) {
   char b[256];
@@ -45,6 +44,35 @@ inline void line(std::string& out, const std::string& label, const std::string& 
     out += b;
   }
   out += '\n';
+}
+
+/// "+12.50", "-3.00", "n/a".
+inline std::string signed_money(std::optional<csmetrics::money> m) {
+  if (!m) return "n/a";
+  return (*m < csmetrics::money{} ? "" : "+") + m->to_string();
+}
+inline std::string days_of(csmetrics::day_number first, csmetrics::day_number last) {
+  return csmetrics::format_day(first) + ".." + csmetrics::format_day(last);
+}
+
+/// The sales change block: last period against the one before, by factor.
+inline void sales_change_lines(std::string& out, const csmetrics::sales_change_report& c) {
+  out += "sales change, last " + c.period + " against the one before\n";
+  line(out, "sales " + days_of(c.before_first, c.before_last), c.before.to_string());
+  line(out, "sales " + days_of(c.after_first, c.after_last), c.after.to_string());
+  line(out, "change", signed_money(c.change));
+  if (c.explained) {
+    line(out, "  traffic (visitors " + num(c.traffic_before) + " -> " + num(c.traffic_after) + ")",
+         signed_money(c.traffic_part));
+    line(out, "  conversion (" + pct(c.conversion_before) + " -> " + pct(c.conversion_after) + ")",
+         signed_money(c.conversion_part));
+    line(out, "  basket value (AOV " + (c.aov_before ? c.aov_before->to_string() : std::string("n/a")) + " -> " +
+                  (c.aov_after ? c.aov_after->to_string() : std::string("n/a")) + ")",
+         signed_money(c.aov_part));
+  } else {
+    line(out, "  unexplained (buyers without visitors)", signed_money(c.unexplained));
+  }
+  if (c.target) line(out, "target attainment (target " + c.target->to_string() + ")", pct(c.attainment));
 }
 
 }  // namespace text_detail
@@ -105,6 +133,7 @@ inline std::string to_text(const csmetrics::report& r, const std::string& by = "
     line(out, "DSR logistics (180 d)", score(s.dsr_logistics.mean()) + " (" + num(s.dsr_logistics.count) + ")");
     line(out, "after-sales satisfaction (30 d)", pct(s.aftersales.value()) + " (" + num(s.aftersales.denominator) + ")");
     line(out, "dispute refund rate (30 d)", pct(s.dispute_refund_rate.value()));
+    if (s.sales_change) sales_change_lines(out, *s.sales_change);
     if (by == "agent" && !s.agents.empty()) {
       char b[256];
       out += "agents\n";
@@ -123,9 +152,12 @@ inline std::string to_text(const csmetrics::report& r, const std::string& by = "
     if (by == "day" && !s.days.empty()) {
       char b[256];
       out += "days\n";
-      std::snprintf(b, sizeof b, "  %-10s %8s %8s %9s %9s %10s %9s %7s %12s %9s %9s\n", "day", "visits", "convers.",
+      std::snprintf(b, sizeof b, "  %-10s %8s %8s %9s %9s %10s %9s %7s %12s %9s %9s", "day", "visits", "convers.",
                     "buyer msg", "agent msg", "resp mean", "in 45 s", "orders", "revenue", "inq conv", "pay conv");
       out += b;
+      // --period: the same-day conversion of each day's inquiries too.
+      const bool same_day = s.days.begin()->second.inquiry_conversion_same_day.has_value();
+      out += same_day ? "  same day\n" : "\n";
       for (const auto& [day, d] : s.days) {
         std::snprintf(b, sizeof b, "  %-10s %8s %8s %9s %9s %10s %9s %7s %12s %9s %9s\n",
                       csmetrics::format_day(day).c_str(), num(d.visits).c_str(), num(d.conversations).c_str(),
@@ -133,6 +165,12 @@ inline std::string to_text(const csmetrics::report& r, const std::string& by = "
                       pct(d.response_s.within_threshold).c_str(), num(d.orders).c_str(), d.revenue.to_string().c_str(),
                       pct(d.inquiry_conversion.value()).c_str(), pct(d.payment_conversion.value()).c_str());
         out += b;
+        if (same_day) {
+          out.pop_back();  // the newline
+          std::snprintf(b, sizeof b, " %9s\n",
+                        pct(d.inquiry_conversion_same_day ? d.inquiry_conversion_same_day->value() : std::nullopt).c_str());
+          out += b;
+        }
       }
     }
   }

@@ -10,6 +10,7 @@
 //   zcat log.csv.gz | shop_report -      standard input
 //   shop_report --threads 4 log.csv      the same bytes, on 4 threads (csmetrics/sharded.hpp)
 //   shop_report --threads 2 --shard-by buyer log.csv  (shop, buyer) per thread, even with many shops
+//   shop_report --period month --target 200000 log.csv  what moved sales, last 30 days against the 30 before
 #include <cstdio>     // std::fopen, std::fprintf
 #include <exception>  // std::exception
 #include <iostream>   // std::cout
@@ -115,10 +116,7 @@ csmetrics::report read_inputs(const demo::cli_options& cli, Metrics& metrics) {
 }
 
 int run(const demo::cli_options& cli) {
-  csmetrics::report_request request;
-  request.as_of = cli.as_of;
-  request.agents = true;
-  request.days = cli.by == "day";
+  const csmetrics::report_request request = demo::report_request_of(cli);
   csmetrics::shop_metrics metrics(demo::metrics_options(cli));
   csmetrics::report input;
   csmetrics::report r;

@@ -222,7 +222,7 @@ py::dict add_columns(shop_metrics_py& self, arg time, arg type, arg shop, arg bu
   return batch_dict(total);
 }
 
-py::object report(shop_metrics_py& self, arg as_of, const std::string& by) {
+py::object report(shop_metrics_py& self, arg as_of, const std::string& by, arg period, arg target) {
   csmetrics::report_request request;
   if (!as_of.is_none()) {
     const std::string day = text_of(as_of);  // "YYYY-MM-DD" or a datetime.date
@@ -233,6 +233,17 @@ py::object report(shop_metrics_py& self, arg as_of, const std::string& by) {
     throw std::invalid_argument("by must be shop, agent or day: " + by);
   request.agents = true;
   request.days = by == "day";  // as shop_report --by: JSON always has shops and agents
+  if (!period.is_none() || !target.is_none()) {  // as shop_report --period / --target
+    const std::string p = period.is_none() ? "week" : text_of(period);
+    if (p != "week" && p != "month") throw std::invalid_argument("period must be week or month: " + p);
+    request.sales_change_days = demo::period_days(p);
+    if (!target.is_none()) {
+      const std::string t = text_of(target);
+      request.sales_target = csmetrics::money::try_parse(t);
+      if (!request.sales_target || *request.sales_target < csmetrics::money{})
+        throw std::invalid_argument("target must be an amount >= 0 like '200000' or '1499.90': " + t);
+    }
+  }
   native_report native;
   std::string json;
   try {
@@ -367,10 +378,13 @@ class Report(dict):
            "Settles the stream at `now` (default: the newest event) in place, as shop_report does at the end:\n"
            "bursts waiting past max_wait become unanswered, unpaid orders expire. Later events older than\n"
            "`now` are rejected as too late. report() and serialize() settle a copy when this was not done.")
-      .def("report", &report, "as_of"_a = py::none(), "by"_a = "shop",
+      .def("report", &report, "as_of"_a = py::none(), "by"_a = "shop", "period"_a = py::none(),
+           "target"_a = py::none(),
            "The report, equal to json.loads of shop_report --format json on the same rows: settled at the\n"
            "newest event, windows ending on `as_of` ('YYYY-MM-DD' or a date; default the newest event's\n"
-           "local day); by='day' adds per-day rows as shop_report --by day. Returns a Report (a dict).\n"
+           "local day); by='day' adds per-day rows as shop_report --by day; period='week'|'month' and\n"
+           "target='200000' add each shop's sales change as shop_report --period / --target (the page of\n"
+           "shop_report --html is to_html(report(by='day', period='week'))). Returns a Report (a dict).\n"
            "Settling works on a copy of the state (about as long as reading the rows) unless finish()\n"
            "settled it already: call finish() first when the stream has ended.")
       .def("serialize", &serialize, "settle"_a = true,

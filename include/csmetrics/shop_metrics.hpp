@@ -134,6 +134,12 @@ struct report_request {
   std::optional<day_number> as_of;  ///< windows end on this local day; default: the newest event's day
   bool agents = true;               ///< per-agent figures
   bool days = false;                ///< per-day rows
+  /// Trends (shop_report --period and its HTML page), when > 0: each shop's
+  /// sales change between the last `sales_change_days` local days up to
+  /// as_of and as many days before (7: "week", 30: "month"), split by
+  /// decompose_change; and, with `days`, each day's same-day inquiry conversion.
+  int sales_change_days = 0;
+  std::optional<money> sales_target;  ///< the later period's sales goal: its attainment
 };
 
 /// Events shop_metrics itself refused, by reason (the families count theirs).

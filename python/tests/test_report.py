@@ -44,7 +44,19 @@ def test_writers_equal_shop_report(demo_csv, tmp_path):
     assert csmetrics.to_prometheus(r) == run([exe, "--format", "prometheus"]).decode()
     html = tmp_path / "r.html"
     run([exe, "--format", "json", "--html", str(html)])
-    assert csmetrics.to_html(r) == html.read_text()
+    page = demo_metrics(demo_csv).report(by="day", period="week")  # the page has the days and the trends
+    assert csmetrics.to_html(page) == html.read_text()
+    month = demo_metrics(demo_csv).report(period="month", target="200000")
+    assert month == shop_report_json("--period", "month", "--target", "200000")
+    assert all(s["sales_change"]["period"] == "month" for s in month["shops"].values())
+
+
+def test_bad_period_and_target(demo_csv):
+    m = demo_metrics(demo_csv)
+    with pytest.raises(ValueError, match="period"):
+        m.report(period="year")
+    with pytest.raises(ValueError, match="target"):
+        m.report(target="-5")
 
 
 def test_options_as_of_and_days(three_shops_csv):

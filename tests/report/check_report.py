@@ -4,9 +4,14 @@
 
   check_report.py demo SHOP_REPORT         JSON of the demo week: fixed fields, types, seed figures
   check_report.py promtool SHOP_REPORT     the Prometheus output passes `promtool check metrics`
-  check_report.py html SHOP_REPORT DIR     the HTML page renders in headless Chromium with its charts
+  check_report.py html SHOP_REPORT DIR [FILE]
+                                           the HTML page (of the demo week, or of FILE, a real log:
+                                           exit 77 when absent) renders in headless Chromium: not
+                                           blank, no console errors, within the size and time limits,
+                                           overview rows, charts, sorting, the waterfall to the cent
   check_report.py real SHOP_REPORT FILE    JSON on a real log (../shared/data) against an independent
-                                           computation here, in plain Python (exit 77 = skipped)
+                                           computation here, in plain Python (exit 77 = skipped),
+                                           the sales change between the last two weeks included
   check_report.py cli SHOP_REPORT          bad options and bad files give clear errors and exit codes
 """
 import csv
@@ -14,10 +19,14 @@ import datetime as dt
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
+import time
+import zlib
 from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 SKIP = 77
 failures = []
@@ -106,10 +115,89 @@ def demo(binary):
     days = d["shops"]["tmall-demo"]["days"]
     check(sum(v["buyer_messages"] for v in days.values()) == s["sessions"]["buyer_messages"],
           "--by day rows add up to the shop's buyer messages")
+    check("sales_change" not in s and "sales_change" not in d["shops"]["tmall-demo"],
+          "no sales_change without --period")
+    # --period: the sales change, the same figures otherwise, and the same bytes on threads.
+    p = report_json(binary, "--by", "day", "--period", "week", "--target", "200000")
+    pd = p["shops"]["tmall-demo"]
+    walk_types(p)
+    c = pd["sales_change"]
+    check((c["before_first"], c["before_last"], c["after_first"], c["after_last"]) ==
+          ("2019-08-27", "2019-09-02", "2019-09-03", "2019-09-09"), "the last 7 days against the 7 before")
+    check_sales_change(c, "demo week")
+    check(c["target"] == "200000.00" and abs(c["attainment"] - float(Decimal(c["after"]) / 200000)) < 1e-9,
+          "target attainment")
+    same = {k: v for k, v in json.loads(json.dumps(pd)).items() if k != "sales_change"}
+    for day in same["days"].values():
+        check("inquiry_conversion_same_day" in day, "--period days carry same-day conversion")
+        day.pop("inquiry_conversion_same_day", None)
+    check(same == d["shops"]["tmall-demo"], "--period adds keys, changes no figure")
+    threaded = run([binary, "--format", "json", "--no-progress", "--by", "day", "--period", "week", "--target",
+                    "200000", "--threads", "2"]).stdout
+    check(json.loads(threaded) == p, "--period on 2 threads gives the same JSON")
+    m = report_json(binary, "--period", "month")["shops"]["tmall-demo"]["sales_change"]
+    check(m["period"] == "month" and m["after_first"] == "2019-08-11", "--period month: the last 30 days")
+    t = run([binary, "--no-progress", "--period", "week"]).stdout
+    check("sales change, last week against the one before" in t and c["parts"]["traffic"] in t,
+          "text shows the sales change")
+    prom = run([binary, "--format", "prometheus", "--no-progress", "--period", "week"]).stdout
+    check('csmetrics_sales_change_yuan{shop="tmall-demo",period="week",part="aov"}' in prom,
+          "Prometheus has the sales change parts")
+
+
+def shapley_cents(f0, f1, change_cents):
+    """The 3-factor Shapley parts of x1*y1*z1 - x0*y0*z0, then rounded to cents by largest remainder."""
+    parts = []
+    for i in range(3):
+        j, k = (i + 1) % 3, (i + 2) % 3
+        same = (f0[j] * f0[k] + f1[j] * f1[k]) / 3
+        cross = (f0[j] * f1[k] + f1[j] * f0[k]) / 6
+        parts.append((f1[i] - f0[i]) * (same + cross))
+    assert sum(parts) == change_cents, "Shapley parts sum to the change"
+    floors = [p.numerator // p.denominator for p in parts]
+    left = change_cents - sum(floors)
+    order = sorted(range(3), key=lambda i: (-(parts[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return floors
+
+
+def check_sales_change(c, what, expect=None):
+    """parts add up to the change to the cent; with expect=(traffic, buyers, cents) per period, they are
+    the Shapley split recomputed here."""
+    cents = lambda m: int((Decimal(m) * 100).to_integral_value())
+    change = cents(c["change"])
+    check(change == cents(c["after"]) - cents(c["before"]), f"{what}: change = after - before")
+    if c["explained"]:
+        parts = [cents(c["parts"][k]) for k in ("traffic", "conversion", "aov")]
+        check(sum(parts) == change, f"{what}: parts {parts} add up to the change {change} to the cent")
+    else:
+        check(all(v is None for v in c["parts"].values()) and cents(c["unexplained"]) == change,
+              f"{what}: unexplained change")
+    if expect is None:
+        expect = [(c["traffic_before"], c["buyers_before"], cents(c["before"])),
+                  (c["traffic_after"], c["buyers_after"], cents(c["after"]))]
+    (t0, b0, r0), (t1, b1, r1) = expect
+    check((c["traffic_before"], c["buyers_before"], cents(c["before"]), c["traffic_after"], c["buyers_after"],
+           cents(c["after"])) == (t0, b0, r0, t1, b1, r1), f"{what}: the periods' counts {expect}")
+    defined = all(not (t == 0 and b) and not (b == 0 and r) for t, b, r in expect)
+    check(c["explained"] == defined, f"{what}: explained is {defined}")
+    if not defined:
+        return
+    conv = [Fraction(b, t) if t else None for t, b, r in expect]
+    aov = [Fraction(r, b) if b else None for t, b, r in expect]
+    for v in (conv, aov):  # an undefined factor takes the other period's value (or 0)
+        if v[0] is None and v[1] is None:
+            v[0] = v[1] = Fraction(0)
+        v[0] = v[1] if v[0] is None else v[0]
+        v[1] = v[0] if v[1] is None else v[1]
+    want = shapley_cents([Fraction(t0), conv[0], aov[0]], [Fraction(t1), conv[1], aov[1]], r1 - r0)
+    got = [cents(c["parts"][k]) for k in ("traffic", "conversion", "aov")]
+    check(got == want, f"{what}: Shapley parts {got} vs {want} recomputed")
 
 
 def promtool(binary):
-    for args in ([], ["--by", "agent"]):
+    for args in ([], ["--by", "agent"], ["--period", "week", "--target", "1000"]):
         p = run([binary, "--format", "prometheus", "--no-progress", *args])
         check(p.returncode == 0, "prometheus output")
         lint = run(["promtool", "check", "metrics"], input=p.stdout)
@@ -119,26 +207,171 @@ def promtool(binary):
         check("csmetrics_agent_response_seconds_mean{shop=\"tmall-demo\",agent=\"lili\"}" in p.stdout, "agent sample")
 
 
-def html(binary, out_dir):
-    os.makedirs(out_dir, exist_ok=True)
-    page = os.path.join(out_dir, "report.html")
-    p = run([binary, "--no-progress", "--html", page])
-    check(p.returncode == 0, "shop_report --html")
+CHROMIUM = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+            "--disable-background-networking", "--hide-scrollbars"]
+
+
+def chromium_dom(url):
+    """The DOM after load, the console messages Chromium logged, and the wall time."""
+    t0 = time.monotonic()
+    p = run([*CHROMIUM, "--enable-logging=stderr", "--v=0", "--dump-dom", url], timeout=120)
+    wall = time.monotonic() - t0
+    check(p.returncode == 0, "chromium ran: " + p.stderr[-500:])
+    console = [line for line in p.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+    return p.stdout, console, wall
+
+
+def png_pixels(path):
+    """Width, height, bytes per pixel and the rows of an 8-bit RGB(A) PNG (a screenshot)."""
+    data = open(path, "rb").read()
+    check(data[:8] == b"\x89PNG\r\n\x1a\n", "screenshot is a PNG")
+    pos, idat, w, h, depth, ctype = 8, b"", 0, 0, 0, 0
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    if depth != 8 or ctype not in (2, 6):
+        return w, h, 0, []
+    bpp, raw, rows = (3 if ctype == 2 else 4), zlib.decompress(idat), []
+    stride = w * bpp
+    prev = bytearray(stride)
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride) if f else ():
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], (prev[i - bpp] if i >= bpp else 0)
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            else:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return w, h, bpp, rows
+
+
+def check_screenshot(page, shot, what, size="1200,1500"):
+    run([*CHROMIUM, f"--window-size={size}", "--screenshot=" + shot, "file://" + os.path.abspath(page)], timeout=120)
+    if not os.path.exists(shot):
+        check(False, f"{what}: screenshot written")
+        return
+    w, h, bpp, rows = png_pixels(shot)
+    colours = Counter()
+    for r in rows[::3]:
+        for x in range(0, len(r), bpp * 3):
+            colours[r[x:x + 3]] += 1
+    background = colours.most_common(1)[0][1] / max(1, sum(colours.values())) if colours else 1
+    check(len(colours) > 50 and background < 0.9,
+          f"{what}: screenshot not blank ({len(colours)} colours, background {background:.0%})")
+
+
+def attrs(tag):
+    return dict(re.findall(r'([\w-]+)="([^"]*)"', tag))
+
+
+def check_waterfalls(dom, what, changes=None):
+    """Every waterfall's parts add up to its change, and the change to after - before, to the cent."""
+    svgs = re.findall(r'(<svg class="chart waterfall"[^>]*>)(.*?)</svg>', dom, re.S)
+    for tag, body in svgs:
+        a = attrs(tag)
+        before, after, change = (int(a[k]) for k in ("data-before-cents", "data-after-cents", "data-change-cents"))
+        parts = {attrs(p)["data-part"]: int(attrs(p)["data-cents"]) for p in re.findall(r"<rect [^>]*data-part[^>]*>", body)}
+        check(change == after - before and sum(parts.values()) == change,
+              f"{what}: waterfall {a['id']} parts {parts} add up to {change} = {after} - {before}")
+        if changes is not None:
+            c = changes.pop(0)
+            cents = lambda m: int((Decimal(m) * 100).to_integral_value())
+            want = {"traffic": cents(c["parts"]["traffic"]), "conversion": cents(c["parts"]["conversion"]),
+                    "aov": cents(c["parts"]["aov"])} if c["explained"] else {"unexplained": cents(c["unexplained"])}
+            check(parts == want and change == cents(c["change"]), f"{what}: waterfall {parts} is the JSON's {want}")
+    return len(svgs)
+
+
+def check_sorting(page, column, what):
+    """Clicking the overview's header `column` sorts its rows by that column (undefined values last)."""
+    probe = page + ".sort.html"
     text = open(page, encoding="utf-8").read()
-    check("<script" not in text and "http://" not in text and "https://" not in text,
-          "self-contained: no scripts, no network")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-             "--disable-background-networking", "--enable-logging=stderr", "--v=0"]
-    dom = run(["chromium", *flags, "--dump-dom", "file://" + os.path.abspath(page)], timeout=120)
-    check(dom.returncode == 0, "chromium ran: " + dom.stderr[-500:])
-    for chart in ("funnel", "response", "dsr", "agents"):
-        check(f'id="{chart}"' in dom.stdout, f"rendered page has #{chart}")
-    check(dom.stdout.count("<svg") >= 3, "three SVG charts")
-    check(re.search(r"CONSOLE|Uncaught", dom.stderr) is None, "no console errors")
-    shot = os.path.join(out_dir, "report.png")
-    run(["chromium", *flags[:6], "--hide-scrollbars", "--window-size=900,2200", "--screenshot=" + shot,
-         "file://" + os.path.abspath(page)], timeout=120)
-    check(os.path.getsize(shot) > 10000 if os.path.exists(shot) else False, "screenshot written")
+    script = ("<script>var t=document.getElementById('overview');t.tHead.rows[0].cells[%d].click();"
+              "document.body.setAttribute('data-sorted',Array.prototype.map.call(t.tBodies[0].rows,"
+              "function(r){return r.cells[%d].getAttribute('data-v');}).join('|'));</script></body>" % (column, column))
+    open(probe, "w", encoding="utf-8").write(text.replace("</body>", script))
+    dom, console, _ = chromium_dom("file://" + os.path.abspath(probe))
+    m = re.search(r'data-sorted="([^"]*)"', dom)
+    values = m.group(1).split("|") if m else []
+    defined = [float(v) for v in values if v != ""]
+    check(len(values) > 0 and defined == sorted(defined) and values[len(defined):] == [""] * (len(values) - len(defined)),
+          f"{what}: the overview sorts by column {column}")
+    check(not console, f"{what}: no console messages when sorting: {console[:3]}")
+
+
+def html(binary, out_dir, log=None):
+    if log is not None and not os.path.exists(log):
+        print(f"SKIPPED: {log} is absent (the shared/ folder is not beside the project)")
+        sys.exit(SKIP)
+    os.makedirs(out_dir, exist_ok=True)
+    name = "demo" if log is None else os.path.basename(log).split("-")[0]
+    page = os.path.join(out_dir, name + ".html")
+    args = [] if log is None else ["--utc-offset", {"twcs": "+00:00", "olist": "-03:00"}.get(name, "+08:00"), log]
+    p = run([binary, "--no-progress", "--format", "json", "--html", page, *args])
+    check(p.returncode == 0, "shop_report --html")
+    r = json.loads(p.stdout)
+    check(all("days" not in s and "sales_change" not in s for s in r["shops"].values()),
+          "--html leaves standard output as it was")
+    changes = [s["sales_change"] for s in report_json(binary, "--period", "week", *args)["shops"].values()]
+    text = open(page, encoding="utf-8").read()
+    size = os.path.getsize(page)
+    limit = 300 << 10 if log is None else 1536 << 10
+    check(size <= limit, f"{name}: {size} bytes <= {limit}")
+    check(re.search(r"<script[^>]+src|<link|@import|url\(|https?://", text) is None,
+          "self-contained: no script, style or font from the network")
+    dom, console, wall = chromium_dom("file://" + os.path.abspath(page))
+    check(not console, f"{name}: no console messages: {console[:3]}")
+    m = re.search(r'data-render-ms="(\d+)"', dom)
+    render_ms = int(m.group(1)) if m else None
+    check(render_ms is not None and render_ms <= 2000, f"{name}: laid out in {render_ms} ms <= 2000")
+    rows = re.findall(r'<tr class="shop-row">', dom)
+    check(len(rows) == len(r["shops"]), f"{name}: {len(rows)} overview rows for {len(r['shops'])} shops")
+    for shop in r["shops"]:
+        check(f">{shop}</a>" in dom, f"{name}: overview links {shop}")
+    check('id="totals"' in dom and ('id="agents-all"' in dom or "No agents in this log." in dom),
+          f"{name}: totals and the agents of every shop (or words saying there are none)")
+    n_shops = len(r["shops"])
+    check(dom.count('<details class="shop"') == n_shops, f"{name}: one folding section per shop")
+    # Every section has each chart, or a sentence saying why not (never empty axes).
+    for chart, words in (("funnel", "no funnel to draw."), ("response", "No answered buyer messages in this log."),
+                         ("dsr", "No ratings in this log."), ("trend-response", "No answered buyer messages in these days."),
+                         ("trend-sales", "No orders or conversations in these days.")):
+        shown, said = dom.count(f'class="chart {chart}"'), dom.count(words)
+        check(shown + said == n_shops, f"{name}: {chart}: {shown} charts + {said} empty states for {n_shops} shops")
+    with_sales = [c for c in changes if c["before"] != "0.00" or c["after"] != "0.00"]
+    check(check_waterfalls(dom, name, list(with_sales)) == len(with_sales), f"{name}: a waterfall for every shop with sales")
+    # Response charts: the 45 s line in every one; a log axis when p99 is beyond three minutes.
+    for tag, body in re.findall(r'(<svg class="chart response"[^>]*>)(.*?)</svg>', dom, re.S):
+        check('class="line45"' in body, f"{name}: {attrs(tag)['id']} shows the 45 s line")
+    for shop, s in r["shops"].items():
+        p99 = s["sessions"]["response_s"]["p99"]
+        if p99 is not None and p99 > 180:
+            check(re.search(r'class="chart response" id="s\d+-response"[^>]*data-scale="log"', dom) is not None,
+                  f"{name}: log axis for {shop} (p99 {p99:.0f} s)")
+            break
+    no_ratings = sum(1 for s in r["shops"].values() if s["ratings"]["dsr_180d"]["item"]["count"] == 0)
+    check(dom.count("No ratings in this log.") >= no_ratings, f"{name}: ratings empty states in words")
+    if log is None:
+        for chart in ("funnel", "waterfall", "trend-conversion", "trend-response", "trend-sales", "response", "dsr"):
+            check(f'class="chart {chart}"' in dom, f"demo: has the {chart} chart")
+        check(dom.count('data-part="') == 3, "demo: the waterfall has its three parts")
+    print(f"{name}: {size} bytes, laid out in {render_ms} ms, chromium --dump-dom {wall:.2f} s")
+    check_sorting(page, 4, name)  # mean response
+    check_screenshot(page, os.path.join(out_dir, name + ".png"), name)
 
 
 def parse_time(s):
@@ -160,7 +393,7 @@ def real(binary, path):
     name = os.path.basename(path)
     offset_h = {"olist-events.csv": -3, "taobao-events.csv": 8, "twcs-events.csv": 0}[name]
     offset_arg = f"{'+' if offset_h >= 0 else '-'}{abs(offset_h):02d}:00"
-    r = report_json(binary, "--utc-offset", offset_arg, path)
+    r = report_json(binary, "--utc-offset", offset_arg, path, "--period", "week")
     rows = list(csv.DictReader(open(path, newline="", encoding="utf-8")))
     check(r["input"]["rows"] == len(rows) and r["input"]["skipped"] == 0, f"{name}: all {len(rows)} rows read")
     by_shop = defaultdict(list)
@@ -241,6 +474,17 @@ def real(binary, path):
                   f"{name}/{shop}: after-sales satisfaction")
         else:
             check(a["satisfied_share"] is None, f"{name}/{shop}: no reviews gives null")
+        # The sales change: the last 7 local days against the 7 before, recomputed from the rows.
+        periods = [(as_of - dt.timedelta(days=13), as_of - dt.timedelta(days=7)),
+                   (as_of - dt.timedelta(days=6), as_of)]
+        expect = []
+        for first, last in periods:
+            inside = lambda x: first <= local_day(parse_time(x["time"]), offset_h) <= last
+            visitors = {x["buyer"] for x in visits if inside(x)}
+            placed = [x for x in orders.values() if inside(x)]
+            revenue = sum((int(Decimal(x["amount"]) * 100) for x in placed if x["amount"]), 0)
+            expect.append((len(visitors), len({x["buyer"] for x in placed}), revenue))
+        check_sales_change(s["sales_change"], f"{name}/{shop}", expect)
 
 
 def cli(binary):
@@ -261,13 +505,18 @@ def cli(binary):
     check(j["input"] == {"rows": 2, "accepted": 1, "skipped": 1, "skipped_by_reason": {"missing_field": 1}},
           "skipped rows counted by reason: " + json.dumps(j["input"]))
     check("line 3" in p.stderr, "the bad row's message names its line")
+    p = run([binary, "--period", "year"])
+    check(p.returncode == 2 and "--period must be week or month" in p.stderr, "bad --period")
+    p = run([binary, "--target", "12.345"])
+    check(p.returncode == 2 and "--target must be an amount" in p.stderr, "bad --target")
     p = run([binary, "--help"])
     check(p.returncode == 0 and "usage: shop_report" in p.stdout, "--help")
 
 
 def main():
     mode, binary = sys.argv[1], sys.argv[2]
-    {"demo": lambda: demo(binary), "promtool": lambda: promtool(binary), "html": lambda: html(binary, sys.argv[3]),
+    {"demo": lambda: demo(binary), "promtool": lambda: promtool(binary),
+     "html": lambda: html(binary, sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None),
      "real": lambda: real(binary, sys.argv[3]), "cli": lambda: cli(binary)}[mode]()
     if failures:
         sys.exit(f"{len(failures)} check(s) failed")

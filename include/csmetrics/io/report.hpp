@@ -5,8 +5,10 @@
 // local day, copied out of the accumulators by shop_metrics. This header
 // renders it as JSON (fixed field names, rates in [0, 1], money as a
 // 2-decimal string, durations in seconds, undefined values null) and as the
-// Prometheus text exposition format. Text and HTML renderings live with the
-// shop_report example. Keeping the model apart from the accumulators lets
+// Prometheus text exposition format (io/report_prometheus.hpp). Text and
+// HTML renderings live with the shop_report example. Optional parts (the
+// per-day rows, the sales change between two periods) are written only when
+// a caller filled them. Keeping the model apart from the accumulators lets
 // every output show exactly the same numbers.
 #ifndef CSMETRICS_IO_REPORT_HPP_
 #define CSMETRICS_IO_REPORT_HPP_
@@ -72,8 +74,38 @@ struct day_report {
   std::uint64_t visits = 0, conversations = 0, buyer_messages = 0, agent_messages = 0, orders = 0;
   duration_summary response_s;     // the bursts whose clock started that day
   count_ratio inquiry_conversion;  // cohort of the day's inquiries (final)
+  /// The same cohort, ordered the same local day; filled by callers that ask
+  /// for it (shop_report --period, the HTML trends), written when set.
+  std::optional<count_ratio> inquiry_conversion_same_day;
   count_ratio payment_conversion;  // cohort of the day's orders
   money revenue;                   // placed orders with an amount
+};
+
+/**
+ * What moved a shop's sales between two periods of equal length (the last N
+ * local days up to as_of against the N before): sales = traffic (distinct
+ * visitors) x conversion (paying buyers / visitors) x AOV (sales / paying
+ * buyers), the change split into its three parts by csmetrics'
+ * decompose_change (exact Shapley, rounded to cents by largest remainder, so
+ * traffic + conversion + aov == change to the cent). Sales are placed orders
+ * with an amount, as `revenue`.
+ */
+struct sales_change_report {
+  std::string period;  ///< "week" (7 days) or "month" (30 days)
+  day_number before_first = 0, before_last = 0, after_first = 0, after_last = 0;
+  money before, after, change;  ///< sales of each period; change = after - before
+  std::uint64_t traffic_before = 0, traffic_after = 0;  ///< distinct visitors
+  std::uint64_t buyers_before = 0, buyers_after = 0;    ///< distinct paying buyers
+  std::optional<double> conversion_before, conversion_after;  ///< buyers / visitors; empty without visitors
+  std::optional<money> aov_before, aov_after;                 ///< sales / buyers (half-up cents); empty without buyers
+  /// The rounded parts (sum == change); empty when !explained or out of money's range.
+  std::optional<money> traffic_part, conversion_part, aov_part;
+  /// False when a period breaks the identity (buyers without any visitor):
+  /// the whole change is then `unexplained`.
+  bool explained = true;
+  money unexplained;
+  std::optional<money> target;       ///< --target: the period's sales goal
+  std::optional<double> attainment;  ///< after / target
 };
 
 /// One shop's figures as of a local day.
@@ -106,6 +138,7 @@ struct shop_report {
   std::vector<std::pair<day_number, std::optional<double>>> dsr_curve;  // trailing 180-day item DSR
   std::map<std::string, agent_report> agents;
   std::map<day_number, day_report> days;  // filled when asked (--by day)
+  std::optional<sales_change_report> sales_change;  // filled when asked (shop_report --period)
 };
 
 /// The whole report: the input summary and every shop.
@@ -211,6 +244,34 @@ inline void json_agent(std::string& out, const agent_report& a) {
   for (const auto& [r, n] : a.lost_by_reason) l.num(r, n);
   l.close();
   o.close();
+}
+
+/// "sales_change": {"period", the two periods' days, sales, traffic,
+/// buyers, conversion, aov, the parts (money strings adding up to change),
+/// explained, unexplained, target, attainment}.
+inline void json_sales_change(json_object& o, const sales_change_report& c, std::string& out) {
+  o.key("sales_change");
+  json_object x(out);
+  x.str("period", c.period);
+  x.str("before_first", format_day(c.before_first)).str("before_last", format_day(c.before_last));
+  x.str("after_first", format_day(c.after_first)).str("after_last", format_day(c.after_last));
+  x.money_str("before", c.before).money_str("after", c.after).money_str("change", c.change);
+  x.num("traffic_before", c.traffic_before).num("traffic_after", c.traffic_after);
+  x.num("buyers_before", c.buyers_before).num("buyers_after", c.buyers_after);
+  x.num("conversion_before", c.conversion_before).num("conversion_after", c.conversion_after);
+  x.money_str("aov_before", c.aov_before).money_str("aov_after", c.aov_after);
+  x.key("parts");
+  {
+    json_object p(out);
+    p.money_str("traffic", c.traffic_part).money_str("conversion", c.conversion_part);
+    p.money_str("aov", c.aov_part);
+    p.close();
+  }
+  x.key("explained");
+  out += c.explained ? "true" : "false";
+  x.money_str("unexplained", c.unexplained);
+  x.money_str("target", c.target).num("attainment", c.attainment);
+  x.close();
 }
 
 }  // namespace detail
@@ -320,11 +381,14 @@ void json_report(const report& r, std::string& out, Flush flush) {
         detail::json_durations(x, "response_s", d.response_s, out);
         x.num("orders", d.orders).money_str("revenue", d.revenue);
         x.num("inquiry_conversion", d.inquiry_conversion.value());
+        if (d.inquiry_conversion_same_day)
+          x.num("inquiry_conversion_same_day", d.inquiry_conversion_same_day->value());
         x.num("payment_conversion", d.payment_conversion.value());
         x.close();
       }
       days.close();
     }
+    if (s.sales_change) detail::json_sales_change(o, *s.sales_change, out);
     o.close();
     flush(out);
   }
@@ -367,160 +431,10 @@ inline void write_json(std::ostream& os, const report& r) {
   os.write(out.data(), static_cast<std::streamsize>(out.size()));
 }
 
-namespace detail {
-
-inline std::string prom_label(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out;
-}
-
-/// Collects samples per metric family so each family's HELP/TYPE comes once.
-class prom_writer {
- public:
-  void family(const char* name, const char* type, const char* help) {
-    out_ += "# HELP ";
-    out_ += name;
-    out_ += ' ';
-    out_ += help;
-    out_ += "\n# TYPE ";
-    out_ += name;
-    out_ += ' ';
-    out_ += type;
-    out_ += '\n';
-  }
-  void sample(const char* name, const std::string& labels, std::optional<double> v, const char* suffix = "") {
-    if (!v || !std::isfinite(*v)) return;  // Prometheus has NaN, but an absent sample says "no data" better
-    out_ += name;
-    out_ += suffix;
-    if (!labels.empty()) {
-      out_ += '{';
-      out_ += labels;
-      out_ += '}';
-    }
-    char b[40];
-    std::snprintf(b, sizeof b, " %.10g\n", *v);
-    out_ += b;
-  }
-  std::string take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
-
-}  // namespace detail
-
-/// The report in the Prometheus text exposition format (version 0.0.4):
-/// csmetrics_* metric names with units, counters ending in _total, labels
-/// shop (and agent).
-inline std::string to_prometheus(const report& r) {
-  detail::prom_writer w;
-  auto shop_label = [](const std::string& s) { return "shop=\"" + detail::prom_label(s) + "\""; };
-  auto d = [](std::uint64_t v) { return std::optional<double>(static_cast<double>(v)); };
-
-  w.family("csmetrics_input_rows_total", "counter", "Event-log rows read.");
-  w.sample("csmetrics_input_rows_total", "", d(r.rows));
-  w.family("csmetrics_input_skipped_rows_total", "counter", "Event-log rows skipped, by reason.");
-  for (const auto& [reason, n] : r.skipped_by_reason)
-    w.sample("csmetrics_input_skipped_rows_total", "reason=\"" + detail::prom_label(reason) + "\"", d(n));
-
-  struct counter_def {
-    const char* name;
-    const char* help;
-    std::uint64_t shop_report::*field;
-  };
-  static const counter_def counters[] = {
-      {"csmetrics_visits_total", "Visits to the shop (traffic).", &shop_report::visits},
-      {"csmetrics_conversations_total", "Customer-service conversations.", &shop_report::conversations},
-      {"csmetrics_buyer_messages_total", "Buyer messages.", &shop_report::buyer_messages},
-      {"csmetrics_agent_messages_total", "Agent messages.", &shop_report::agent_messages},
-      {"csmetrics_auto_messages_total", "Automatic replies.", &shop_report::auto_messages},
-      {"csmetrics_answered_bursts_total", "Buyer bursts answered by an agent.", &shop_report::answered},
-      {"csmetrics_unanswered_bursts_total", "Buyer bursts not answered within max-wait.", &shop_report::unanswered},
-      {"csmetrics_orders_total", "Orders placed.", &shop_report::orders},
-      {"csmetrics_paid_orders_total", "Orders paid.", &shop_report::paid_orders},
-  };
-  for (const counter_def& c : counters) {
-    w.family(c.name, "counter", c.help);
-    for (const auto& [name, s] : r.shops) w.sample(c.name, shop_label(name), d(s.*c.field));
-  }
-  w.family("csmetrics_pending_bursts", "gauge", "Buyer bursts still waiting for an answer, not yet expired.");
-  for (const auto& [name, s] : r.shops) w.sample("csmetrics_pending_bursts", shop_label(name), d(s.pending));
-  w.family("csmetrics_visitors", "gauge", "Distinct visitors.");
-  for (const auto& [name, s] : r.shops) w.sample("csmetrics_visitors", shop_label(name), d(s.visitors));
-
-  struct ratio_def {
-    const char* name;
-    const char* help;
-    count_ratio shop_report::*field;
-  };
-  static const ratio_def ratios[] = {
-      {"csmetrics_reply_rate_ratio", "Answered / (answered + unanswered) buyer bursts.", &shop_report::reply_rate},
-      {"csmetrics_answer_question_ratio", "Agent messages / buyer messages.", &shop_report::answer_ratio},
-      {"csmetrics_invite_rate_ratio", "Buyers invited to rate / buyers served.", &shop_report::invite_rate},
-      {"csmetrics_satisfaction_ratio", "Satisfied (4-5) votes / votes.", &shop_report::satisfaction},
-      {"csmetrics_inquiry_conversion_ratio", "Buyers who ordered within the window / buyers who inquired.",
-       &shop_report::inquiry_conversion},
-      {"csmetrics_payment_conversion_ratio", "Buyers who paid / buyers who ordered.",
-       &shop_report::payment_conversion},
-      {"csmetrics_aftersales_satisfaction_30d_ratio", "4-5 star reviews / reviews, last 30 days.",
-       &shop_report::aftersales},
-      {"csmetrics_dispute_refund_rate_30d_ratio", "Dispute refunds / paid transactions, last 30 days.",
-       &shop_report::dispute_refund_rate},
-  };
-  for (const ratio_def& c : ratios) {
-    w.family(c.name, "gauge", c.help);
-    for (const auto& [name, s] : r.shops) w.sample(c.name, shop_label(name), (s.*c.field).value());
-  }
-  w.family("csmetrics_revenue_yuan_total", "counter", "Revenue of all orders with an amount (major units).");
-  for (const auto& [name, s] : r.shops)
-    w.sample("csmetrics_revenue_yuan_total", shop_label(name), static_cast<double>(s.revenue.minor()) / 100.0);
-  w.family("csmetrics_paid_revenue_yuan_total", "counter", "Revenue of paid orders, refunds deducted (major units).");
-  for (const auto& [name, s] : r.shops)
-    w.sample("csmetrics_paid_revenue_yuan_total", shop_label(name), static_cast<double>(s.paid_revenue.minor()) / 100.0);
-
-  const std::pair<const char*, duration_summary shop_report::*> durs[] = {
-      {"csmetrics_response_seconds", &shop_report::response_s},
-      {"csmetrics_first_response_seconds", &shop_report::first_response_s}};
-  for (const auto& [metric, field] : durs) {
-    w.family(metric, "summary", "Agent response time (quantiles from the relative-error sketch).");
-    for (const auto& [name, s] : r.shops) {
-      const duration_summary& x = s.*field;
-      std::string l = shop_label(name);
-      w.sample(metric, l + ",quantile=\"0.5\"", x.p50);
-      w.sample(metric, l + ",quantile=\"0.9\"", x.p90);
-      w.sample(metric, l + ",quantile=\"0.99\"", x.p99);
-      if (x.mean) w.sample(metric, l, *x.mean * static_cast<double>(x.count), "_sum");
-      else w.sample(metric, l, 0.0, "_sum");
-      w.sample(metric, l, d(x.count), "_count");
-    }
-  }
-  const std::pair<const char*, dsr_summary shop_report::*> dims[] = {
-      {"item", &shop_report::dsr_item}, {"service", &shop_report::dsr_service},
-      {"logistics", &shop_report::dsr_logistics}};
-  w.family("csmetrics_dsr_180d_score", "gauge", "Mean DSR score (1-5) over the last 180 local days.");
-  for (const auto& [name, s] : r.shops)
-    for (const auto& [dim, field] : dims)
-      w.sample("csmetrics_dsr_180d_score", shop_label(name) + ",dimension=\"" + dim + "\"", (s.*field).mean());
-
-  w.family("csmetrics_agent_response_seconds_mean", "gauge", "An agent's mean response time.");
-  for (const auto& [name, s] : r.shops)
-    for (const auto& [agent, a] : s.agents)
-      w.sample("csmetrics_agent_response_seconds_mean",
-               shop_label(name) + ",agent=\"" + detail::prom_label(agent) + "\"", a.response_s.mean);
-  w.family("csmetrics_agent_answer_question_ratio", "gauge", "An agent's messages / buyer messages it served.");
-  for (const auto& [name, s] : r.shops)
-    for (const auto& [agent, a] : s.agents)
-      w.sample("csmetrics_agent_answer_question_ratio",
-               shop_label(name) + ",agent=\"" + detail::prom_label(agent) + "\"", a.answer_ratio.value());
-  return w.take();
-}
-
 }  // namespace csmetrics
 
 #endif  // CSMETRICS_IO_REPORT_HPP_
+
+// to_prometheus, kept beside (included here so every user of report.hpp has it).
+#include "csmetrics/io/report_prometheus.hpp"
+

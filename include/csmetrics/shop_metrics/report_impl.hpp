@@ -50,6 +50,51 @@ inline money average_money(money total, std::uint64_t n) {
   return money::from_minor(q);
 }
 
+/// A shop's sales change between [as_of - 2n + 1, as_of - n] and
+/// [as_of - n + 1, as_of] (see report_request::sales_change_days).
+template <class Sales, class Id>
+sales_change_report sales_change_of(const Sales& sales, const Id& shop, bool known, day_number as_of, int n,
+                                    std::optional<money> target) {
+  sales_change_report c;
+  c.period = n == 7 ? "week" : n == 30 ? "month" : std::to_string(n) + " days";
+  c.after_last = as_of;
+  c.after_first = static_cast<day_number>(as_of - (n - 1));
+  c.before_last = static_cast<day_number>(c.after_first - 1);
+  c.before_first = static_cast<day_number>(c.before_last - (n - 1));
+  sales_snapshot before, after;
+  if (known) {  // a shop no event named has no sales state: both periods empty
+    auto q = sales.query_for(sales_period::range(c.before_first, c.before_last));
+    q.shop = shop;
+    before = sales.snapshot(q);
+    q.period = sales_period::range(c.after_first, c.after_last);
+    after = sales.snapshot(q);
+  }
+  const sales_change ch = decompose_change(before, after);
+  c.before = before.revenue;
+  c.after = after.revenue;
+  c.change = ch.change;
+  c.traffic_before = before.visitors;
+  c.traffic_after = after.visitors;
+  c.buyers_before = before.paying_buyers;
+  c.buyers_after = after.paying_buyers;
+  if (auto v = before.conversion()) c.conversion_before = v->to_double();
+  if (auto v = after.conversion()) c.conversion_after = v->to_double();
+  if (auto v = before.identity_aov()) c.aov_before = money::from_minor(v->round_scaled(1));
+  if (auto v = after.identity_aov()) c.aov_after = money::from_minor(v->round_scaled(1));
+  c.explained = ch.explained;
+  c.unexplained = ch.unexplained;
+  if (ch.parts_money) {
+    c.traffic_part = ch.part_money(sales_factor::traffic);
+    c.conversion_part = ch.part_money(sales_factor::conversion);
+    c.aov_part = ch.part_money(sales_factor::aov);
+  }
+  if (target) {
+    c.target = target;
+    if (auto a = attainment(after.revenue, *target)) c.attainment = a->to_double();
+  }
+  return c;
+}
+
 }  // namespace detail
 
 inline shop_report shop_metrics::shop_figures(const std::string& shop_text, day_number as_of,
@@ -195,12 +240,19 @@ inline shop_report shop_metrics::shop_figures(const std::string& shop_text, day_
       dr.visits = x.visits;
       dr.orders = x.orders;
       dr.revenue = x.revenue;
-      if (auto it = inq.find(d); it != inq.end())
+      if (request.sales_change_days > 0) dr.inquiry_conversion_same_day = count_ratio{};
+      if (auto it = inq.find(d); it != inq.end()) {
         dr.inquiry_conversion = count_ratio{it->second.ordered, it->second.inquired};
+        if (request.sales_change_days > 0)
+          dr.inquiry_conversion_same_day = count_ratio{it->second.same_day, it->second.inquired};
+      }
       if (auto it = pay.find(d); it != pay.end())
         dr.payment_conversion = count_ratio{it->second.paying_buyers, it->second.ordering_buyers};
     }
   }
+  if (request.sales_change_days > 0)
+    s.sales_change = detail::sales_change_of(sales_, shop, id_of(shop_text).has_value(), as_of,
+                                             request.sales_change_days, request.sales_target);
   return s;
 }
 
@@ -212,6 +264,9 @@ inline report shop_metrics::make_report(const report_request& request) const {
 inline day_number shop_metrics::report_day(const report_request& request, std::int64_t newest_us) const {
   const day_number newest_day = local_day(timestamp{duration{newest_us}}, options_.offset);
   const day_number as_of = request.as_of.value_or(newest_day);
+  if (request.sales_change_days < 0 || request.sales_change_days > 3660)
+    CSMETRICS_THROW(std::invalid_argument("shop_metrics: sales_change_days must be in [0, 3660]: " +
+                                          std::to_string(request.sales_change_days)));
   if (as_of < newest_day - (options_.curve_days - 1))
     CSMETRICS_THROW(std::out_of_range("shop_metrics: as-of day " + format_day(as_of) +
                                       " is older than the " + std::to_string(options_.curve_days) +
