@@ -329,6 +329,15 @@ TEST_CASE("report: JSON has the fixed field names, rates in [0, 1], money with 2
   CHECK_THAT(e, Catch::Contains("\"mean\":null"));
 }
 
+TEST_CASE("report: JSON escapes quotes, backslashes and control bytes in ids, and only those", "[report][json]") {
+  csmetrics::report r;
+  r.shops["a\"b\\c\nd\re\tf\x01g\x1fh<\xc3\xa9>"] = csmetrics::shop_report{};
+  r.shops["plain-shop_7"] = csmetrics::shop_report{};
+  const std::string j = csmetrics::to_json(r);
+  CHECK_THAT(j, Catch::Contains(std::string(R"("a\"b\\c\nd\re\tf\u0001g\u001fh<)") + "\xc3\xa9>\":{"));
+  CHECK_THAT(j, Catch::Contains(R"("plain-shop_7":{)"));
+}
+
 TEST_CASE("report: Prometheus text has HELP and TYPE once per family and escaped labels", "[report][prometheus]") {
   csmetrics::report r;
   csmetrics::shop_report s;

@@ -152,24 +152,28 @@ namespace detail {
 
 inline void json_string(std::string& out, std::string_view s) {
   out += '"';
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    switch (c) {
+  // Runs of bytes that need no escape are appended whole (ids and keys
+  // rarely hold any): a report of 10^5 shops is 10^8 bytes.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned char u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u != '"' && u != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (u) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20) {
-          char b[8];
-          std::snprintf(b, sizeof b, "\\u%04x", u);
-          out += b;
-        } else {
-          out += c;
-        }
+      default: {
+        char b[8];
+        std::snprintf(b, sizeof b, "\\u%04x", u);
+        out += b;
+      }
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
