@@ -25,6 +25,7 @@
 #include <fstream>    // std::ifstream
 #include <iostream>   // std::cout
 #include <iterator>   // std::istreambuf_iterator
+#include <map>        // std::map (refused events by reason)
 #include <string>     // std::string
 #include <vector>     // std::vector
 
@@ -62,7 +63,12 @@ int run(const demo::cli_options& cli) {
   if (!cli.save_state_file.empty()) demo::save_state(*merged, cli.save_state_file);
   const csmetrics::report_request request = demo::report_request_of(cli);
   csmetrics::report r = merged->make_report(request);
+  // A state keeps no reader counts: its rows are the events it accepted or refused.
+  const std::map<std::string, std::uint64_t> refused = merged->refused_by_reason();
   r.rows = r.accepted = merged->accepted();
+  for (const auto& [why, n] : refused) r.rows += n;
+  r.accepted = r.rows;
+  csmetrics::count_refused(r, refused);  // back to the accepted ones, the rest skipped by reason
   demo::print_report(r, cli);
   return 0;
 }

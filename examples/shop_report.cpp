@@ -14,7 +14,9 @@
 #include <cstdio>     // std::fopen, std::fprintf
 #include <exception>  // std::exception
 #include <iostream>   // std::cout
+#include <map>        // std::map (refused rows by reason)
 #include <string>     // std::string
+#include <type_traits>  // std::is_same_v
 #include <vector>     // std::vector
 
 #include <unistd.h>  // isatty: the progress bar's default
@@ -65,9 +67,17 @@ template <class Metrics>
 void read_source(csmetrics::event_csv_reader& in, Metrics& m, csmetrics::report& r,
                  progress_bar& bar, const std::string& name) {
   csmetrics::event e;
+  std::uint64_t refused = 0;
   try {
     while (in.next(e)) {
-      m.add(e);
+      if constexpr (std::is_same_v<Metrics, csmetrics::shop_metrics>) {
+        // On one thread the refusals are known at once: named with their line, as bad rows are.
+        if (!m.add(e) && ++refused <= 100)
+          std::fprintf(stderr, "%s: line %llu: refused: %.*s\n", name.c_str(), static_cast<unsigned long long>(e.line),
+                       static_cast<int>(m.last_refusal().size()), m.last_refusal().data());
+      } else {
+        m.add(e);
+      }
       bar.update(in.stats());
     }
   } catch (const csmetrics::event_csv_error& err) {
@@ -121,9 +131,11 @@ int run(const demo::cli_options& cli) {
   csmetrics::report input;
   csmetrics::report r;
   bool reported = false;
+  std::map<std::string, std::uint64_t> refused;  // rows the reader accepted and the families did not
   if (cli.threads == 1) {
     input = read_inputs(cli, metrics);
     if (const auto last = metrics.newest_time()) metrics.finish(*last);  // "now" = the last event's time
+    refused = metrics.refused_by_reason();
   } else {
     csmetrics::sharded_options so;
     so.threads = static_cast<std::size_t>(cli.threads);
@@ -137,6 +149,7 @@ int run(const demo::cli_options& cli) {
       sharded.finish(*last);
       r = sharded.make_report(request);  // on the workers; by shop without a merge
       reported = true;
+      refused = sharded.refused_by_reason();
       if (!cli.save_state_file.empty()) metrics = sharded.result();
     }
     if (sharded.beyond_lateness() > 0)  // only across files: each file's reader keeps its rows within the lateness
@@ -151,6 +164,7 @@ int run(const demo::cli_options& cli) {
   r.accepted = input.accepted;
   r.skipped = input.skipped;
   r.skipped_by_reason = input.skipped_by_reason;
+  csmetrics::count_refused(r, refused);
 
   demo::print_report(r, cli);
   return 0;

@@ -273,9 +273,14 @@ std::unique_ptr<shop_metrics_py> deserialize(py::buffer data, py::object input) 
   if (!input.is_none()) counts = counts_arg(input.cast<py::dict>());
   py::gil_scoped_release nogil;
   csmetrics::shop_metrics m = csmetrics::shop_metrics::deserialize(buf.ptr, size);
-  if (!counts) {  // as csm_merge: the events the state accepted (row counts are not in the state)
+  if (!counts) {  // as csm_merge: the events the state accepted or refused (row counts are not in the state)
     counts.emplace();
     counts->rows = counts->accepted = m.accepted();
+    for (const auto& [why, n] : m.refused_by_reason()) {
+      counts->rows += n;
+      counts->skipped += n;
+      counts->skipped_by_reason[why] += n;
+    }
   }
   return std::make_unique<shop_metrics_py>(metrics_state(std::move(m), *counts));
 }

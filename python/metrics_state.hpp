@@ -78,15 +78,16 @@ class metrics_state {
   /// rows before it stay added and counted.
   batch_result read_file(std::FILE* f, const std::string& name, bool strict) {
     batch_result out;
+    const auto refused_before = metrics_.refused_by_reason();
     csmetrics::event_csv_reader in(f, reader_options(strict));
     csmetrics::event e;
     try {
       while (in.next(e)) add_event(e);
     } catch (const csmetrics::event_csv_error& err) {
-      finish_batch(out, in.stats(), 0);
+      finish_batch(out, in.stats(), 0, refused_before);
       throw std::invalid_argument(name + ": " + err.what());
     }
-    finish_batch(out, in.stats(), 0);
+    finish_batch(out, in.stats(), 0, refused_before);
     out.errors = in.stats().errors;  // "line 17: ...", as shop_report prints them
     return out;
   }
@@ -96,6 +97,7 @@ class metrics_state {
   /// bad row, the rows before it staying added and counted.
   batch_result add_rows(const csv_rows& rows, bool strict, bool single) {
     batch_result out;
+    const auto refused_before = metrics_.refused_by_reason();
     std::uint64_t n_late = 0;  // rows this reader accepted but the stream finds too late
     csmetrics::event_csv_reader in(rows.text, reader_options(strict));
     csmetrics::event e;
@@ -111,7 +113,7 @@ class metrics_state {
           ++n_late;
           const std::string msg = row_label(e.line, rows, single) + late_message(e.time, lateness);
           if (strict) {
-            finish_batch(out, in.stats(), n_late);
+            finish_batch(out, in.stats(), n_late, refused_before);
             throw std::invalid_argument(msg);
           }
           keep(out, msg);
@@ -121,14 +123,14 @@ class metrics_state {
         add_event(e);
       }
     } catch (const csmetrics::event_csv_error& err) {  // strict: the reader's own bad row
-      finish_batch(out, in.stats(), n_late);
+      finish_batch(out, in.stats(), n_late, refused_before);
       std::string what = err.what();
       const std::string prefix = "csmetrics::event_csv_reader: ";  // "line 17: ..." follows
       if (what.compare(0, prefix.size(), prefix) == 0) what.erase(0, prefix.size());
       throw std::invalid_argument(relabel(what, rows, single));
     }
     copy_messages();
-    finish_batch(out, in.stats(), n_late);
+    finish_batch(out, in.stats(), n_late, refused_before);
     return out;
   }
 
@@ -188,11 +190,22 @@ class metrics_state {
     copy.finish(*newest);
     return f(copy);
   }
-  void finish_batch(batch_result& out, const csmetrics::event_csv_stats& s, std::uint64_t n_late) {
+  // The batch's counts: the reader's, less the rows found too late here and
+  // those the families refused (shop_report's count_refused, per batch).
+  void finish_batch(batch_result& out, const csmetrics::event_csv_stats& s, std::uint64_t n_late,
+                    const std::map<std::string, std::uint64_t>& refused_before) {
     out.counts.add(s);
     out.counts.accepted -= n_late;
     out.counts.skipped += n_late;
     if (n_late) out.counts.skipped_by_reason[std::string(csmetrics::name(csmetrics::row_error::too_late))] += n_late;
+    for (const auto& [why, n] : metrics_.refused_by_reason()) {
+      const auto was = refused_before.find(why);
+      const std::uint64_t d = n - (was == refused_before.end() ? 0 : was->second);
+      if (d == 0) continue;
+      out.counts.accepted -= d;
+      out.counts.skipped += d;
+      out.counts.skipped_by_reason[why] += d;
+    }
     input_.add(out.counts);
   }
   static void keep(batch_result& out, std::string msg) {

@@ -289,6 +289,46 @@ TEST_CASE("sharded_metrics: generated data (many shops, out of order, bad rows) 
   }
 }
 
+TEST_CASE("shop_metrics: every row is counted once, accepted or skipped with its reason", "[shop_metrics][input]") {
+  // The generated log has out-of-order rows: some are out of order inside
+  // their conversation, which the sessions family refuses.
+  csmetrics::event_csv_reader in(generated_csv());
+  shop_metrics m;
+  event e;
+  std::uint64_t refused = 0;
+  while (in.next(e))
+    if (!m.add(e)) ++refused;
+  m.finish(*m.newest_time());
+  const std::map<std::string, std::uint64_t> by_reason = m.refused_by_reason();
+  std::uint64_t sum = 0;
+  for (const auto& [why, n] : by_reason) sum += n;
+  CHECK(refused > 0);
+  CHECK(sum == refused);
+  CHECK(by_reason.count("conversation_out_of_order") == 1);
+  CHECK(m.accepted() + refused == in.stats().accepted);
+  csmetrics::report r = m.make_report();
+  r.rows = in.stats().rows;
+  r.accepted = in.stats().accepted;
+  r.skipped = in.stats().skipped;
+  for (const auto& [why, n] : in.stats().skipped_by_reason()) r.skipped_by_reason[std::string(why)] += n;
+  csmetrics::count_refused(r, by_reason);
+  CHECK(r.rows == r.accepted + r.skipped);
+  CHECK(r.accepted == m.accepted());
+  std::uint64_t reasons = 0;
+  for (const auto& [why, n] : r.skipped_by_reason) reasons += n;
+  CHECK(reasons == r.skipped);
+  // On shards: the same refusals (they are part of the state's bytes too).
+  for (std::size_t n : {2u, 3u}) {
+    sharded_options so;
+    so.threads = n;
+    sharded_metrics s(so);
+    csmetrics::event_csv_reader again(generated_csv());
+    while (again.next(e)) s.add(e);
+    s.finish(*again.newest_time());
+    CHECK(s.refused_by_reason() == by_reason);
+  }
+}
+
 TEST_CASE("shard_router: order-keyed events follow their order's buyer", "[sharded][route]") {
   csmetrics::shard_router m(8);
   event order;
@@ -451,7 +491,7 @@ TEST_CASE("shop_metrics: state files of a (shop, buyer) split merge and re-finis
   }
 }
 
-TEST_CASE("shop_metrics: golden state files, v2 and v1", "[shop_metrics][serde][golden]") {
+TEST_CASE("shop_metrics: golden state files, v3, v2 and v1", "[shop_metrics][serde][golden]") {
   // The first 400 rows of the demo week, finished: every family has state.
   std::string csv = demo_csv();
   std::size_t pos = 0;
@@ -459,7 +499,12 @@ TEST_CASE("shop_metrics: golden state files, v2 and v1", "[shop_metrics][serde][
   csv.resize(pos);
   const shop_metrics m = one_thread(csv);
   REQUIRE(m.accepted() == 400);
-  csm_test::check_golden(m, "shop_metrics_v2.bin");
+  csm_test::check_golden(m, "shop_metrics_v3.bin");
+  // Version 2 (before refused counts were kept) reads as the same state:
+  // these rows have no refusal.
+  const std::vector<std::uint8_t> v2 = csm_test::read_golden("shop_metrics_v2.bin");
+  REQUIRE(!v2.empty());
+  CHECK(shop_metrics::deserialize(v2.data(), v2.size()) == m);
   // Version 1 (sessions v1 inside, before agents' conversations were kept)
   // still reads: the same report but for those counts, which it lacks.
   const std::vector<std::uint8_t> v1 = csm_test::read_golden("shop_metrics_v1.bin");

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -183,6 +184,48 @@ TEST_CASE("shop_metrics: routes each event type to its families", "[shop_metrics
   CHECK(s.aftersales.numerator == 0);
   CHECK(s.dispute_refund_rate.numerator == 1);
   CHECK(s.dispute_refund_rate.denominator == 2);
+}
+
+TEST_CASE("shop_metrics: a message out of order in its conversation is refused as a whole, once",
+          "[shop_metrics][input]") {
+  // Issue 27's reproduction: a2's reply is older than a1's, within the
+  // lateness. It was accepted and then lost; now it is refused and counted.
+  const auto rows = read_all(
+      "time,type,shop,buyer,agent,order,amount,score,tag\n"
+      "2019-09-01T10:00:00+08:00,buyer_msg,s1,b1,,,,,\n"
+      "2019-09-01T10:00:30+08:00,agent_msg,s1,b1,a1,,,,\n"
+      "2019-09-01T10:00:20+08:00,agent_msg,s1,b1,a2,,,,\n"
+      "2019-09-01T10:00:40+08:00,auto_msg,s1,b1,,,,,\n"
+      "2019-09-01T10:00:50+08:00,buyer_msg,s1,b1,,,,,\n"
+      "2019-09-01T10:00:45+08:00,auto_msg,s1,b1,,,,,\n");
+  shop_metrics m;
+  CHECK(m.add(rows[0].view()));
+  CHECK(m.add(rows[1].view()));
+  CHECK_FALSE(m.add(rows[2].view()));
+  CHECK(m.last_refusal() == "conversation_out_of_order");
+  CHECK(m.add(rows[3].view()));
+  CHECK(m.add(rows[4].view()));
+  CHECK_FALSE(m.add(rows[5].view()));  // before the burst it would answer (10:00:50)
+  CHECK(m.last_refusal() == "reply_before_question");
+  CHECK(m.accepted() == 4);
+  CHECK(m.refused(csmetrics::shop_metrics_refusal::conversation_out_of_order) == 1);
+  const std::map<std::string, std::uint64_t> both{{"conversation_out_of_order", 1}, {"reply_before_question", 1}};
+  CHECK(m.refused_by_reason() == both);
+  m.finish(*m.newest_time());
+  const csmetrics::report r = m.make_report();
+  const auto& s = r.shops.at("s1");
+  CHECK(s.agent_messages == 1);
+  CHECK(s.agents.count("a2") == 0);  // refused: it reached no family
+  // The refusals travel with the state and add up in a merge.
+  const shop_metrics back = shop_metrics::deserialize(m.serialize().data(), m.serialize().size());
+  CHECK(back.refused_by_reason() == m.refused_by_reason());
+  // The report's input: 6 rows = 4 accepted + 2 skipped by reason.
+  csmetrics::report in;
+  in.rows = in.accepted = 6;
+  csmetrics::count_refused(in, m.refused_by_reason());
+  CHECK(in.accepted == 4);
+  CHECK(in.skipped == 2);
+  CHECK(in.skipped_by_reason == both);
 }
 
 TEST_CASE("shop_metrics: shops() lists a shop known to any one family", "[shop_metrics][report]") {

@@ -77,6 +77,7 @@
 #include <deque>               // std::deque (queues)
 #include <exception>           // std::exception_ptr
 #include <functional>          // std::function (tasks)
+#include <map>               // std::map (refused_by_reason)
 #include <memory>              // std::unique_ptr, std::shared_ptr
 #include <mutex>               // std::mutex, std::unique_lock
 #include <optional>            // std::optional
@@ -283,6 +284,16 @@ class sharded_metrics {
     return out;
   }
 
+  /// After finish(): shop_metrics::refused_by_reason() of the whole stream.
+  std::map<std::string, std::uint64_t> refused_by_reason() const {
+    if (!finished_ || taken_) CSMETRICS_THROW(std::logic_error("sharded_metrics::refused_by_reason: after finish, before result"));
+    std::map<std::string, std::uint64_t> out;
+    for (const auto& w : workers_) {
+      for (const auto& [why, n] : w->metrics.refused_by_reason()) out[why] += n;
+      if (merged_) break;  // shard 0 holds them all
+    }
+    return out;
+  }
   std::size_t shards() const { return workers_.size(); }
   /// The key in use: options().key, or for shard_key::automatic the one
   /// chosen from the first batch handed to the workers (automatic until then).

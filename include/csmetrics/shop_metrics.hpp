@@ -48,6 +48,7 @@
 #include <array>        // std::array (rejection counts)
 #include <chrono>       // std::chrono::hours
 #include <cstdint>      // std::uint64_t, std::int64_t
+#include <map>          // std::map (refused_by_reason)
 #include <memory>       // std::shared_ptr (the text pool)
 #include <optional>     // std::optional
 #include <stdexcept>    // std::invalid_argument, std::out_of_range
@@ -149,6 +150,51 @@ enum class shop_metrics_reject : std::uint8_t {
   bad_tag = 2,        ///< a dsr dimension or loss reason outside its vocabulary
 };
 inline constexpr std::size_t shop_metrics_reject_count = 3;
+/// Its name in the report's skipped_by_reason.
+inline std::string_view reject_name(shop_metrics_reject why) {
+  static constexpr std::string_view names[shop_metrics_reject_count] = {"too_late", "missing_field", "bad_tag"};
+  return names[static_cast<std::size_t>(why)];
+}
+
+/// Why a family refused an event that add() then refused as a whole: the
+/// family's reason, under the name the report's skipped_by_reason gives it
+/// (refusal_name). Sales' negative amount and duplicate order are the same
+/// reasons as the orders family's.
+enum class shop_metrics_refusal : std::uint8_t {
+  reply_before_question = 0,     ///< sessions: an agent/auto reply before the burst it would answer
+  conversation_out_of_order,     ///< sessions: older than the conversation's last message
+  vote_score_out_of_range,       ///< sessions: a vote outside 1..5
+  negative_amount,               ///< orders (or sales): an amount < 0
+  order_too_old,                 ///< orders: more than 7 local days before the buyer's latest event
+  duplicate_order,               ///< orders (or sales): an order id already tracked (counted)
+  duplicate_payment,             ///< orders
+  duplicate_cancel,              ///< orders
+  unknown_order,                 ///< orders: cancel / refund / dispute / reminder for an untracked order
+  cancelled_order,               ///< orders: payment or reminder for a cancelled order
+  already_paid,                  ///< orders: cancel or reminder after payment
+  not_paid,                      ///< orders: refund or dispute of an unpaid order
+  refund_exceeds_payment,        ///< orders
+  buyer_mismatch,                ///< orders: a payment naming another buyer than its order
+  non_positive_refund,           ///< sales: a refund of 0
+  rating_too_old,                ///< ratings: older than the oldest kept day
+  rating_score_out_of_range,     ///< ratings: a score outside 1..5
+  dsr_monthly_cap,               ///< ratings: a DSR score beyond the monthly per-buyer cap
+};
+inline constexpr std::size_t shop_metrics_refusal_count = 18;
+static_assert(static_cast<int>(session_reject::score_out_of_range) == 2 && session_reject_count == 3,
+              "session_reject maps onto shop_metrics_refusal 0..2");
+static_assert(static_cast<int>(order_reject::buyer_mismatch) == 10 && order_reject_count == 11 &&
+                  static_cast<int>(shop_metrics_refusal::buyer_mismatch) == 13 &&
+                  static_cast<int>(shop_metrics_refusal::negative_amount) == 3,
+              "order_reject maps onto shop_metrics_refusal 3..13");
+inline std::string_view refusal_name(shop_metrics_refusal r) {
+  static constexpr std::string_view names[shop_metrics_refusal_count] = {
+      "reply_before_question", "conversation_out_of_order", "vote_score_out_of_range", "negative_amount",
+      "order_too_old", "duplicate_order", "duplicate_payment", "duplicate_cancel", "unknown_order",
+      "cancelled_order", "already_paid", "not_paid", "refund_exceeds_payment", "buyer_mismatch",
+      "non_positive_refund", "rating_too_old", "rating_score_out_of_range", "dsr_monthly_cap"};
+  return names[static_cast<std::size_t>(r)];
+}
 
 /**
  * All four families over one stream of events, per shop, with text ids.
@@ -172,7 +218,8 @@ class shop_metrics {
   using orders_type = basic_orders<id_type, id_type, id_type, id_type, id_type>;
   using sales_type = basic_sales<id_type, id_type, id_type, id_type, id_type>;
   using ratings_type = ratings<id_type, id_type>;
-  static constexpr std::uint8_t format_version = 2;  // 2: sessions v2 inside (version 1 still reads)
+  // 2: sessions v2 inside; 3: refused counts (versions 1 and 2 still read).
+  static constexpr std::uint8_t format_version = 3;
 
   explicit shop_metrics(shop_metrics_options options = {})
       : options_(validated(options)),
@@ -190,8 +237,12 @@ class shop_metrics {
   }
   shop_metrics& operator=(shop_metrics&&) noexcept = default;
 
-  /// Routes one event. Returns false when it was rejected (by shop_metrics
-  /// or by a family; each counts its rejections).
+  /// Routes one event. Returns false when it was refused, by shop_metrics
+  /// (rejected(why)) or by a family (refused(why)): a refused event goes to
+  /// no further family, so it is counted once, under one reason. (A family
+  /// that took the event before another refused it keeps it: sessions before
+  /// orders for messages, orders before sales and ratings for orders and
+  /// payments; only logs beyond the lateness or with duplicates do that.)
   bool add(const event& e);
 
   /// Settles the stream at `now`: bursts waiting past max_wait become
@@ -227,6 +278,13 @@ class shop_metrics {
   /// Events accepted (routed to at least one family without rejection).
   std::uint64_t accepted() const { return accepted_; }
   std::uint64_t rejected(shop_metrics_reject why) const { return rejected_[static_cast<std::size_t>(why)]; }
+  std::uint64_t refused(shop_metrics_refusal why) const { return refused_[static_cast<std::size_t>(why)]; }
+  /// Every event add() returned false for, by reason name: rejected() under
+  /// "too_late", "missing_field", "bad_tag" and refused() under refusal_name().
+  /// Report them with the reader's skipped rows (count_refused in io/report.hpp).
+  std::map<std::string, std::uint64_t> refused_by_reason() const;
+  /// The reason name of the latest event add() returned false for (not part of the state).
+  std::string_view last_refusal() const { return last_refusal_; }
   /// The newest event time seen; empty before any event.
   std::optional<timestamp> newest_time() const {
     if (!have_time_) return std::nullopt;
@@ -264,9 +322,32 @@ class shop_metrics {
     return o;
   }
   bool reject(shop_metrics_reject why) {
+    last_refusal_ = reject_name(why);
     auto& c = rejected_[static_cast<std::size_t>(why)];
     c = detail::checked_add(c, std::uint64_t{1});
     return false;
+  }
+  bool refuse(shop_metrics_refusal why) {
+    last_refusal_ = refusal_name(why);
+    auto& c = refused_[static_cast<std::size_t>(why)];
+    c = detail::checked_add(c, std::uint64_t{1});
+    return false;
+  }
+  // A family's reason as a refusal (the enums list them in the same order).
+  bool refuse(session_reject why) { return refuse(static_cast<shop_metrics_refusal>(why)); }
+  bool refuse(order_reject why) {
+    return refuse(static_cast<shop_metrics_refusal>(static_cast<int>(why) + 3));
+  }
+  bool refuse(sales_reject why) {
+    return refuse(why == sales_reject::negative_amount   ? shop_metrics_refusal::negative_amount
+                  : why == sales_reject::duplicate_order ? shop_metrics_refusal::duplicate_order
+                                                         : shop_metrics_refusal::non_positive_refund);
+  }
+  bool refuse_rating(const rating_rejections& before, const rating_rejections& after) {
+    if (after == before) return true;
+    return refuse(after.too_old != before.too_old     ? shop_metrics_refusal::rating_too_old
+                  : after.bad_score != before.bad_score ? shop_metrics_refusal::rating_score_out_of_range
+                                                        : shop_metrics_refusal::dsr_monthly_cap);
   }
   // A shop's orders and whether it is on the awake_ list.
   struct shop_orders : orders_type {
@@ -339,6 +420,8 @@ class shop_metrics {
   ratings_type ratings_;
   std::uint64_t accepted_ = 0;
   std::array<std::uint64_t, shop_metrics_reject_count> rejected_{};
+  std::array<std::uint64_t, shop_metrics_refusal_count> refused_{};
+  std::string_view last_refusal_;
   bool have_time_ = false;
   std::int64_t newest_us_ = 0, oldest_us_ = 0;
   std::int64_t settled_us_ = 0;  ///< events older than this are too_late (valid when have_time_)
@@ -386,32 +469,43 @@ inline bool shop_metrics::route(const event& e) {
     case et::buyer_msg: {
       if (!need(e.buyer)) return reject(shop_metrics_reject::missing_field);
       const id_type buyer = texts.intern(e.buyer);
+      const std::uint64_t before = sessions_.rejected();
       if (e.agent.empty())
         sessions_.buyer_message(shop, buyer, e.time);
       else
         sessions_.buyer_message(shop, buyer, e.time, texts.intern(e.agent));
+      if (sessions_.rejected() != before) return refuse(sessions_.last_reject());
+      orders_type& o = orders_of(shop);
+      if (!o.inquiry(shop, buyer, e.time)) return refuse(o.last_reject());
       sales_.inquiry(shop, buyer, e.time);
-      return orders_of(shop).inquiry(shop, buyer, e.time);
+      return true;
     }
     case et::agent_msg: {
       if (!need(e.buyer) || !need(e.agent)) return reject(shop_metrics_reject::missing_field);
       const id_type buyer = texts.intern(e.buyer), agent = texts.intern(e.agent);
+      const std::uint64_t before = sessions_.rejected();
       sessions_.agent_message(shop, buyer, agent, e.time);
-      return orders_of(shop).agent_reply(shop, buyer, agent, e.time);
+      if (sessions_.rejected() != before) return refuse(sessions_.last_reject());
+      orders_type& o = orders_of(shop);
+      return o.agent_reply(shop, buyer, agent, e.time) || refuse(o.last_reject());
     }
-    case et::auto_msg:
+    case et::auto_msg: {
       if (!need(e.buyer)) return reject(shop_metrics_reject::missing_field);
+      const std::uint64_t before = sessions_.rejected();
       sessions_.auto_message(shop, texts.intern(e.buyer), e.time);
-      return true;
-    case et::invite:
+      return sessions_.rejected() == before || refuse(sessions_.last_reject());
+    }
+    case et::invite: {
       if (!need(e.buyer) || !need(e.agent)) return reject(shop_metrics_reject::missing_field);
+      const std::uint64_t before = sessions_.rejected();
       sessions_.invite(shop, texts.intern(e.buyer), texts.intern(e.agent), e.time);
-      return true;
+      return sessions_.rejected() == before || refuse(sessions_.last_reject());
+    }
     case et::vote: {
       if (!need(e.buyer) || !need(e.agent)) return reject(shop_metrics_reject::missing_field);
       const std::uint64_t before = sessions_.rejected();
       sessions_.vote(shop, texts.intern(e.buyer), texts.intern(e.agent), e.score, e.time);
-      return sessions_.rejected() == before;
+      return sessions_.rejected() == before || refuse(sessions_.last_reject());
     }
     case et::lost: {
       if (!need(e.buyer) || !need(e.agent)) return reject(shop_metrics_reject::missing_field);
@@ -426,35 +520,44 @@ inline bool shop_metrics::route(const event& e) {
       const std::uint64_t consulted_before = o.placed_order_mix().consulted;
       const id_type buyer = texts.intern(e.buyer), id = texts.intern(e.order);
       const std::optional<id_type> agent = agent_opt();
-      if (!o.order(shop, buyer, id, e.amount, agent, e.time)) return false;
+      if (!o.order(shop, buyer, id, e.amount, agent, e.time)) return refuse(o.last_reject());
       const bool consulted = o.placed_order_mix().consulted != consulted_before;
-      return sales_.order(shop, buyer, id, e.amount, consulted, agent, e.time);
+      return sales_.order(shop, buyer, id, e.amount, consulted, agent, e.time) || refuse(sales_.last_reject());
     }
     case et::payment: {
       if (!need(e.order) || !e.amount) return reject(shop_metrics_reject::missing_field);
       std::optional<id_type> buyer;
       if (!e.buyer.empty()) buyer = texts.intern(e.buyer);
-      if (!orders_of(shop).payment(shop, texts.intern(e.order), *e.amount, buyer, e.time)) return false;
-      ratings_.payment(shop, e.time);
+      orders_type& o = orders_of(shop);
+      if (!o.payment(shop, texts.intern(e.order), *e.amount, buyer, e.time)) return refuse(o.last_reject());
+      ratings_.payment(shop, e.time);  // too old for the ratings windows: counted there, not refused
       return true;
     }
-    case et::cancel:
+    case et::cancel: {
       if (!need(e.order)) return reject(shop_metrics_reject::missing_field);
-      return orders_of(shop).cancel(shop, texts.intern(e.order), e.time);
+      orders_type& o = orders_of(shop);
+      return o.cancel(shop, texts.intern(e.order), e.time) || refuse(o.last_reject());
+    }
     case et::refund: {
       if (!need(e.order) || !e.amount) return reject(shop_metrics_reject::missing_field);
       const id_type id = texts.intern(e.order);
-      if (!orders_of(shop).refund(shop, id, *e.amount, e.time)) return false;
-      return sales_.refund(shop, id, *e.amount, e.time);
+      orders_type& o = orders_of(shop);
+      if (!o.refund(shop, id, *e.amount, e.time)) return refuse(o.last_reject());
+      return sales_.refund(shop, id, *e.amount, e.time) || refuse(sales_.last_reject());
     }
-    case et::dispute:
+    case et::dispute: {
       if (!need(e.order)) return reject(shop_metrics_reject::missing_field);
-      if (!orders_of(shop).dispute(shop, texts.intern(e.order), e.time)) return false;
-      ratings_.dispute(shop, e.time);
+      orders_type& o = orders_of(shop);
+      if (!o.dispute(shop, texts.intern(e.order), e.time)) return refuse(o.last_reject());
+      ratings_.dispute(shop, e.time);  // as payments
       return true;
-    case et::reminder:
+    }
+    case et::reminder: {
       if (!need(e.order) || !need(e.tag)) return reject(shop_metrics_reject::missing_field);
-      return orders_of(shop).reminder(shop, texts.intern(e.order), texts.intern(e.tag), agent_opt(), e.time);
+      orders_type& o = orders_of(shop);
+      return o.reminder(shop, texts.intern(e.order), texts.intern(e.tag), agent_opt(), e.time) ||
+             refuse(o.last_reject());
+    }
     case et::dsr: {
       const auto dim = parse_dsr_dimension(e.tag);
       if (!dim) return reject(shop_metrics_reject::bad_tag);
@@ -463,15 +566,24 @@ inline bool shop_metrics::route(const event& e) {
         ratings_.dsr(shop, *dim, e.score, e.time);
       else
         ratings_.dsr(shop, *dim, e.score, e.time, texts.intern(e.buyer));
-      return rating_rejections_of(shop) == before;
+      return refuse_rating(before, rating_rejections_of(shop));
     }
     case et::review: {
       const rating_rejections before = rating_rejections_of(shop);
       ratings_.review(shop, e.score, e.time);
-      return rating_rejections_of(shop) == before;
+      return refuse_rating(before, rating_rejections_of(shop));
     }
   }
   return reject(shop_metrics_reject::missing_field);
+}
+
+inline std::map<std::string, std::uint64_t> shop_metrics::refused_by_reason() const {
+  std::map<std::string, std::uint64_t> out;
+  for (std::size_t i = 0; i < shop_metrics_reject_count; ++i)
+    if (rejected_[i] != 0) out[std::string(reject_name(static_cast<shop_metrics_reject>(i)))] = rejected_[i];
+  for (std::size_t i = 0; i < shop_metrics_refusal_count; ++i)
+    if (refused_[i] != 0) out[std::string(refusal_name(static_cast<shop_metrics_refusal>(i)))] = refused_[i];
+  return out;
 }
 
 inline void shop_metrics::housekeeping(std::int64_t now_us) {

@@ -94,15 +94,16 @@ def test_checkpoint_and_continue(demo_csv):
 
 def test_golden_state_round_trips():
     data_dir = os.path.join(os.environ["CSMETRICS_SOURCE_DIR"], "tests", "data")
-    data = open(os.path.join(data_dir, "shop_metrics_v2.bin"), "rb").read()
+    data = open(os.path.join(data_dir, "shop_metrics_v3.bin"), "rb").read()
     # serialize() wraps those bare bytes in the checksummed frame (core/serde.hpp).
     framed = open(os.path.join(data_dir, "shop_metrics_frame_v2.bin"), "rb").read()
     assert framed[14:-4] == data
     assert csmetrics.ShopMetrics.deserialize(data).serialize(settle=False) == framed
     assert csmetrics.ShopMetrics.deserialize(framed).serialize(settle=False) == framed
-    # An older version still loads and is written in the current one.
-    old = open(os.path.join(data_dir, "shop_metrics_v1.bin"), "rb").read()
-    assert csmetrics.ShopMetrics.deserialize(old).serialize(settle=False) == framed
+    # Older versions still load and are written in the current one.
+    for name in ("shop_metrics_v1.bin", "shop_metrics_v2.bin", "shop_metrics_v2_frame_v2.bin"):
+        old = open(os.path.join(data_dir, name), "rb").read()
+        assert csmetrics.ShopMetrics.deserialize(old).serialize(settle=False) == framed
 
 
 def test_parts_on_threads(three_shops_csv, tmp_path):

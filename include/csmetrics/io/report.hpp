@@ -13,6 +13,7 @@
 #ifndef CSMETRICS_IO_REPORT_HPP_
 #define CSMETRICS_IO_REPORT_HPP_
 
+#include <algorithm>    // std::min
 #include <cmath>        // std::isfinite
 #include <cstdint>      // std::uint64_t
 #include <cstdio>       // std::snprintf
@@ -147,6 +148,17 @@ struct report {
   std::map<std::string, std::uint64_t> skipped_by_reason;
   std::map<std::string, shop_report> shops;
 };
+
+/// Moves the events a state refused after the reader had accepted them
+/// (shop_metrics::refused_by_reason) from `accepted` to `skipped`, by reason:
+/// then every row is counted once, rows == accepted + skipped.
+inline void count_refused(report& r, const std::map<std::string, std::uint64_t>& refused) {
+  for (const auto& [why, n] : refused) {
+    r.accepted -= std::min(r.accepted, n);
+    r.skipped += n;
+    r.skipped_by_reason[why] += n;
+  }
+}
 
 namespace detail {
 

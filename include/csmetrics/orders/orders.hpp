@@ -316,6 +316,8 @@ class basic_orders {
   /// Payments waiting for their order now.
   std::size_t held_payments() const { return held_.size(); }
   std::uint64_t rejected(order_reject why) const { return rejected_[static_cast<std::size_t>(why)]; }
+  /// The reason of the latest rejection (valid after one; not part of the state).
+  order_reject last_reject() const { return last_reject_; }
   std::uint64_t rejected_total() const {
     std::uint64_t t = 0;
     for (auto c : rejected_) t = detail::checked_add(t, c);
@@ -381,6 +383,7 @@ class basic_orders {
 
   void see(timestamp t) { watermark_ = std::max(watermark_, static_cast<std::int64_t>(t.time_since_epoch().count())); }
   bool reject(order_reject why) {
+    last_reject_ = why;
     detail::orders_inc(rejected_[static_cast<std::size_t>(why)]);
     return false;
   }
@@ -489,6 +492,7 @@ class basic_orders {
   money refunded_{};
   std::int64_t orphaned_amount_ = 0;
   std::array<std::uint64_t, order_reject_count> rejected_{};
+  order_reject last_reject_{};
   buyer_table buyers_;
   order_table orders_;
   held_map held_;

@@ -295,6 +295,8 @@ class basic_sales {
 
   /// Events rejected for `why`.
   std::uint64_t rejected(sales_reject why) const { return rejected_[static_cast<std::size_t>(why)]; }
+  /// The reason of the latest rejection (valid after one; not part of the state).
+  sales_reject last_reject() const { return last_reject_; }
   std::uint64_t rejected_total() const {
     std::uint64_t n = 0;
     for (std::uint64_t r : rejected_) n += r;
@@ -392,6 +394,7 @@ class basic_sales {
   using shops_table = keyed<Shop, channels_table>;
 
   bool reject(sales_reject why) {
+    last_reject_ = why;
     auto& r = rejected_[static_cast<std::size_t>(why)];
     r = detail::checked_add(r, std::uint64_t{1});
     return false;
@@ -440,6 +443,7 @@ class basic_sales {
   shops_table cells_;
   keyed<Shop, detail::sales_id_set<Order>> orders_seen_;
   std::uint64_t rejected_[sales_reject_count] = {0, 0, 0};
+  sales_reject last_reject_{};
 };
 
 /// Integer ids everywhere (shop, person, order, agent: uint64; channel: uint32).

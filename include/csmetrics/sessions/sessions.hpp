@@ -407,6 +407,8 @@ class sessions {
   template <class F>
   void for_each_cell(const ShopId& shop, F f) const;
   std::uint64_t rejected(session_reject why) const { return rejected_[static_cast<std::size_t>(why)]; }
+  /// The reason of the latest rejection (valid after one; not part of the state).
+  session_reject last_reject() const { return last_reject_; }
   std::uint64_t rejected() const;
   std::size_t open_conversations() const { return table_.size(); }
   /// Bytes of the open-conversation table (slots, empty ones included).
@@ -480,6 +482,7 @@ class sessions {
     return cells_[index];
   }
   void reject(session_reject why) {
+    last_reject_ = why;
     auto& c = rejected_[static_cast<std::size_t>(why)];
     c = detail::checked_add(c, 1);
   }
@@ -540,6 +543,7 @@ class sessions {
   std::vector<std::vector<std::uint32_t>> shop_cells_;  // per shop id: its cells (a shop's report reads only those)
   detail::conversation_table<BuyerId> table_;
   std::array<std::uint64_t, session_reject_count> rejected_{};
+  session_reject last_reject_{};
 };
 
 static_assert(sizeof(detail::conversation_slot<std::uint64_t>) <= 64,

@@ -90,6 +90,8 @@ inline void shop_metrics::merge_totals(const shop_metrics& o) {
   accepted_ = detail::checked_add(accepted_, o.accepted_);
   for (std::size_t i = 0; i < shop_metrics_reject_count; ++i)
     rejected_[i] = detail::checked_add(rejected_[i], o.rejected_[i]);
+  for (std::size_t i = 0; i < shop_metrics_refusal_count; ++i)
+    refused_[i] = detail::checked_add(refused_[i], o.refused_[i]);
   if (o.have_time_) {
     if (!have_time_) {
       have_time_ = true;
@@ -104,12 +106,13 @@ inline void shop_metrics::merge_totals(const shop_metrics& o) {
   }
 }
 
-// Layout after the header (type id 96, version 1):
+// Layout after the header (type id 96, version 3):
 //   options: offset minutes (svarint) | session_gap, max_wait, payment_window,
 //            max_lateness in us (svarint) | attribution_days, dsr_days,
 //            after_sales_days, dispute_days, curve_days (varint) | rule (varint)
 //            | within_seconds (f64)
-//   accepted | rejected[3] | has_time (u8) [newest, oldest, settled (svarint)]
+//   accepted | rejected[3] | refused[18] (version 3; none before) | has_time (u8)
+//   [newest, oldest, settled (svarint)]
 //   sessions | count of shops, then (shop string, orders) in increasing shop order | sales | ratings
 inline void shop_metrics::serialize_to(detail::writer& w) const {
   w.header(detail::type_id::shop_metrics, format_version, 0);
@@ -122,6 +125,7 @@ inline void shop_metrics::serialize_to(detail::writer& w) const {
   w.f64(o.within_seconds);
   w.varint(accepted_);
   for (std::uint64_t c : rejected_) w.varint(c);
+  for (std::uint64_t c : refused_) w.varint(c);
   w.u8(have_time_ ? 1 : 0);
   if (have_time_)
     for (std::int64_t v : {newest_us_, oldest_us_, settled_us_}) w.svarint(v);
@@ -170,12 +174,15 @@ inline shop_metrics shop_metrics::deserialize_from(detail::reader& r, std::share
   r.use_texts(m.texts_.get());
   m.accepted_ = r.varint();
   for (std::uint64_t& c : m.rejected_) c = r.varint();
+  if (version >= 3)
+    for (std::uint64_t& c : m.refused_) c = r.varint();
   const std::uint8_t has_time = r.u8();
   r.check(has_time <= 1, "a has-time flag 0 or 1");
   m.have_time_ = has_time == 1;
   if (m.have_time_)
     for (std::int64_t* v : {&m.newest_us_, &m.oldest_us_, &m.settled_us_}) *v = r.svarint();
-  m.sessions_ = sessions_type::deserialize_from(r, version);  // v1 holds sessions v1, v2 sessions v2
+  // v1 holds sessions v1; v2 and v3 sessions v2.
+  m.sessions_ = sessions_type::deserialize_from(r, static_cast<std::uint8_t>(version == 1 ? 1 : 2));
   r.check(m.sessions_.options() == o.session_config(), "sessions options match the shop_metrics options");
   const std::size_t shops = r.count(1, "shops");
   for (std::size_t i = 0; i < shops; ++i) {
