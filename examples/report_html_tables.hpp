@@ -153,6 +153,13 @@ inline std::string agents_table(const csmetrics::report& r, const std::string* o
       o += td_pct(a.invite_rate.value(), &invite_bar) + td_pct(a.satisfaction.value(), &satisfaction_bar);
       o += td_count(a.orders_credited) + td_money(a.revenue_credited) + "</tr>\n";
     }
+    if (const auto& u = s.unassigned) {  // marked apart, so that the rows add up to the shop
+      o += "<tr class=\"unassigned\">";
+      if (!only_shop) o += "<td class=\"name\" data-v=\"" + esc(name) + "\">" + esc(name) + "</td>";
+      o += "<td class=\"name\" data-v=\"~\"><em>unassigned</em></td><td></td><td></td><td></td><td></td><td></td>";
+      o += td_pct(u->answer_ratio.value()) + "<td></td><td></td>";
+      o += td_count(u->orders_credited) + td_money(u->revenue_credited) + "</tr>\n";
+    }
   }
   if (rows == 0) return empty_state("No agents in this log.");
   return o + "</tbody></table>\n";

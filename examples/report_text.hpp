@@ -148,6 +148,12 @@ inline std::string to_text(const csmetrics::report& r, const std::string& by = "
                       a.revenue_credited.to_string().c_str());
         out += b;
       }
+      if (const auto& u = s.unassigned) {  // what no agent was credited with: the rows add up to the shop
+        std::snprintf(b, sizeof b, "  %-14s %s buyer msgs, %s unanswered bursts, %s orders, %s revenue\n",
+                      "(unassigned)", num(u->buyer_messages).c_str(), num(u->unanswered).c_str(),
+                      num(u->orders_credited).c_str(), u->revenue_credited.to_string().c_str());
+        out += b;
+      }
     }
     if (by == "day" && !s.days.empty()) {
       char b[256];

@@ -56,10 +56,15 @@ struct dsr_summary {
   }
 };
 
-/// One agent's figures.
+/// One agent's figures, or a shop's unassigned row (what no agent was
+/// credited with). Additive: buyer_messages (of the bursts credited to the
+/// agent: answered by it, or expired after being routed to it), agent_messages,
+/// answered, unanswered, orders_credited, revenue_credited, lost_by_reason; a
+/// shop's agents plus its unassigned row give the shop's figures exactly.
 struct agent_report {
   // conversations: those the agent wrote in (one that two agents served counts for each).
   std::uint64_t conversations = 0, buyers_served = 0, buyer_messages = 0, agent_messages = 0;
+  std::uint64_t answered = 0, unanswered = 0;  // bursts; the unassigned row's unanswered include the pending ones
   duration_summary response_s, first_response_s;
   count_ratio reply_rate;      // answered / (answered + unanswered)
   count_ratio answer_ratio;    // agent messages / buyer messages credited to the agent (its bursts)
@@ -138,6 +143,10 @@ struct shop_report {
   count_ratio dispute_refund_rate;       // disputes / paid transactions, last 30 days
   std::vector<std::pair<day_number, std::optional<double>>> dsr_curve;  // trailing 180-day item DSR
   std::map<std::string, agent_report> agents;
+  /// With the agents: buyer messages of bursts no agent was credited with
+  /// (expired without a routed agent, or pending), bursts unanswered without
+  /// a routed agent, consulted paid orders and their revenue credited to nobody.
+  std::optional<agent_report> unassigned;
   std::map<day_number, day_report> days;  // filled when asked (--by day)
   std::optional<sales_change_report> sales_change;  // filled when asked (shop_report --period)
 };
@@ -249,6 +258,7 @@ inline void json_agent(std::string& out, const agent_report& a) {
   json_object o(out);
   o.num("conversations", a.conversations).num("buyers_served", a.buyers_served);
   o.num("buyer_messages", a.buyer_messages).num("agent_messages", a.agent_messages);
+  o.num("answered", a.answered).num("unanswered", a.unanswered);
   json_durations(o, "response_s", a.response_s, out);
   json_durations(o, "first_response_s", a.first_response_s, out);
   o.num("reply_rate", a.reply_rate.value()).num("answer_ratio", a.answer_ratio.value());
@@ -405,6 +415,10 @@ void json_report(const report& r, std::string& out, Flush flush) {
       days.close();
     }
     if (s.sales_change) detail::json_sales_change(o, *s.sales_change, out);
+    if (s.unassigned) {
+      o.key("unassigned");  // beside "agents", where it could collide with a real id
+      detail::json_agent(out, *s.unassigned);
+    }
     o.close();
     flush(out);
   }

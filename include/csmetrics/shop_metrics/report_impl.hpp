@@ -95,6 +95,43 @@ sales_change_report sales_change_of(const Sales& sales, const Id& shop, bool kno
   return c;
 }
 
+/// What no agent of `s` was credited with: the shop's additive figures less
+/// its agents' (so they add up by construction), and the consulted paid
+/// orders the attribution rule gave nobody. Sessions count a burst's buyer
+/// messages for the agent who answers it, or who it was routed to when it
+/// expires; the rest (expired unrouted, pending) lands here.
+template <class Attribution>
+agent_report unassigned_row(const shop_report& s, const std::optional<Attribution>& attr) {
+  agent_report u;
+  std::uint64_t buyer = 0, agent = 0, answered = 0, unanswered = 0;
+  money revenue;
+  std::map<std::string, std::uint64_t> lost;
+  for (const auto& [name, a] : s.agents) {
+    buyer = checked_add(buyer, a.buyer_messages);
+    agent = checked_add(agent, a.agent_messages);
+    answered = checked_add(answered, a.answered);
+    unanswered = checked_add(unanswered, a.unanswered);
+    revenue += a.revenue_credited;
+    for (const auto& [why, n] : a.lost_by_reason) lost[why] += n;
+  }
+  // A burst is credited once: the agents' parts never exceed the shop's.
+  u.buyer_messages = s.buyer_messages - std::min(buyer, s.buyer_messages);
+  u.agent_messages = s.agent_messages - std::min(agent, s.agent_messages);
+  u.answered = s.answered - std::min(answered, s.answered);
+  u.unanswered = s.unanswered - std::min(unanswered, s.unanswered);
+  u.reply_rate = count_ratio{u.answered, checked_add(u.answered, u.unanswered)};
+  u.answer_ratio = count_ratio{u.agent_messages, u.buyer_messages};
+  if (attr) {
+    u.orders_credited = attr->unassigned_paid_orders;
+    u.revenue_credited = attr->consulted_revenue - revenue;
+  }
+  for (const auto& [why, n] : s.lost_by_reason) {
+    const std::uint64_t credited = lost.count(why) ? lost[why] : 0;
+    if (n > credited) u.lost_by_reason[why] = n - credited;
+  }
+  return u;
+}
+
 }  // namespace detail
 
 inline shop_report shop_metrics::shop_figures(const std::string& shop_text, day_number as_of,
@@ -198,6 +235,8 @@ inline shop_report shop_metrics::shop_figures(const std::string& shop_text, day_
       ar.buyers_served = as.buyers_served();
       ar.buyer_messages = as.credited_buyer_messages();
       ar.agent_messages = as.agent_messages();
+      ar.answered = as.answered();
+      ar.unanswered = as.unanswered();
       ar.response_s = detail::summarize(as.response());
       ar.first_response_s = detail::summarize(as.first_response());
       ar.reply_rate = detail::ratio_of(as.reply_rate());
@@ -217,6 +256,7 @@ inline shop_report shop_metrics::shop_figures(const std::string& shop_text, day_
             if (lo->second[i] != 0) ar.lost_by_reason[std::string(to_string(static_cast<loss_reason>(i)))] = lo->second[i];
       }
     }
+    s.unassigned = detail::unassigned_row(s, attr);
   }
 
   // Days: one row per local day from the first event to as_of.
