@@ -171,6 +171,23 @@ inline std::string to_prometheus(const report& r) {
     for (const auto& [agent, a] : s.agents)
       w.sample("csmetrics_agent_answer_question_ratio",
                shop_label(name) + ",agent=\"" + detail::prom_label(agent) + "\"", a.answer_ratio.value());
+  // The unassigned row: its own families, so no agent label can collide with it.
+  bool any_unassigned = false;
+  for (const auto& kv : r.shops) any_unassigned = any_unassigned || kv.second.unassigned.has_value();
+  if (any_unassigned) {
+    w.family("csmetrics_unassigned_buyer_messages", "gauge",
+             "Buyer messages of bursts no agent was credited with (expired unrouted, or pending: a gauge).");
+    for (const auto& [name, s] : r.shops)
+      if (s.unassigned)
+        w.sample("csmetrics_unassigned_buyer_messages", shop_label(name),
+                 static_cast<double>(s.unassigned->buyer_messages));
+    w.family("csmetrics_unassigned_unanswered_bursts", "gauge",
+             "Bursts that expired unanswered with no agent routed.");
+    for (const auto& [name, s] : r.shops)
+      if (s.unassigned)
+        w.sample("csmetrics_unassigned_unanswered_bursts", shop_label(name),
+                 static_cast<double>(s.unassigned->unanswered));
+  }
   // The sales change between the last two periods, when the caller filled it.
   bool any_change = false;
   for (const auto& kv : r.shops) any_change = any_change || kv.second.sales_change.has_value();
