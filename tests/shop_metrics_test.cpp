@@ -228,6 +228,20 @@ TEST_CASE("shop_metrics: a message out of order in its conversation is refused a
   CHECK(in.skipped_by_reason == both);
 }
 
+TEST_CASE("report: an agent's basket value is its credited revenue per credited paid order", "[shop_metrics][agents]") {
+  shop_metrics m;
+  for (const auto& e : demo_events()) m.add(e.view());
+  m.finish(*m.newest_time());
+  const auto& ajie = m.make_report().shops.at("tmall-demo").agents.at("ajie");
+  REQUIRE(ajie.orders_credited == 420);
+  CHECK(ajie.revenue_credited.to_string() == "73923.59");
+  REQUIRE(ajie.aov_per_order);
+  CHECK(ajie.aov_per_order->to_string() == "176.01");  // 73 923.59 / 420 = 176.0085, half up
+  csmetrics::report empty;
+  empty.shops["s"].agents["nobody"] = csmetrics::agent_report{};
+  CHECK_THAT(csmetrics::to_json(empty), Catch::Contains(R"("aov_per_order":null)"));
+}
+
 TEST_CASE("shop_metrics: shops() lists a shop known to any one family", "[shop_metrics][report]") {
   shop_metrics m;
   CHECK(m.shops().empty());

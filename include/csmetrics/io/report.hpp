@@ -72,6 +72,7 @@ struct agent_report {
   count_ratio satisfaction;    // votes 4-5 / votes
   std::uint64_t orders_credited = 0, assists = 0;
   money revenue_credited;
+  std::optional<money> aov_per_order;  // 客单价: revenue credited / paid orders credited (half-up cents)
   std::map<std::string, std::uint64_t> lost_by_reason;
 };
 
@@ -264,7 +265,7 @@ inline void json_agent(std::string& out, const agent_report& a) {
   o.num("reply_rate", a.reply_rate.value()).num("answer_ratio", a.answer_ratio.value());
   o.num("invite_rate", a.invite_rate.value()).num("satisfaction", a.satisfaction.value());
   o.num("orders_credited", a.orders_credited).num("assists", a.assists);
-  o.money_str("revenue_credited", a.revenue_credited);
+  o.money_str("revenue_credited", a.revenue_credited).money_str("aov_per_order", a.aov_per_order);
   o.key("lost_by_reason");
   json_object l(out);
   for (const auto& [r, n] : a.lost_by_reason) l.num(r, n);

@@ -124,6 +124,7 @@ agent_report unassigned_row(const shop_report& s, const std::optional<Attributio
   if (attr) {
     u.orders_credited = attr->unassigned_paid_orders;
     u.revenue_credited = attr->consulted_revenue - revenue;
+    if (u.orders_credited > 0) u.aov_per_order = average_money(u.revenue_credited, u.orders_credited);
   }
   for (const auto& [why, n] : s.lost_by_reason) {
     const std::uint64_t credited = lost.count(why) ? lost[why] : 0;
@@ -249,6 +250,7 @@ inline shop_report shop_metrics::shop_figures(const std::string& shop_text, day_
           ar.orders_credited = it->second.paid_orders;
           ar.assists = it->second.assists;
           ar.revenue_credited = it->second.revenue;
+          if (ar.orders_credited > 0) ar.aov_per_order = detail::average_money(ar.revenue_credited, ar.orders_credited);
         }
         auto lo = o->losses().find(a);
         if (lo != o->losses().end())
