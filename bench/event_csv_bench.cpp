@@ -27,8 +27,10 @@ using csmetrics::bench::tiny;
 
 /// A shop's day-by-day log: ~60 bytes a row, times ascending, a few rows
 /// slightly out of order, fractions on a tenth of the rows. `quote_all`
-/// quotes every text field (the reader's slow path).
-std::string make_log(std::size_t target_bytes, bool quote_all = false) {
+/// quotes every text field (the reader's slow path); `chinese` gives shops,
+/// agents and lost reasons' rows Chinese names (multi-byte UTF-8 ids, the
+/// slow path of the UTF-8 check).
+std::string make_log(std::size_t target_bytes, bool quote_all = false, bool chinese = false) {
   std::mt19937_64 rng(42);
   std::string out = "time,type,shop,buyer,agent,order,amount,score,tag\n";
   out.reserve(target_bytes + 256);
@@ -43,9 +45,9 @@ std::string make_log(std::size_t target_bytes, bool quote_all = false) {
     std::int64_t ts = t - ((rng() % 50 == 0) ? static_cast<std::int64_t>(rng() % 600000000) : 0);
     if (rng() % 10 != 0) ts -= ts % 1000000;
     std::string time = csmetrics::format_rfc3339(csmetrics::timestamp{csmetrics::duration{ts}}, csmetrics::utc_offset{});
-    std::string shop = "shop" + std::to_string(rng() % 20);
-    std::string buyer = "b" + std::to_string(1000000 + rng() % 900000);
-    std::string agent = "agent_" + std::to_string(rng() % 40);
+    std::string shop = (chinese ? "旗舰店" : "shop") + std::to_string(rng() % 20);
+    std::string buyer = (chinese ? "买家" : "b") + std::to_string(1000000 + rng() % 900000);
+    std::string agent = (chinese ? "客服_" : "agent_") + std::to_string(rng() % 40);
     std::string order = "o" + std::to_string(10000000 + rng() % 9000000);
     std::string amount = std::to_string(rng() % 2000) + "." + std::to_string(10 + rng() % 90);
     unsigned r = static_cast<unsigned>(rng() % 1000);
@@ -77,6 +79,10 @@ const std::string& log_text() {
 }
 const std::string& quoted_log_text() {
   static const std::string text = make_log(tiny() ? (64u << 10) : (32u << 20), true);
+  return text;
+}
+const std::string& chinese_log_text() {
+  static const std::string text = make_log(tiny() ? (64u << 10) : (32u << 20), false, true);
   return text;
 }
 
@@ -130,6 +136,12 @@ BENCHMARK(BM_event_csv_read_chunked)->Unit(benchmark::kMillisecond);
 // Every text field quoted: the quoted-field path.
 void BM_event_csv_read_quoted(benchmark::State& state) { read_each_iteration(state, quoted_log_text(), read_memory); }
 BENCHMARK(BM_event_csv_read_quoted)->Unit(benchmark::kMillisecond);
+
+// Chinese shop, buyer and agent ids: every row holds multi-byte UTF-8.
+void BM_event_csv_read_chinese_ids(benchmark::State& state) {
+  read_each_iteration(state, chinese_log_text(), read_memory);
+}
+BENCHMARK(BM_event_csv_read_chinese_ids)->Unit(benchmark::kMillisecond);
 
 // Baseline: what one writes first. std::getline per line, std::stringstream
 // split into std::vector<std::string>, std::get_time + timegm for the time,

@@ -110,6 +110,17 @@ TEST_CASE("event_csv: every bad row class is skipped with its line and reason", 
        "dsr tag must be item, service or logistics: speed"},
       {"bad lost reason", "2019-09-01T10:15:30+08:00,lost,s1,b1,a1,,,,weather", row_error::bad_tag,
        "lost reason must be"},
+      // ids that are not UTF-8 (the JSON and Prometheus outputs could not carry them)
+      {"shop id not UTF-8", "2019-09-01T10:15:30+08:00,visit,s\xff\xfe,b1,,,,,", row_error::invalid_utf8,
+       "field 'shop' is not valid UTF-8 at byte 1: \"s\\xff\\xfe\""},
+      {"buyer id in Latin-1", "2019-09-01T10:15:30+08:00,visit,s1,J\xfcrgen,,,,,", row_error::invalid_utf8,
+       "field 'buyer' is not valid UTF-8 at byte 1"},
+      {"agent id cut mid-character", "2019-09-01T10:15:30+08:00,agent_msg,s1,b1,\xe5\xae,,,,",
+       row_error::invalid_utf8, "field 'agent' is not valid UTF-8 at byte 0"},
+      {"order id with a surrogate", "2019-09-01T10:15:30+08:00,cancel,s1,,,\xed\xb0\x80,,,",
+       row_error::invalid_utf8, "field 'order'"},
+      {"script tag overlong", "2019-09-01T10:15:30+08:00,reminder,s1,,,o1,,,\xe0\x80\xaf",
+       row_error::invalid_utf8, "field 'tag'"},
   };
   for (const bad_row& b : table) {
     INFO(b.what << ": " << b.row.substr(0, 100));

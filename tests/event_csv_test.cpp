@@ -235,6 +235,21 @@ TEST_CASE("event_csv: every bad-row class is reported with its line, skipped and
       {"2019-09-01T08:59:59+08:00,visit,s1,b1,,,,,", row_error::too_late,
        "time 2019-09-01T08:59:59+08:00 is 3601s behind the newest time accepted, 2019-09-01T02:00:00Z "
        "(max_lateness 1h)"},
+      // Text that is not UTF-8 (EVENTS.md), shown as \xHH in the message.
+      {"2019-09-01T10:00:00+08:00,visit,s\xff\xfe,b1,,,,,", row_error::invalid_utf8,
+       "field 'shop' is not valid UTF-8 at byte 1: \"s\\xff\\xfe\""},
+      {"2019-09-01T10:00:00+08:00,visit,s1,b\xe4\xb8,,,,,", row_error::invalid_utf8,
+       "field 'buyer' is not valid UTF-8 at byte 1: \"b\\xe4\\xb8\""},  // a cut 3-byte sequence
+      {"2019-09-01T10:00:00+08:00,agent_msg,s1,b1,\xc0\xaf,,,,", row_error::invalid_utf8,
+       "field 'agent' is not valid UTF-8 at byte 0: \"\\xc0\\xaf\""},  // an overlong '/'
+      {"2019-09-01T10:00:00+08:00,cancel,s1,,,o\xed\xa0\x80,,,", row_error::invalid_utf8,
+       "field 'order' is not valid UTF-8 at byte 1: \"o\\xed\\xa0\\x80\""},  // a surrogate
+      {"2019-09-01T10:00:00+08:00,reminder,s1,,,o1,,,\xf4\x90\x80\x80", row_error::invalid_utf8,
+       "field 'tag' is not valid UTF-8 at byte 0: \"\\xf4\\x90\\x80\\x80\""},  // past U+10FFFF
+      {"2019-09-01T10:00:00+08:00,visit,\"\xe5\xba\x97\"\"\x80\",b1,,,,,", row_error::invalid_utf8,
+       "field 'shop' is not valid UTF-8 at byte 4: \"\xe5\xba\x97\"\\x80\""},  // quoted, "" inside
+      {"2019-09-01T10:00:00+08:00,visit,s1,b1,,,,,\xa9", row_error::invalid_utf8,
+       "field 'tag' is not valid UTF-8 at byte 0: \"\\xa9\""},  // a Latin-1 byte in an unused column
   };
   // A missing required field, for every type and every field it requires.
   const std::vector<std::string> rows = one_row_per_type();
@@ -294,6 +309,28 @@ TEST_CASE("event_csv: every bad-row class is reported with its line, skipped and
     CHECK(e.buyer == "b2");
     CHECK_FALSE(in.next(e));
   }
+}
+
+TEST_CASE("event_csv: UTF-8 ids are read as they are, in place and quoted", "[event_csv][utf8]") {
+  // 2-, 3- and 4-byte sequences, the extremes of each range, a BOM-like U+FEFF inside a field.
+  const std::string shop = "\xe6\x97\x97\xe8\x88\xb0\xe5\xba\x97";   // 旗舰店
+  const std::string buyer = "J\xc3\xbcrgen\xf0\x9f\x98\x80";           // Jürgen😀
+  const std::string agent = "\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbf";
+  const std::string order = "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\xef\xbb\xbf";
+  const std::string text = header + row("2019-09-01T10:00:00+08:00,agent_msg," + shop + "," + buyer + "," + agent +
+                                        ",,,,") +
+                           row("2019-09-01T10:01:00+08:00,order,\"" + shop + "\"\"x\"," + buyer + ",," + order +
+                               ",1.00,,") +
+                           row("2019-09-01T10:02:00+08:00,lost," + shop + "," + buyer + "," + agent + ",,,,price");
+  const result r = read_all_ways(text);
+  CHECK(r.stats.skipped == 0);
+  REQUIRE(r.events.size() == 3);
+  CHECK(r.events[0].shop == shop);
+  CHECK(r.events[0].buyer == buyer);
+  CHECK(r.events[0].agent == agent);
+  CHECK(r.events[1].shop == shop + "\"x");
+  CHECK(r.events[1].order == order);
+  CHECK(r.events[2].tag == "price");
 }
 
 TEST_CASE("event_csv: the header must be exactly the log's header", "[event_csv][header]") {

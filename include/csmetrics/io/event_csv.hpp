@@ -14,7 +14,13 @@
 // a known type; the fields that type requires non-empty (EVENTS.md's table,
 // required_fields() in io/event.hpp); an amount, when present, non-negative
 // with at most 2 decimals (money.hpp); a score, when present, one digit 1..5;
-// a dsr tag item/service/logistics; a lost tag one of the 7 reasons. Columns
+// a dsr tag item/service/logistics; a lost tag one of the 7 reasons; the ids
+// (shop, buyer, agent, order) and the tag - in fact every field - valid UTF-8
+// (EVENTS.md; RFC 3629: no overlong forms, surrogates or truncated sequences:
+// core/utf8.hpp), else invalid_utf8, so that no output format gets bytes it
+// cannot carry ("line 9: field 'shop' is not valid UTF-8 at byte 1:
+// \"s\\xff\\xfe\""; the message shows other bytes than printable ASCII
+// as \\xHH). Columns
 // a type does not use may be empty; when they are not empty they are still
 // checked (an amount is always an amount). A bad row is reported with its
 // line number and reason ("line 17: amount has 3 decimals (at most 2):
@@ -50,7 +56,9 @@
 // as that length is passed and skipped without being buffered.
 //
 // Speed: about 4 passes over each byte (two memchr, the field split, the value
-// parsers); see bench/event_csv_bench.cpp for figures.
+// parsers). The UTF-8 check costs nothing on ASCII fields (almost every id):
+// the field split notes which fields hold other bytes, and only those are
+// checked in full. See bench/event_csv_bench.cpp for figures.
 #ifndef CSMETRICS_IO_EVENT_CSV_HPP_
 #define CSMETRICS_IO_EVENT_CSV_HPP_
 
@@ -75,6 +83,7 @@
 #include "csmetrics/io/rfc3339.hpp"
 #include "csmetrics/core/money.hpp"
 #include "csmetrics/core/time.hpp"
+#include "csmetrics/core/utf8.hpp"
 
 namespace csmetrics {
 
@@ -93,17 +102,18 @@ enum class row_error : std::uint8_t {
   bad_tag,             ///< a dsr tag or lost reason outside its vocabulary
   too_late,            ///< more than max_lateness behind the newest time accepted
   too_far_in_future,   ///< after options.not_after
+  invalid_utf8,        ///< a field (shop, buyer, agent, order, tag, ...) is not valid UTF-8
 };
 
 /// Number of row_error values.
-inline constexpr std::size_t row_error_count = 13;
+inline constexpr std::size_t row_error_count = 14;
 
-/// "field_count", "unterminated_quote", ... "too_far_in_future".
+/// "field_count", "unterminated_quote", ... "too_far_in_future", "invalid_utf8".
 constexpr std::string_view name(row_error e) {
   constexpr std::array<std::string_view, row_error_count> names = {
       "field_count",   "unterminated_quote", "bad_quote",  "bare_cr",   "field_too_long",
       "bad_time",      "unknown_type",       "missing_field", "bad_amount", "bad_score",
-      "bad_tag",       "too_late",           "too_far_in_future"};
+      "bad_tag",       "too_late",           "too_far_in_future", "invalid_utf8"};
   const auto i = static_cast<std::size_t>(e);
   return i < names.size() ? names[i] : std::string_view("unknown");
 }
@@ -226,7 +236,7 @@ class event_csv_reader {
   bool refill();
   scan_status find_record(record& r);
   bool parse_row(const record& r, event& out);
-  bool split(const record& r, std::array<std::string_view, event_field_count>& f);
+  bool split(const record& r, std::array<std::string_view, event_field_count>& f, std::uint32_t& non_ascii);
   bool reject(row_error why, std::uint64_t line, const std::string& msg);
 
   event_csv_options options_;

@@ -12,10 +12,12 @@
 //      runs out, the unread tail moves to the front, the source fills the
 //      rest and the scan resumes where it stopped, in the same state.
 //   2. split: 9 fields; unquoted fields are scanned byte by byte against a
-//      table of ',', '"' and CR; quoted fields are views inside the quotes,
-//      copied to scratch_ only when they contain "".
-//   3. parse_row: the value parsers (rfc3339, type, money, score, tag) and the
-//      time-order rule.
+//      table of ',', '"', CR and the bytes >= 0x80 (which mark the field for
+//      the UTF-8 check: free for ASCII fields); quoted fields are views
+//      inside the quotes, copied to scratch_ only when they contain "", and
+//      checked for bytes >= 0x80 8 bytes a step.
+//   3. parse_row: the value parsers (rfc3339, type, money, score, tag), the
+//      UTF-8 check of the fields split() marked, and the time-order rule.
 #ifndef CSMETRICS_IO_EVENT_CSV_IMPL_HPP_
 #define CSMETRICS_IO_EVENT_CSV_IMPL_HPP_
 
@@ -25,13 +27,15 @@
 namespace csmetrics {
 namespace detail {
 
-/// Byte classes of unquoted field text: 0 plain, 1 ',', 2 '"', 3 CR.
+/// Byte classes of unquoted field text: 0 plain ASCII, 1 ',', 2 '"', 3 CR,
+/// 4 a byte >= 0x80 (plain too, but the field needs the UTF-8 check).
 struct csv_byte_table {
   unsigned char cls[256] = {};
   constexpr csv_byte_table() {
     cls[static_cast<unsigned char>(',')] = 1;
     cls[static_cast<unsigned char>('"')] = 2;
     cls[static_cast<unsigned char>('\r')] = 3;
+    for (int c = 0x80; c < 0x100; ++c) cls[c] = 4;
   }
 };
 inline constexpr csv_byte_table csv_bytes{};
@@ -248,8 +252,11 @@ inline bool event_csv_reader::reject(row_error why, std::uint64_t line, const st
   return false;
 }
 
-// Splits row r into exactly 9 fields (views into base_ or scratch_).
-inline bool event_csv_reader::split(const record& r, std::array<std::string_view, event_field_count>& f) {
+// Splits row r into exactly 9 fields (views into base_ or scratch_); bit i of
+// `non_ascii` is set when field i holds a byte >= 0x80.
+inline bool event_csv_reader::split(const record& r, std::array<std::string_view, event_field_count>& f,
+                                    std::uint32_t& non_ascii) {
+  non_ascii = 0;
   const char* p = base_ + r.begin;
   const char* e = base_ + r.end;
   if (e > p && e[-1] == '\r') --e;  // CRLF
@@ -289,6 +296,7 @@ inline bool event_csv_reader::split(const record& r, std::array<std::string_view
       } else {
         v = std::string_view(start, static_cast<std::size_t>(q - start));
       }
+      if (!detail::is_ascii(v.data(), v.size())) non_ascii |= std::uint32_t{1} << n;
       p = q + 1;
       if (p < e && *p != ',')
         return reject(row_error::bad_quote, r.line,
@@ -297,6 +305,10 @@ inline bool event_csv_reader::split(const record& r, std::array<std::string_view
     } else {
       const char* start = p;
       while (p < e && cls[static_cast<unsigned char>(*p)] == 0) ++p;
+      if (p < e && cls[static_cast<unsigned char>(*p)] == 4) {  // UTF-8 (or not): on to the field's end
+        non_ascii |= std::uint32_t{1} << n;
+        while (p < e && (cls[static_cast<unsigned char>(*p)] & 3) == 0) ++p;
+      }
       if (p < e && *p == '"')
         return reject(row_error::bad_quote, r.line, detail::field_label(n) + ": '\"' inside an unquoted field");
       if (p < e && *p == '\r')
@@ -319,7 +331,8 @@ inline bool event_csv_reader::split(const record& r, std::array<std::string_view
 
 inline bool event_csv_reader::parse_row(const record& r, event& out) {
   std::array<std::string_view, event_field_count> f;
-  if (!split(r, f)) return false;
+  std::uint32_t non_ascii = 0;
+  if (!split(r, f, non_ascii)) return false;
   // time
   std::int64_t us = 0;
   rfc3339_error terr = rfc3339_error::syntax;
@@ -342,6 +355,16 @@ inline bool event_csv_reader::parse_row(const record& r, event& out) {
       }
     return reject(row_error::missing_field, r.line,
                   std::string(name(*type)) + " requires " + missing + " (empty)");
+  }
+  // Text: valid UTF-8. split() marked the fields with bytes >= 0x80 (ids are
+  // almost always ASCII); only those are checked in full.
+  for (std::size_t i = 0; non_ascii != 0; ++i, non_ascii >>= 1) {
+    if ((non_ascii & 1) == 0) continue;
+    const std::size_t bad = detail::utf8_error_offset(f[i]);
+    if (bad != std::string_view::npos)
+      return reject(row_error::invalid_utf8, r.line,
+                    detail::field_label(i) + " is not valid UTF-8 at byte " + std::to_string(bad) + ": \"" +
+                        detail::escape_bytes(f[i]) + "\"");
   }
   // amount
   std::optional<money> amount;
@@ -430,7 +453,8 @@ inline void event_csv_reader::read_header() {
     const event_csv_stats saved = stats_;
     const bool strict = options_.strict;
     options_.strict = false;
-    ok = split(r, f);
+    std::uint32_t non_ascii = 0;
+    ok = split(r, f, non_ascii);
     options_.strict = strict;
     stats_ = saved;
     for (std::size_t i = 0; ok && i < event_field_count; ++i) ok = f[i] == name(static_cast<event_field>(i));
