@@ -19,36 +19,30 @@
 // pending are settled. The "input" figures are the events the states
 // accepted (the CSV row counts of the parts are not in the state).
 // Options: --format text|json|prometheus, --as-of, --by, --html, --save-state
-// (the merged state, to merge again up a tree).
+// (the merged state, to merge again up a tree; replaced atomically,
+// csmetrics/io/state_file.hpp).
+#include <cstdint>    // std::uint8_t, std::uint64_t
 #include <cstdio>     // std::fprintf
 #include <exception>  // std::exception
-#include <fstream>    // std::ifstream
-#include <iostream>   // std::cout
-#include <iterator>   // std::istreambuf_iterator
 #include <map>        // std::map (refused events by reason)
+#include <optional>   // std::optional
+#include <stdexcept>  // std::runtime_error, std::invalid_argument
 #include <string>     // std::string
 #include <vector>     // std::vector
 
 #include "cli_options.hpp"
 #include "csmetrics/io/report.hpp"
+#include "csmetrics/io/state_file.hpp"
 #include "csmetrics/shop_metrics.hpp"
 #include "report_output.hpp"
 
 namespace {
 
-std::vector<std::uint8_t> read_file(const std::string& name) {
-  std::ifstream in(name, std::ios::binary);
-  if (!in) throw std::runtime_error(name + ": cannot open");
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw std::runtime_error(name + ": cannot read");
-  return bytes;
-}
-
 int run(const demo::cli_options& cli) {
   if (cli.files.empty()) throw std::invalid_argument("give one or more state files (shop_report --save-state)");
   std::optional<csmetrics::shop_metrics> merged;
   for (const std::string& name : cli.files) {
-    const std::vector<std::uint8_t> bytes = read_file(name);
+    const std::vector<std::uint8_t> bytes = csmetrics::load_state(name);  // names the file and the OS error
     try {
       csmetrics::shop_metrics part = csmetrics::shop_metrics::deserialize(bytes.data(), bytes.size());
       if (!merged)

@@ -7,9 +7,14 @@
 //   mpirun -np 4 mpi_report --format json events.csv        byte ranges of one file
 //   mpirun -np 4 mpi_report --format json a.csv b.csv c.csv  a share of the files each
 //   mpirun -np 4 mpi_report                                  the demo week, in byte ranges
+//   mpirun -np 4 mpi_report --shard-by shop --save-state all.state events.csv
 //   --verbose: each rank prints on stderr what it read and the bytes it sent.
 // Options: shop_report's (--format, --utc-offset, --as-of, the windows,
-// --max-lateness, --by); not --html, --strict, --progress, --threads, --shard-by.
+// --max-lateness, --by, --shard-by, --save-state); not --html, --strict,
+// --progress, --threads. --shard-by shop|buyer|auto picks the shuffle key as
+// shop_report --threads does (step 3); --save-state FILE makes rank 0 write
+// the merged state, atomically (csmetrics/io/state_file.hpp), the same bytes
+// as shop_report --save-state on the same input.
 //
 // 1. Read. One file: rank r reads bytes [r*S/P, (r+1)*S/P), moved forward to
 //    the next line start (a row is one line: files with line breaks inside
@@ -23,16 +28,22 @@
 //    shop_report does.)
 // 3. Shuffle by key, then accumulate. A conversation, a buyer's inquiries
 //    and orders, and an order's payment can sit in different byte ranges.
-//    We move events, not trackers: every event goes to rank
-//    hash(shop, buyer) % P (FNV-1a, csmetrics/sharded.hpp), order-keyed
-//    events (payment, cancel, refund, dispute, reminder) to the rank of
-//    their order's buyer. Why not merge per-range conversation trackers? A
+//    We move events, not trackers. The key is shop_report's --shard-by
+//    (csmetrics/sharded/shard_router.hpp): `shop` sends every event to rank
+//    hash(shop) % P, so a shop lives on one rank whole; `buyer` sends every
+//    event to rank hash(shop, buyer) % P (FNV-1a), order-keyed events
+//    (payment, cancel, refund, dispute, reminder) to the rank of their
+//    order's buyer; `auto` (the default) takes shop when rank 0's first
+//    16384 rows (the head of the input, shop_report's first batch) spread
+//    evenly enough over P ranks by shop (choose_shard_key), else buyer.
+//    Every key gives the same report and state; only the balance differs.
+//    Why not merge per-range conversation trackers? A
 //    conversation cut at a range boundary has open bursts and a half-made
 //    session on both sides; stitching them needs every tracker to export its
 //    open edges in time order - more format, more code and more tests than a
 //    shuffle, which costs one pass of the rows over the network and makes
 //    each rank a disjoint (shop, buyer) shard, whose merge shop_metrics
-//    already proves exact. The order's rank comes from a directory: rank
+//    already proves exact. With `buyer` the order's rank comes from a directory: rank
 //    hash(shop, order) % P learns every order event's rank and answers the
 //    order-keyed rows' queries (two small all-to-alls), so even a payment
 //    that precedes its order, with no buyer column, finds its shard. Each
@@ -42,7 +53,8 @@
 //    MAX), serialize, and reduce in a binary tree: at step k = 1, 2, 4, ...
 //    rank r with r % 2k == k sends its state to r - k, which merges it. The
 //    merge of disjoint shards is exact and its bytes do not depend on the
-//    order, so rank 0 holds the state of one pass and prints its report.
+//    order, so rank 0 holds the state of one pass, prints its report and,
+//    with --save-state, saves it.
 #include <mpi.h>
 
 #include <algorithm>    // std::max, std::sort
@@ -60,6 +72,7 @@
 
 #include "cli_options.hpp"
 #include "csmetrics/io/event_csv.hpp"
+#include "csmetrics/io/event_batch.hpp"
 #include "csmetrics/io/report.hpp"
 #include "csmetrics/io/rfc3339.hpp"
 #include "csmetrics/sharded.hpp"
@@ -234,6 +247,28 @@ int rank_of(std::string_view shop, std::string_view key, const rank_info& me) {
   return static_cast<int>(csmetrics::detail::shard_hash(shop, key) % static_cast<std::uint64_t>(me.size));
 }
 
+/// The shuffle key of --shard-by: shop, buyer, or for auto the choice of
+/// choose_shard_key on rank 0's first rows (the head of the input, as
+/// shop_report's first batch), broadcast so that every rank agrees.
+csmetrics::shard_key shuffle_key(const std::string& shard_by, const std::vector<kept_row>& rows,
+                                 const rank_info& me) {
+  if (shard_by == "shop") return csmetrics::shard_key::shop;
+  if (shard_by == "buyer") return csmetrics::shard_key::shop_buyer;
+  constexpr std::size_t sample = 16384;  // csmetrics::sharded_options::batch_events
+  int chosen = 0;
+  if (me.rank == 0) {
+    csmetrics::event_batch head;
+    for (std::size_t i = 0; i < rows.size() && i < sample; ++i) {
+      csmetrics::event e;
+      e.shop = rows[i].shop;  // the key choice reads the shops only
+      head.push(e);
+    }
+    chosen = static_cast<int>(csmetrics::choose_shard_key(head, static_cast<std::size_t>(me.size), sample));
+  }
+  MPI_Bcast(&chosen, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  return static_cast<csmetrics::shard_key>(chosen);
+}
+
 int run(const demo::cli_options& cli, const rank_info& me, bool verbose) {
   // 1-2. Read this rank's part; keep good rows in input order.
   std::vector<std::uint64_t> counts(counts_size, 0);
@@ -297,11 +332,13 @@ int run(const demo::cli_options& cli, const rank_info& me, bool verbose) {
     }
   }
 
-  // 3a. The order directory: where each order's buyer lives.
+  // 3a. The key, and for (shop, buyer) the order directory: where each order's buyer lives.
+  const csmetrics::shard_key key = shuffle_key(cli.shard_by, rows, me);
+  const bool by_shop = key == csmetrics::shard_key::shop;
   std::uint64_t shuffle_sent = 0;
   std::vector<std::string> to_dir(me.size);
   for (const kept_row& r : rows) {
-    if (r.order.empty()) continue;
+    if (by_shop || r.order.empty()) continue;
     const bool is_order = r.type == csmetrics::event_type::order && !r.buyer.empty();
     if (!is_order && !csmetrics::detail::order_keyed(r.type)) continue;
     std::string& out = to_dir[rank_of(r.shop, r.order, me)];
@@ -311,7 +348,7 @@ int run(const demo::cli_options& cli, const rank_info& me, bool verbose) {
     put_str(out, r.order);
     if (is_order) put_u64(out, static_cast<std::uint64_t>(rank_of(r.shop, r.buyer, me)));
   }
-  const std::vector<std::string> dir_in = exchange(to_dir, me, shuffle_sent);
+  const std::vector<std::string> dir_in = exchange(to_dir, me, shuffle_sent);  // empty when by_shop
   std::map<std::pair<std::string, std::string>, std::pair<std::uint64_t, std::uint64_t>> directory;  // -> (seq, rank)
   std::vector<std::vector<std::pair<std::string, std::string>>> queries(me.size);
   for (int src = 0; src < me.size; ++src) {
@@ -341,8 +378,8 @@ int run(const demo::cli_options& cli, const rank_info& me, bool verbose) {
   std::vector<std::size_t> answer_pos(me.size, 0);
   std::vector<std::string> to_rank(me.size);
   for (const kept_row& r : rows) {
-    int dest = rank_of(r.shop, r.buyer, me);
-    if (csmetrics::detail::order_keyed(r.type) && !r.order.empty()) {
+    int dest = rank_of(r.shop, by_shop ? std::string_view() : std::string_view(r.buyer), me);
+    if (!by_shop && csmetrics::detail::order_keyed(r.type) && !r.order.empty()) {
       const int dir = rank_of(r.shop, r.order, me);
       const std::uint64_t a = get_u64(answers_in[dir], answer_pos[dir]);
       if (a != ~std::uint64_t{0}) dest = static_cast<int>(a);
@@ -400,13 +437,15 @@ int run(const demo::cli_options& cli, const rank_info& me, bool verbose) {
   std::vector<std::uint64_t> total(counts_size, 0);
   MPI_Reduce(counts.data(), total.data(), static_cast<int>(counts_size), MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
   if (verbose)
-    std::fprintf(stderr, "mpi_report rank %d/%d: read %llu bytes, %llu rows kept; shuffle sent %llu bytes; "
+    std::fprintf(stderr, "mpi_report rank %d/%d: read %llu bytes, %llu rows kept; shuffle by %s sent %llu bytes; "
                  "received %llu rows; reduction sent %llu bytes\n",
                  me.rank, me.size, static_cast<unsigned long long>(bytes_read),
-                 static_cast<unsigned long long>(counts[1]), static_cast<unsigned long long>(shuffle_sent),
+                 static_cast<unsigned long long>(counts[1]), by_shop ? "shop" : "(shop, buyer)",
+                 static_cast<unsigned long long>(shuffle_sent),
                  static_cast<unsigned long long>(received.size()), static_cast<unsigned long long>(reduce_sent));
   if (me.rank != 0) return 0;
 
+  if (!cli.save_state_file.empty()) demo::save_state(metrics, cli.save_state_file);  // atomic: io/state_file.hpp
   const csmetrics::report_request request = demo::report_request_of(cli);
   csmetrics::report r = metrics.make_report(request);
   r.rows = total[0];
@@ -414,6 +453,8 @@ int run(const demo::cli_options& cli, const rank_info& me, bool verbose) {
   r.skipped = total[2];
   for (std::size_t i = 0; i < csmetrics::row_error_count; ++i)
     if (total[3 + i] != 0) r.skipped_by_reason[std::string(csmetrics::name(static_cast<csmetrics::row_error>(i)))] = total[3 + i];
+  // Rows the readers accepted and a family refused (the merged state counts them): skipped, as in shop_report.
+  csmetrics::count_refused(r, metrics.refused_by_reason());
   demo::print_report(r, cli);
   return 0;
 }
@@ -437,9 +478,8 @@ int main(int argc, char** argv) {
   int rc = 0;
   try {
     cli = demo::parse_cli(static_cast<int>(args.size()), args.data());
-    if (!cli.html_file.empty() || cli.threads != 1 || cli.shard_by != "auto" || cli.strict ||
-        !cli.save_state_file.empty())
-      throw std::invalid_argument("--html, --threads, --shard-by, --strict and --save-state are shop_report's only");
+    if (!cli.html_file.empty() || cli.threads != 1 || cli.strict)
+      throw std::invalid_argument("--html, --threads and --strict are shop_report's only (the ranks are the threads)");
   } catch (const std::exception& e) {
     if (me.rank == 0) std::fprintf(stderr, "mpi_report: %s\n%s  --verbose  per-rank bytes read and sent\n", e.what(), demo::usage());
     MPI_Finalize();

@@ -15,9 +15,9 @@
 #include <string>     // std::string
 #include <vector>     // std::vector
 
-#include "atomic_file.hpp"
 #include "cli_options.hpp"
 #include "csmetrics/io/report.hpp"
+#include "csmetrics/io/state_file.hpp"
 #include "csmetrics/shop_metrics.hpp"
 #include "report_html.hpp"
 #include "report_text.hpp"
@@ -40,10 +40,10 @@ inline csmetrics::shop_metrics_options metrics_options(const cli_options& cli) {
 }
 
 /// --save-state: the finished state, for csm_merge. Crash-safe: the file is
-/// either the old state or the new one (atomic_file.hpp); throws
-/// std::runtime_error naming the file on any error.
+/// either the old state or the new one (csmetrics/io/state_file.hpp); throws
+/// csmetrics::state_file_error naming the file and the OS error.
 inline void save_state(const csmetrics::shop_metrics& m, const std::string& file) {
-  write_file_atomically(file, m.serialize());
+  csmetrics::save_state(file, m.serialize());
 }
 
 /// The report the command line asks for. The HTML page always has the days
