@@ -32,7 +32,7 @@ struct bench_event {
   std::uint8_t kind;     // 0 inquiry, 1 reply, 2 order, 3 payment
 };
 
-std::uint64_t mix(std::uint64_t x) { return detail::orders_mix(x); }
+std::uint64_t mix(std::uint64_t x) { return detail::mix64(x); }
 
 using csmetrics::bench::tiny;
 

@@ -71,8 +71,8 @@ struct orders_key_ref {
 template <class Shop, class Buyer, class Agent>
 struct orders_buyer_traits {
   using entry = orders_buyer<Shop, Buyer, Agent>;
-  static std::uint64_t hash(const entry& e) { return orders_pair_hash(e.shop, e.buyer); }
-  static std::uint64_t hash_key(const orders_key_ref<Shop, Buyer>& k) { return orders_pair_hash(k.shop, k.id); }
+  static std::uint64_t hash(const entry& e) { return pair_hash(e.shop, e.buyer); }
+  static std::uint64_t hash_key(const orders_key_ref<Shop, Buyer>& k) { return pair_hash(k.shop, k.id); }
   static bool equal(const entry& e, const orders_key_ref<Shop, Buyer>& k) { return e.buyer == k.id && e.shop == k.shop; }
 };
 
@@ -225,8 +225,8 @@ struct orders_order {
 template <class Shop, class Order, class Buyer, class Agent, class Script>
 struct orders_order_traits {
   using entry = orders_order<Shop, Order, Buyer, Agent, Script>;
-  static std::uint64_t hash(const entry& e) { return orders_pair_hash(e.shop, e.order); }
-  static std::uint64_t hash_key(const orders_key_ref<Shop, Order>& k) { return orders_pair_hash(k.shop, k.id); }
+  static std::uint64_t hash(const entry& e) { return pair_hash(e.shop, e.order); }
+  static std::uint64_t hash_key(const orders_key_ref<Shop, Order>& k) { return pair_hash(k.shop, k.id); }
   static bool equal(const entry& e, const orders_key_ref<Shop, Order>& k) { return e.order == k.id && e.shop == k.shop; }
 };
 

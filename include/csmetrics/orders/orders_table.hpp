@@ -15,42 +15,16 @@
 
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint8_t, std::uint32_t, std::uint64_t
-#include <functional>   // std::hash
 #include <limits>       // std::numeric_limits
 #include <stdexcept>    // std::length_error
-#include <type_traits>  // std::is_integral_v
 #include <utility>      // std::move, std::pair
 #include <vector>       // std::vector
 
 #include "csmetrics/core/error.hpp"
+#include "csmetrics/core/hash.hpp"  // pair_hash: the families' one integer mix
 
 namespace csmetrics {
 namespace detail {
-
-/// splitmix64's finalizer: spreads integer ids (often sequential) over all bits.
-inline std::uint64_t orders_mix(std::uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
-/// Hash of one id: integers directly, anything else through std::hash.
-template <class T>
-std::uint64_t orders_id_hash(const T& v) {
-  if constexpr (std::is_integral_v<T>)
-    return orders_mix(static_cast<std::uint64_t>(v));
-  else
-    return orders_mix(static_cast<std::uint64_t>(std::hash<T>{}(v)));
-}
-
-/// Hash of a (shop, id) pair.
-template <class Shop, class Id>
-std::uint64_t orders_pair_hash(const Shop& shop, const Id& id) {
-  return orders_mix(orders_id_hash(id) ^ (orders_id_hash(shop) * 0x9e3779b97f4a7c15ULL));
-}
 
 /**
  * Open-addressing table of `Entry`, found by a probe key.
