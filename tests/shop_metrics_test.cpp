@@ -232,7 +232,8 @@ TEST_CASE("report: an agent's basket value is its credited revenue per credited 
   shop_metrics m;
   for (const auto& e : demo_events()) m.add(e.view());
   m.finish(*m.newest_time());
-  const auto& ajie = m.make_report().shops.at("tmall-demo").agents.at("ajie");
+  const csmetrics::report r = m.make_report();
+  const auto& ajie = r.shops.at("tmall-demo").agents.at("ajie");
   REQUIRE(ajie.orders_credited == 420);
   CHECK(ajie.revenue_credited.to_string() == "73923.59");
   REQUIRE(ajie.aov_per_order);
