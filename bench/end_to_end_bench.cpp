@@ -10,6 +10,11 @@
 //                               included (no batch in memory: its peak RSS is
 //                               the accumulators' plus the generator's)
 //   BM_generator_only/N         the generator alone, to subtract
+//   BM_state_serialize{,_bare}  the finished 1 M-event state to bytes, in the
+//                               checksummed frame (serialize()) or bare
+//                               (serialize_to, no CRC): what the CRC costs
+//   BM_state_deserialize{,_bare} and back (the frame's length and CRC checked first)
+//   BM_state_crc32c             the CRC32C alone over the state's bytes
 //
 // Counters: rss_peak_MB (getrusage, the whole process so far: the stream
 // benchmarks run first), open_conversations and tracked_buyers at the end
@@ -23,6 +28,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include <sys/resource.h>  // getrusage
 
@@ -132,7 +138,72 @@ void BM_end_to_end_in_memory(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(n) * state.iterations());
 }
 
+/// The finished state of 1 M events (20 000 when tiny), built once.
+const shop_metrics& finished_state() {
+  static const std::unique_ptr<shop_metrics> m = [] {
+    auto s = std::make_unique<shop_metrics>();
+    const bench::event_batch& b = batch(tiny() ? 20000 : 1'000'000);
+    for (const event& e : b.events()) s->add(e);
+    s->finish(b.events().back().time);
+    return s;
+  }();
+  return *m;
+}
+std::vector<std::uint8_t> bare_bytes(const shop_metrics& m) {
+  detail::writer w;
+  m.serialize_to(w);
+  return w.take();
+}
+
+void BM_state_serialize(benchmark::State& state) {
+  const shop_metrics& m = finished_state();
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    std::vector<std::uint8_t> b = m.serialize();
+    bytes = b.size();
+    benchmark::DoNotOptimize(b.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes) * state.iterations());
+}
+void BM_state_serialize_bare(benchmark::State& state) {
+  const shop_metrics& m = finished_state();
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    std::vector<std::uint8_t> b = bare_bytes(m);
+    bytes = b.size();
+    benchmark::DoNotOptimize(b.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes) * state.iterations());
+}
+void BM_state_deserialize(benchmark::State& state) {
+  const std::vector<std::uint8_t> b = finished_state().serialize();
+  for (auto _ : state) {
+    shop_metrics back = shop_metrics::deserialize(b.data(), b.size());
+    benchmark::DoNotOptimize(back);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(b.size()) * state.iterations());
+}
+void BM_state_deserialize_bare(benchmark::State& state) {
+  const std::vector<std::uint8_t> b = bare_bytes(finished_state());
+  for (auto _ : state) {
+    shop_metrics back = shop_metrics::deserialize(b.data(), b.size());
+    benchmark::DoNotOptimize(back);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(b.size()) * state.iterations());
+}
+void BM_state_crc32c(benchmark::State& state) {
+  const std::vector<std::uint8_t> b = bare_bytes(finished_state());
+  for (auto _ : state) benchmark::DoNotOptimize(detail::crc32c(b.data(), b.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(b.size()) * state.iterations());
+}
+
 }  // namespace
+
+BENCHMARK(BM_state_serialize)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_state_serialize_bare)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_state_deserialize)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_state_deserialize_bare)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_state_crc32c)->Unit(benchmark::kMillisecond);
 
 // 1 M events: the repetitions bench/run asks for. 10 M: one run (a minute or
 // more each here), stream and 100 M only with CSMETRICS_BENCH_HUGE=1.
