@@ -286,3 +286,16 @@ TEST_CASE("money_sum: golden v1 bytes", "[money_sum][serde]") {
   CHECK(bytes.size() == 6 + 1 + 5);  // header, count 5, zig-zag 3202038474
   CHECK(bytes[2] == 3);              // type id money_sum
 }
+
+TEST_CASE("money: error messages quote bad amounts as valid UTF-8, never half a character", "[money][errors]") {
+  // 30 three-byte characters: the quote stops at a character boundary near 64 bytes.
+  std::string text;
+  for (int i = 0; i < 30; ++i) text += "\xe9\x87\x91";  // 金
+  const std::string m = csmetrics::detail::money_error_message(csmetrics::money_parse_error::junk, text);
+  CHECK(csmetrics::detail::valid_utf8(m));
+  CHECK_THAT(m, Catch::StartsWith("amount is not a decimal number: \xe9\x87\x91"));
+  CHECK_THAT(m, Catch::EndsWith("..."));
+  // Control bytes and invalid bytes are shown as \xHH.
+  CHECK(csmetrics::detail::money_error_message(csmetrics::money_parse_error::junk, "1\t2\xff") ==
+        "amount is not a decimal number: 1\\x092\\xff");
+}

@@ -34,6 +34,7 @@
 #include "csmetrics/core/checked.hpp"
 #include "csmetrics/core/serde.hpp"
 #include "csmetrics/core/error.hpp"
+#include "csmetrics/core/utf8.hpp"  // escape_bytes (quote_text)
 
 namespace csmetrics {
 
@@ -61,11 +62,10 @@ inline std::int64_t checked_sub(std::int64_t a, std::int64_t b) {
   return r;
 }
 
-/// Up to `max` characters of untrusted text for an error message ("..." when cut).
-inline std::string quote_text(std::string_view s, std::size_t max = 64) {
-  if (s.size() <= max) return std::string(s);
-  return std::string(s.substr(0, max)) + "...";
-}
+/// Up to `max` bytes of untrusted text for an error message ("..." when
+/// cut), never cutting a UTF-8 character and with control and invalid bytes
+/// as \xHH (escape_bytes), so a message is always valid UTF-8.
+inline std::string quote_text(std::string_view s, std::size_t max = 64) { return escape_bytes(s, max); }
 
 /// Core of money::try_parse: minor units of `s` or the reason it is not an
 /// amount. No allocation, no locale; one pass over the characters.
