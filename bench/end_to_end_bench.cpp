@@ -155,42 +155,31 @@ std::vector<std::uint8_t> bare_bytes(const shop_metrics& m) {
   return w.take();
 }
 
+/// Times `make(state bytes)` or `read(bytes)` over the finished state.
+template <class Make>
+void time_serialize(benchmark::State& state, Make make) {
+  const shop_metrics& m = finished_state();
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    std::vector<std::uint8_t> b = make(m);
+    bytes = b.size();
+    benchmark::DoNotOptimize(b.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes) * state.iterations());
+}
+void time_deserialize(benchmark::State& state, const std::vector<std::uint8_t>& b) {
+  for (auto _ : state) {
+    shop_metrics back = shop_metrics::deserialize(b.data(), b.size());
+    benchmark::DoNotOptimize(back);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(b.size()) * state.iterations());
+}
 void BM_state_serialize(benchmark::State& state) {
-  const shop_metrics& m = finished_state();
-  std::size_t bytes = 0;
-  for (auto _ : state) {
-    std::vector<std::uint8_t> b = m.serialize();
-    bytes = b.size();
-    benchmark::DoNotOptimize(b.data());
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes) * state.iterations());
+  time_serialize(state, [](const shop_metrics& m) { return m.serialize(); });
 }
-void BM_state_serialize_bare(benchmark::State& state) {
-  const shop_metrics& m = finished_state();
-  std::size_t bytes = 0;
-  for (auto _ : state) {
-    std::vector<std::uint8_t> b = bare_bytes(m);
-    bytes = b.size();
-    benchmark::DoNotOptimize(b.data());
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes) * state.iterations());
-}
-void BM_state_deserialize(benchmark::State& state) {
-  const std::vector<std::uint8_t> b = finished_state().serialize();
-  for (auto _ : state) {
-    shop_metrics back = shop_metrics::deserialize(b.data(), b.size());
-    benchmark::DoNotOptimize(back);
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(b.size()) * state.iterations());
-}
-void BM_state_deserialize_bare(benchmark::State& state) {
-  const std::vector<std::uint8_t> b = bare_bytes(finished_state());
-  for (auto _ : state) {
-    shop_metrics back = shop_metrics::deserialize(b.data(), b.size());
-    benchmark::DoNotOptimize(back);
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(b.size()) * state.iterations());
-}
+void BM_state_serialize_bare(benchmark::State& state) { time_serialize(state, bare_bytes); }
+void BM_state_deserialize(benchmark::State& state) { time_deserialize(state, finished_state().serialize()); }
+void BM_state_deserialize_bare(benchmark::State& state) { time_deserialize(state, bare_bytes(finished_state())); }
 void BM_state_crc32c(benchmark::State& state) {
   const std::vector<std::uint8_t> b = bare_bytes(finished_state());
   for (auto _ : state) benchmark::DoNotOptimize(detail::crc32c(b.data(), b.size()));

@@ -55,21 +55,7 @@ class time_formatter {
     }
     if (d != day_) {
       day_ = d;
-      const civil_date c = civil_from_days(d);
-      char b[12];
-      const int y = c.year;
-      b[0] = static_cast<char>('0' + y / 1000 % 10);
-      b[1] = static_cast<char>('0' + y / 100 % 10);
-      b[2] = static_cast<char>('0' + y / 10 % 10);
-      b[3] = static_cast<char>('0' + y % 10);
-      b[4] = '-';
-      b[5] = static_cast<char>('0' + c.month / 10);
-      b[6] = static_cast<char>('0' + c.month % 10);
-      b[7] = '-';
-      b[8] = static_cast<char>('0' + c.day / 10);
-      b[9] = static_cast<char>('0' + c.day % 10);
-      b[10] = 'T';
-      date_.assign(b, 11);
+      date_ = format_day(d) + 'T';
     }
     const std::int64_t secs = in_day / 1000000, frac = in_day % 1000000;
     char b[16];

@@ -13,6 +13,7 @@
 #include <cstdio>       // std::snprintf
 #include <optional>     // std::optional
 #include <string>       // std::string
+#include <tuple>        // std::tuple (the unassigned families)
 #include <string_view>  // std::string_view
 #include <utility>      // std::pair, std::move
 
@@ -172,21 +173,19 @@ inline std::string to_prometheus(const report& r) {
       w.sample("csmetrics_agent_answer_question_ratio",
                shop_label(name) + ",agent=\"" + detail::prom_label(agent) + "\"", a.answer_ratio.value());
   // The unassigned row: its own families, so no agent label can collide with it.
+  const std::tuple<const char*, const char*, std::uint64_t agent_report::*> unassigned[] = {
+      {"csmetrics_unassigned_buyer_messages",
+       "Buyer messages of bursts no agent was credited with (expired unrouted, or pending: a gauge).",
+       &agent_report::buyer_messages},
+      {"csmetrics_unassigned_unanswered_bursts", "Bursts that expired unanswered with no agent routed.",
+       &agent_report::unanswered}};
   bool any_unassigned = false;
   for (const auto& kv : r.shops) any_unassigned = any_unassigned || kv.second.unassigned.has_value();
-  if (any_unassigned) {
-    w.family("csmetrics_unassigned_buyer_messages", "gauge",
-             "Buyer messages of bursts no agent was credited with (expired unrouted, or pending: a gauge).");
+  for (const auto& [family, help, field] : unassigned) {
+    if (!any_unassigned) break;
+    w.family(family, "gauge", help);
     for (const auto& [name, s] : r.shops)
-      if (s.unassigned)
-        w.sample("csmetrics_unassigned_buyer_messages", shop_label(name),
-                 static_cast<double>(s.unassigned->buyer_messages));
-    w.family("csmetrics_unassigned_unanswered_bursts", "gauge",
-             "Bursts that expired unanswered with no agent routed.");
-    for (const auto& [name, s] : r.shops)
-      if (s.unassigned)
-        w.sample("csmetrics_unassigned_unanswered_bursts", shop_label(name),
-                 static_cast<double>(s.unassigned->unanswered));
+      if (s.unassigned) w.sample(family, shop_label(name), static_cast<double>((*s.unassigned).*field));
   }
   // The sales change between the last two periods, when the caller filled it.
   bool any_change = false;
