@@ -290,9 +290,9 @@ class day_window {
 
   // --- the common verbs -----------------------------------------------------
 
-  /// Day by day; see the class comment for dropped days. Not all-or-nothing:
-  /// if one day's merge throws (overflow), the days merged before it keep
-  /// their sums (nothing ever wraps).
+  /// Day by day; see the class comment for dropped days. All or nothing:
+  /// the days merge into a copy that replaces *this at the end, so a day's
+  /// merge that throws (a count would overflow) leaves *this unchanged.
   /// REQUIRES: same window_days and offset (else std::invalid_argument).
   void merge(const day_window& other) {
     if (other.window_ != window_ || other.offset_ != offset_)
@@ -300,38 +300,9 @@ class day_window {
           "day_window::merge: windows differ: window_days " + std::to_string(window_) + " vs " +
           std::to_string(other.window_) + ", utc offset minutes " + std::to_string(offset_.minutes().count()) +
           " vs " + std::to_string(other.offset_.minutes().count())));
-    if (&other == this) {
-      const day_window copy = other;
-      merge(copy);
-      return;
-    }
-    rejected_ = detail::checked_add(rejected_, other.rejected_);
-    if (!other.has_newest_) return;
-    invalidate_total();
-    if (!has_newest_) {
-      has_newest_ = true;
-      newest_ = other.newest_;
-      head_ = 0;
-    } else if (other.newest_ > newest_) {
-      // Our days older than the merged ring are dropped: count their events.
-      const std::int64_t new_oldest = std::int64_t{other.newest_} - static_cast<std::int64_t>(cap_) + 1;
-      const std::int64_t last = std::min<std::int64_t>(new_oldest - 1, newest_);
-      for (std::int64_t d = std::int64_t{newest_} - static_cast<std::int64_t>(cap_) + 1; d <= last; ++d)
-        rejected_ = detail::checked_add(rejected_, detail::bucket_events(*kept_slot(d), prototype_));
-      advance_to(other.newest_);
-    }
-    const std::int64_t oldest = std::int64_t{newest_} - static_cast<std::int64_t>(cap_) + 1;
-    for (std::size_t age = other.buckets_.size(); age-- > 0;) {
-      const std::int64_t d = std::int64_t{other.newest_} - static_cast<std::int64_t>(age);
-      const Acc& b = other.buckets_[other.slot_of_age(age)];
-      if (d < oldest) {
-        rejected_ = detail::checked_add(rejected_, detail::bucket_events(b, other.prototype_));
-      } else {
-        const std::size_t mine = static_cast<std::size_t>(std::int64_t{newest_} - d);
-        cover_age(mine);
-        buckets_[slot_of_age(mine)].merge(b);
-      }
-    }
+    day_window out = *this;  // also right when &other == this
+    out.merge_in_place(other);
+    *this = std::move(out);
   }
 
   /// Back to the freshly constructed state (same configuration).
@@ -436,6 +407,36 @@ class day_window {
   friend bool operator!=(const day_window& a, const day_window& b) { return !(a == b); }
 
  private:
+  void merge_in_place(const day_window& other) {
+    rejected_ = detail::checked_add(rejected_, other.rejected_);
+    if (!other.has_newest_) return;
+    invalidate_total();
+    if (!has_newest_) {
+      has_newest_ = true;
+      newest_ = other.newest_;
+      head_ = 0;
+    } else if (other.newest_ > newest_) {
+      // Our days older than the merged ring are dropped: count their events.
+      const std::int64_t new_oldest = std::int64_t{other.newest_} - static_cast<std::int64_t>(cap_) + 1;
+      const std::int64_t last = std::min<std::int64_t>(new_oldest - 1, newest_);
+      for (std::int64_t d = std::int64_t{newest_} - static_cast<std::int64_t>(cap_) + 1; d <= last; ++d)
+        rejected_ = detail::checked_add(rejected_, detail::bucket_events(*kept_slot(d), prototype_));
+      advance_to(other.newest_);
+    }
+    const std::int64_t oldest = std::int64_t{newest_} - static_cast<std::int64_t>(cap_) + 1;
+    for (std::size_t age = other.buckets_.size(); age-- > 0;) {
+      const std::int64_t d = std::int64_t{other.newest_} - static_cast<std::int64_t>(age);
+      const Acc& b = other.buckets_[other.slot_of_age(age)];
+      if (d < oldest) {
+        rejected_ = detail::checked_add(rejected_, detail::bucket_events(b, other.prototype_));
+      } else {
+        const std::size_t mine = static_cast<std::size_t>(std::int64_t{newest_} - d);
+        cover_age(mine);
+        buckets_[slot_of_age(mine)].merge(b);
+      }
+    }
+  }
+
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
   // The ring grows with the days it has to hold (up to cap_ slots): a shop

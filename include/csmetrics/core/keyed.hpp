@@ -17,7 +17,7 @@
 #include <iterator>     // std::forward_iterator_tag
 #include <memory>       // std::unique_ptr, std::shared_ptr
 #include <new>          // placement new
-#include <stdexcept>    // std::length_error
+#include <stdexcept>    // std::length_error, std::overflow_error
 #include <string>       // std::string, std::to_string
 #include <string_view>  // std::string_view
 #include <type_traits>  // std::is_integral_v, std::enable_if_t
@@ -56,6 +56,21 @@ struct key_hash<std::string> {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
+
+/// True when Acc::merges_cleanly(other) tells beforehand whether
+/// Acc::merge(other) would throw: containers of such accumulators check
+/// every pair first and merge in place, without a copy to roll back.
+template <class Acc, class = void>
+struct checks_merge : std::false_type {};
+template <class Acc>
+struct checks_merge<Acc, std::void_t<decltype(std::declval<const Acc&>().merges_cleanly(std::declval<const Acc&>()))>>
+    : std::true_type {};
+/// True for accumulators whose merge cannot fail (sets, flags): nothing to
+/// check before merging in place.
+template <class Acc, class = void>
+struct merge_never_throws : std::false_type {};
+template <class Acc>
+struct merge_never_throws<Acc, std::enable_if_t<Acc::merge_never_throws>> : std::true_type {};
 
 template <class T, class = void>
 struct is_transparent : std::false_type {};
@@ -308,31 +323,40 @@ class keyed {
 
   // --- the common verbs -----------------------------------------------------
 
-  /// Key by key: this[k].merge(other[k]) for every key of other. Not
-  /// all-or-nothing: if one child's merge throws (a counter would overflow),
-  /// the keys merged before it keep their sums (nothing ever wraps).
+  /// Key by key: this[k].merge(other[k]) for every key of other. All or
+  /// nothing: if a child's merge throws (a counter would overflow), *this is
+  /// unchanged. Accumulators with merges_cleanly() (the counters, sketches,
+  /// sets) are checked first and merged in place; others are merged into a
+  /// copy that replaces *this at the end.
   void merge(const keyed& other) {
     if (&other == this) {
       const keyed copy = other;
       merge(copy);
       return;
     }
-    // Room for other's keys first: inserting a larger table's slots in their
-    // order into a smaller table (homes from the same hash bits) piles them
-    // into one cluster, which made merges quadratic.
-    if (other.size_ != 0) reserve(std::max(size_, other.size_));
-    for (std::size_t i = 0; i < other.capacity_; ++i) {
-      const slot& s = other.slots_[i];
-      if (s.meta != 0) emplace_key(s.key).merge(s.value);
+    if constexpr (detail::merge_never_throws<Acc>::value) {
+      merge_in_place(other);
+    } else if constexpr (detail::checks_merge<Acc>::value) {
+      throw_unless_clean(other);
+      merge_in_place(other);
+    } else {
+      keyed out = *this;
+      out.merge_in_place(other);
+      *this = std::move(out);
     }
   }
 
   /// The same, taking `other`'s entries: a key this table lacks moves over
   /// whole (no copy), a shared key merges as above (child.merge(std::move(v))).
-  /// `other` ends empty. Same guarantee as merge(const&).
+  /// `other` ends empty. All or nothing for accumulators with
+  /// merges_cleanly(); for others (the families' nested tables) a failing
+  /// child leaves the keys merged before it merged (nothing wraps): the
+  /// families' own merge(const&) copies first where they promise more.
   void merge(keyed&& other) {
     if (&other == this) return merge(static_cast<const keyed&>(other));
-    if (other.size_ != 0) reserve(std::max(size_, other.size_));  // see merge(const&)
+    if constexpr (!detail::merge_never_throws<Acc>::value && detail::checks_merge<Acc>::value)
+      throw_unless_clean(other);
+    if (other.size_ != 0) reserve(std::max(size_, other.size_));  // see merge_in_place
     for (std::size_t i = 0; i < other.capacity_; ++i) {
       slot& s = other.slots_[i];
       if (s.meta == 0) continue;
@@ -342,6 +366,12 @@ class keyed {
         insert_new(std::move(s.key), std::move(s.value));
     }
     other.destroy_all();
+  }
+
+  /// True when merge(other) would not throw: every key of both merges cleanly.
+  template <class A = Acc, std::enable_if_t<detail::checks_merge<A>::value, int> = 0>
+  bool merges_cleanly(const keyed& other) const {
+    return first_unclean(other) == nullptr;
   }
 
   /// Removes every key (the capacity stays).
@@ -537,6 +567,36 @@ class keyed {
   // Shared by copies: a nested keyed (a shop's days) does not carry its own
   // copy of the prototype in every value, and it is never changed.
   std::shared_ptr<const Acc> prototype_;
+  void merge_in_place(const keyed& other) {
+    // Room for other's keys first: inserting a larger table's slots in their
+    // order into a smaller table (homes from the same hash bits) piles them
+    // into one cluster, which made merges quadratic.
+    if (other.size_ != 0) reserve(std::max(size_, other.size_));
+    for (std::size_t i = 0; i < other.capacity_; ++i) {
+      const slot& s = other.slots_[i];
+      if (s.meta != 0) emplace_key(s.key).merge(s.value);
+    }
+  }
+  /// other's first slot whose key this table holds with a value that would
+  /// not merge cleanly with it; nullptr when there is none.
+  const slot* first_unclean(const keyed& other) const {
+    if (size_ == 0) return nullptr;
+    for (std::size_t i = 0; i < other.capacity_; ++i) {
+      const slot& s = other.slots_[i];
+      if (s.meta == 0) continue;
+      if (const slot* mine = lookup(s.key); mine && !mine->value.merges_cleanly(s.value)) return &s;
+    }
+    return nullptr;
+  }
+  /// Throws what the failing child's merge throws, before anything changes.
+  void throw_unless_clean(const keyed& other) const {
+    const slot* bad = first_unclean(other);
+    if (!bad) return;
+    Acc probe = lookup(bad->key)->value;
+    probe.merge(bad->value);  // throws
+    CSMETRICS_THROW(std::overflow_error("csmetrics::keyed::merge: a value would not merge"));
+  }
+
   Hash hash_;
   KeyEqual eq_;
   std::unique_ptr<slot[]> slots_;
@@ -548,7 +608,9 @@ class keyed {
 namespace detail {
 /// keyed's value when only the keys matter.
 struct no_value {
+  static constexpr bool merge_never_throws = true;
   void merge(const no_value&) {}
+  bool merges_cleanly(const no_value&) const { return true; }
   friend bool operator==(no_value, no_value) { return true; }
   friend bool operator!=(no_value, no_value) { return false; }
 };

@@ -224,6 +224,11 @@ class moments {
     rejected_not_finite_ = rej_nf;
     rejected_out_of_range_ = rej_oor;
   }
+  /// True when merge(other) would not throw.
+  bool merges_cleanly(const moments& other) const {
+    return count_ <= UINT64_MAX - other.count_ && rejected_not_finite_ <= UINT64_MAX - other.rejected_not_finite_ &&
+           rejected_out_of_range_ <= UINT64_MAX - other.rejected_out_of_range_;
+  }
 
   void reset() { *this = moments{}; }
 

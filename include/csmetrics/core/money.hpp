@@ -257,14 +257,21 @@ class money_sum {
 
   /// One amount. Throws std::overflow_error if the sum or count would overflow.
   void add(money m) {
-    sum_ += m;
+    const money s = sum_ + m;  // both checked before either member changes
     count_ = detail::checked_add(count_, std::uint64_t{1});
+    sum_ = s;
   }
   /// The state of both streams.
   void merge(const money_sum& o) {
     money s = sum_ + o.sum_;  // both checked before either member changes
     count_ = detail::checked_add(count_, o.count_);
     sum_ = s;
+  }
+  /// True when merge(o) would not throw.
+  bool merges_cleanly(const money_sum& o) const {
+    const std::int64_t a = sum_.minor(), b = o.sum_.minor();
+    const bool sum_fits = b >= 0 ? a <= INT64_MAX - b : a >= INT64_MIN - b;
+    return sum_fits && count_ <= UINT64_MAX - o.count_;
   }
   void reset() { *this = money_sum{}; }
 

@@ -181,6 +181,8 @@ class rate_counter {
   /// Adds the counts of `other` (the state of both streams). Throws
   /// std::overflow_error if the trials would pass 2^64 - 1 (state unchanged).
   void merge(const rate_counter& other) { add(other.successes_, other.trials_); }
+  /// True when merge(other) would not throw.
+  bool merges_cleanly(const rate_counter& other) const { return trials_ <= UINT64_MAX - other.trials_; }
 
   void reset() { *this = rate_counter{}; }
 

@@ -337,8 +337,14 @@ class basic_orders {
   // ---- merge, reset, serde, equality (orders_merge_impl.hpp, orders_impl.hpp)
 
   /// The state of both streams (exact when they hold disjoint buyers).
+  /// All or nothing: merged into a copy that replaces *this at the end, so
+  /// if a sum would overflow *this is unchanged.
   /// REQUIRES: the same config (std::invalid_argument otherwise).
   void merge(const basic_orders& other);
+  /// The same without the copy (for a caller that drops *this on failure,
+  /// as sharded_metrics does): if a sum would overflow, *this is valid but
+  /// partly merged. `other` is unchanged.
+  void merge(basic_orders&& other);
 
   /// Back to the empty state (same config).
   void reset() { *this = basic_orders(config_); }
@@ -355,6 +361,7 @@ class basic_orders {
   friend bool operator!=(const basic_orders& a, const basic_orders& b) { return !a.equals(b); }
 
  private:
+  void merge_in_place(const basic_orders& other);  // orders_merge_impl.hpp
   using buyer_entry = detail::orders_buyer<Shop, Buyer, Agent>;
   using order_entry = detail::orders_order<Shop, Order, Buyer, Agent, Script>;
   using buyer_table = detail::orders_table<buyer_entry, detail::orders_buyer_traits<Shop, Buyer, Agent>>;

@@ -15,7 +15,7 @@
 #include <algorithm>  // std::max
 #include <cstddef>    // std::size_t
 #include <stdexcept>  // std::invalid_argument
-#include <utility>    // std::make_pair
+#include <utility>    // std::make_pair, std::move
 #include <vector>     // std::vector
 
 #include "csmetrics/orders/orders.hpp"
@@ -26,11 +26,21 @@ template <class Buyer, class Order, class Agent, class Shop, class Script>
 inline void basic_orders<Buyer, Order, Agent, Shop, Script>::merge(const basic_orders& other) {
   if (config_ != other.config_)
     CSMETRICS_THROW(std::invalid_argument("csmetrics::orders: merge needs the same orders_config"));
-  if (this == &other) {
-    basic_orders copy = other;
-    merge(copy);
-    return;
-  }
+  basic_orders out = *this;  // also right when &other == this
+  out.merge_in_place(other);
+  *this = std::move(out);
+}
+
+template <class Buyer, class Order, class Agent, class Shop, class Script>
+inline void basic_orders<Buyer, Order, Agent, Shop, Script>::merge(basic_orders&& other) {
+  if (this == &other) return merge(static_cast<const basic_orders&>(other));
+  if (config_ != other.config_)
+    CSMETRICS_THROW(std::invalid_argument("csmetrics::orders: merge needs the same orders_config"));
+  merge_in_place(other);
+}
+
+template <class Buyer, class Order, class Agent, class Shop, class Script>
+inline void basic_orders<Buyer, Order, Agent, Shop, Script>::merge_in_place(const basic_orders& other) {
   watermark_ = std::max(watermark_, other.watermark_);
   for (const auto& [d, c] : other.inquiry_days_) inquiry_days_[d].merge(c);
   for (const auto& [d, c] : other.payment_days_) payment_days_[d].merge(c);

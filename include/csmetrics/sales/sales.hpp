@@ -308,21 +308,22 @@ class basic_sales {
   // --- the common verbs -----------------------------------------------------
 
   /// The state of both streams. Throws std::invalid_argument when the UTC
-  /// offsets differ (their days do not line up).
+  /// offsets differ (their days do not line up). All or nothing: merged into
+  /// a copy that replaces *this at the end, so if a sum would overflow *this
+  /// is unchanged.
   void merge(const basic_sales& o) {
-    if (o.offset_ != offset_)
-      CSMETRICS_THROW(std::invalid_argument("csmetrics::sales::merge: utc offsets differ: " +
-                                            std::to_string(offset_.minutes().count()) + " vs " +
-                                            std::to_string(o.offset_.minutes().count()) + " minutes"));
-    cells_.merge(o.cells_);
-    orders_seen_.merge(o.orders_seen_);
-    for (std::size_t i = 0; i < sales_reject_count; ++i) rejected_[i] = detail::checked_add(rejected_[i], o.rejected_[i]);
+    check_offset(o);
+    basic_sales out = *this, theirs = o;  // the nested tables then move, not copy level by level
+    out.merge(std::move(theirs));
+    *this = std::move(out);
   }
-  /// The same, taking `o`'s state: shops, channels and days this side lacks
-  /// move over whole. `o` is left valid but unspecified.
+  /// The same, taking `o`'s state without the copy (for a caller that drops
+  /// *this on failure, as sharded_metrics does): shops, channels and days
+  /// this side lacks move over whole; if a sum would overflow, *this is valid
+  /// but partly merged. `o` is left valid but unspecified.
   void merge(basic_sales&& o) {
     if (&o == this) return merge(static_cast<const basic_sales&>(o));
-    if (o.offset_ != offset_) return merge(static_cast<const basic_sales&>(o));  // throws
+    check_offset(o);
     cells_.merge(std::move(o.cells_));
     orders_seen_.merge(std::move(o.orders_seen_));
     for (std::size_t i = 0; i < sales_reject_count; ++i) rejected_[i] = detail::checked_add(rejected_[i], o.rejected_[i]);
@@ -389,6 +390,12 @@ class basic_sales {
   friend bool operator!=(const basic_sales& a, const basic_sales& b) { return !(a == b); }
 
  private:
+  void check_offset(const basic_sales& o) const {
+    if (o.offset_ != offset_)
+      CSMETRICS_THROW(std::invalid_argument("csmetrics::sales::merge: utc offsets differ: " +
+                                            std::to_string(offset_.minutes().count()) + " vs " +
+                                            std::to_string(o.offset_.minutes().count()) + " minutes"));
+  }
   using days_table = keyed<day_number, detail::sales_day<Person, Agent>>;
   using channels_table = keyed<Channel, days_table>;
   using shops_table = keyed<Shop, channels_table>;

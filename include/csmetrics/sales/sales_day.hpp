@@ -46,7 +46,9 @@ enum sales_person_flag : std::uint8_t {
 /// One person's (or order id's) flag bits; OR-merged. keyed's value type.
 struct sales_flags {
   std::uint8_t bits = 0;
+  static constexpr bool merge_never_throws = true;
   void merge(const sales_flags& o) { bits = static_cast<std::uint8_t>(bits | o.bits); }
+  bool merges_cleanly(const sales_flags&) const { return true; }
   friend bool operator==(const sales_flags& a, const sales_flags& b) { return a.bits == b.bits; }
   friend bool operator!=(const sales_flags& a, const sales_flags& b) { return a.bits != b.bits; }
 };

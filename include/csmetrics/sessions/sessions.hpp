@@ -416,9 +416,15 @@ class sessions {
   const session_options& options() const { return opt_; }
 
   // ---- merge / serialize --------------------------------------------------
+  /// All or nothing: merged into a copy that replaces *this at the end, so
+  /// if a counter would overflow (or a conversation is open on both sides)
+  /// *this is unchanged.
   void merge(const sessions& other);
   /// The same, moving `other`'s cells that this side lacks instead of copying
-  /// them. `other` is left valid but unspecified.
+  /// them, and without the copy of *this (for a caller that drops *this on
+  /// failure, as sharded_metrics does): open conversations on both sides are
+  /// still refused before anything changes, but if a counter would overflow
+  /// *this is valid and partly merged. `other` is left valid but unspecified.
   void merge(sessions&& other);
   void reset() { *this = sessions(opt_); }
   std::vector<std::uint8_t> serialize() const { return detail::serialize(*this); }

@@ -46,12 +46,9 @@ namespace csmetrics {
 template <class S, class B, class A>
 void sessions<S, B, A>::merge(const sessions& o) {
   if (opt_ != o.opt_) CSMETRICS_THROW(std::invalid_argument("csmetrics::sessions::merge: different options"));
-  if (this == &o) {
-    sessions copy = o;
-    merge_from(copy);
-    return;
-  }
-  merge_from(o);
+  sessions out = *this;  // all or nothing (see merge's comment); also right when &o == this
+  out.merge_from(o);
+  *this = std::move(out);
 }
 
 template <class S, class B, class A>

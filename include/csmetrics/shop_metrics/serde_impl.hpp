@@ -63,9 +63,12 @@ void shop_metrics::merge_family(std::size_t family, Other&& o) {
     case 1:
       for (auto& [shop, acc] : o.orders_) {
         auto it = orders_.find(shop);
-        if (it != orders_.end())
-          it->second.merge(acc);
-        else if constexpr (take)
+        if (it != orders_.end()) {
+          if constexpr (take)
+            it->second.merge(std::move(acc));  // no copy: merge(const&) below copied *this already
+          else
+            it->second.merge(acc);
+        } else if constexpr (take)
           orders_.emplace(shop, shop_orders(std::move(acc)));
         else
           orders_.emplace(shop, shop_orders(acc));
