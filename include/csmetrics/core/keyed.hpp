@@ -428,13 +428,15 @@ class keyed {
   friend bool operator!=(const keyed& a, const keyed& b) { return !(a == b); }
 
  private:
+  // The value before the key: a small value (a set's empty one, flag bits)
+  // then fits in the padding after meta (16-byte slots for 8-byte keys, not 24).
   struct slot {
     std::uint32_t meta;  // 0: empty; else the hash's top 32 bits | 1
     union {
-      Key key;
+      Acc value;
     };
     union {
-      Acc value;
+      Key key;
     };
     slot() : meta(0) {}
     ~slot() {}
