@@ -34,6 +34,7 @@
 #include "csmetrics/io/report.hpp"
 #include "csmetrics/io/state_file.hpp"
 #include "csmetrics/shop_metrics.hpp"
+#include "huge_pages.hpp"
 #include "report_output.hpp"
 
 namespace {
@@ -76,6 +77,7 @@ const char* usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  demo::restart_on_huge_pages(argv);
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
       std::fputs(usage(), stdout);

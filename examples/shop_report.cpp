@@ -27,6 +27,7 @@
 #include "csmetrics/sharded.hpp"
 #include "csmetrics/shop_metrics.hpp"
 #include "demo_week.hpp"
+#include "huge_pages.hpp"
 #include "report_output.hpp"
 
 namespace {
@@ -173,6 +174,7 @@ int run(const demo::cli_options& cli) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  demo::restart_on_huge_pages(argv);
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
       std::fputs(demo::usage(), stdout);
