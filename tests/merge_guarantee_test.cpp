@@ -16,6 +16,7 @@
 #include "csmetrics/core/day_window.hpp"
 #include "csmetrics/core/keyed.hpp"
 #include "csmetrics/core/rate.hpp"
+#include "csmetrics/io/event_csv.hpp"
 #include "csmetrics/orders/orders.hpp"
 #include "csmetrics/ratings/ratings.hpp"
 #include "csmetrics/sales/sales.hpp"
@@ -164,22 +165,20 @@ TEST_CASE("ratings: a count that would overflow leaves the state as it was", "[m
 }
 
 TEST_CASE("shop_metrics: a family merge that would overflow leaves the state as it was", "[merge][shop_metrics]") {
-  auto add = [](shop_metrics& m, event_type type, const std::string& shop, const std::string& buyer,
-                const std::string& order, std::optional<money> amount, timestamp t) {
+  auto from_csv = [](const std::string& rows) {
+    const std::string csv = "time,type,shop,buyer,agent,order,amount,score,tag\n" + rows;
+    event_csv_reader in(csv);
+    shop_metrics m;
     event e;
-    e.type = type;
-    e.shop = shop;
-    e.buyer = buyer;
-    e.order = order;
-    e.amount = amount;
-    e.time = t;
-    REQUIRE(m.add(e));
+    while (in.next(e)) REQUIRE(m.add(e));
+    return m;
   };
-  shop_metrics a, b;
-  add(a, event_type::order, "s", "x", "o1", huge, at(0));
-  add(a, event_type::payment, "s", "x", "o1", huge, at(0, 11));
-  for (int i = 0; i < 30; ++i) add(b, event_type::visit, "t" + std::to_string(i), "v", "", std::nullopt, at(0, 12));
-  add(b, event_type::order, "s", "y", "o2", huge, at(0, 13));
-  add(b, event_type::payment, "s", "y", "o2", huge, at(0, 14));
+  const std::string huge_amount = huge.to_string();  // two of these overflow the shop's revenue
+  shop_metrics a = from_csv("2019-09-01T10:00:00+08:00,order,s,x,,o1," + huge_amount + ",,\n" +
+                            "2019-09-01T11:00:00+08:00,payment,s,x,,o1," + huge_amount + ",,\n");
+  std::string rows;
+  for (int i = 0; i < 30; ++i) rows += "2019-09-01T12:00:00+08:00,visit,t" + std::to_string(i) + ",v,,,,,\n";
+  shop_metrics b = from_csv(rows + "2019-09-01T13:00:00+08:00,order,s,y,,o2," + huge_amount + ",,\n" +
+                            "2019-09-01T14:00:00+08:00,payment,s,y,,o2," + huge_amount + ",,\n");
   check_unchanged_on_overflow(a, [&](auto& t) { t.merge(b); });
 }
