@@ -396,6 +396,20 @@ def real(binary, path):
     r = report_json(binary, "--utc-offset", offset_arg, path, "--period", "week")
     rows = list(csv.DictReader(open(path, newline="", encoding="utf-8")))
     check(r["input"]["rows"] == len(rows) and r["input"]["skipped"] == 0, f"{name}: all {len(rows)} rows read")
+    # Two threads, either shard key: the same report and the same saved state as one thread.
+    states = {}
+    for args in ([], ["--threads", "2", "--shard-by", "buyer"], ["--threads", "2", "--shard-by", "shop"]):
+        state = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"csm_real_{os.getpid()}.state")
+        p = run([binary, "--format", "json", "--utc-offset", offset_arg, "--save-state", state, path] + args)
+        check(p.returncode == 0, f"{name} {args}: exit 0")
+        states[" ".join(args) or "1 thread"] = (json.loads(p.stdout) if p.returncode == 0 else None,
+                                                  open(state, "rb").read() if os.path.exists(state) else b"")
+        if os.path.exists(state):
+            os.remove(state)
+    one = states.pop("1 thread")
+    for key, got in states.items():
+        check(got[0] == one[0], f"{name} {key}: the one-thread report")
+        check(got[1] == one[1] and one[1], f"{name} {key}: the one-thread state, byte for byte")
     by_shop = defaultdict(list)
     for row in rows:
         by_shop[row["shop"]].append(row)

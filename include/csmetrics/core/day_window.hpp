@@ -44,32 +44,6 @@ struct has_subtract<Acc, std::void_t<decltype(std::declval<Acc&>().subtract(std:
 template <class Acc>
 inline constexpr bool has_subtract_v = has_subtract<Acc>::value;
 
-template <class Acc, class = void>
-struct has_count : std::false_type {};
-template <class Acc>
-struct has_count<Acc, std::enable_if_t<std::is_integral_v<decltype(std::declval<const Acc&>().count())>>>
-    : std::true_type {};
-
-template <class Acc, class = void>
-struct has_trials : std::false_type {};
-template <class Acc>
-struct has_trials<Acc, std::enable_if_t<std::is_integral_v<decltype(std::declval<const Acc&>().trials())>>>
-    : std::true_type {};
-
-/// How many events a bucket holds, for counting the events a merge drops:
-/// `count()` (sketches, moments) or `trials()` (rate_counter) when the
-/// accumulator has one, else 1 for a bucket that differs from the prototype.
-template <class Acc>
-std::uint64_t bucket_events(const Acc& bucket, const Acc& prototype) {
-  if constexpr (has_count<Acc>::value) {
-    return static_cast<std::uint64_t>(bucket.count()) - static_cast<std::uint64_t>(prototype.count());
-  } else if constexpr (has_trials<Acc>::value) {
-    return static_cast<std::uint64_t>(bucket.trials()) - static_cast<std::uint64_t>(prototype.trials());
-  } else {
-    return bucket == prototype ? 0 : 1;
-  }
-}
-
 }  // namespace detail
 
 /**
@@ -90,9 +64,12 @@ std::uint64_t bucket_events(const Acc& bucket, const Acc& prototype) {
  * earlier day and trailing() series work.
  *
  * Merge: day by day, the ring aligned on the newer of the two newest days.
- * Days of either window older than the merged ring keeps are dropped and
- * their events counted in rejected_too_old() (bucket count()/trials() when
- * the accumulator has one, else 1 per non-empty bucket). Both windows need
+ * Days of either window older than the merged ring keeps are dropped as if
+ * the window had slid past them, not counted: in the one time-ordered stream
+ * two shards come from, those days slid out the same way, so the merge of
+ * the shards is the state of the whole stream, byte for byte (counting them
+ * made a (shop, buyer)-sharded state differ from one thread's). rejected_too_old()
+ * sums the two windows' own rejections. Both windows need
  * the same window_days and offset (std::invalid_argument otherwise); the
  * result keeps this window's history_days.
  *
@@ -416,24 +393,16 @@ class day_window {
       newest_ = other.newest_;
       head_ = 0;
     } else if (other.newest_ > newest_) {
-      // Our days older than the merged ring are dropped: count their events.
-      const std::int64_t new_oldest = std::int64_t{other.newest_} - static_cast<std::int64_t>(cap_) + 1;
-      const std::int64_t last = std::min<std::int64_t>(new_oldest - 1, newest_);
-      for (std::int64_t d = std::int64_t{newest_} - static_cast<std::int64_t>(cap_) + 1; d <= last; ++d)
-        rejected_ = detail::checked_add(rejected_, detail::bucket_events(*kept_slot(d), prototype_));
-      advance_to(other.newest_);
+      advance_to(other.newest_);  // our days older than the merged ring slide out
     }
     const std::int64_t oldest = std::int64_t{newest_} - static_cast<std::int64_t>(cap_) + 1;
     for (std::size_t age = other.buckets_.size(); age-- > 0;) {
       const std::int64_t d = std::int64_t{other.newest_} - static_cast<std::int64_t>(age);
       const Acc& b = other.buckets_[other.slot_of_age(age)];
-      if (d < oldest) {
-        rejected_ = detail::checked_add(rejected_, detail::bucket_events(b, other.prototype_));
-      } else {
-        const std::size_t mine = static_cast<std::size_t>(std::int64_t{newest_} - d);
-        cover_age(mine);
-        buckets_[slot_of_age(mine)].merge(b);
-      }
+      if (d < oldest) continue;  // slid out of the merged ring
+      const std::size_t mine = static_cast<std::size_t>(std::int64_t{newest_} - d);
+      cover_age(mine);
+      buckets_[slot_of_age(mine)].merge(b);
     }
   }
 

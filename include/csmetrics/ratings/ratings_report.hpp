@@ -47,8 +47,7 @@ struct dispute_counts {
 
 /// Events rejected, by reason. Never folded into any metric.
 struct rating_rejections {
-  /// Events (of every kind) older than the oldest kept day, plus the events
-  /// of days a merge dropped because the merged windows no longer keep them.
+  /// Events (of every kind) older than the oldest kept day when they came.
   std::uint64_t too_old = 0;
   std::uint64_t bad_score = 0;    ///< DSR or review score outside 1..5
   std::uint64_t monthly_cap = 0;  ///< DSR scores beyond the monthly per-buyer cap
