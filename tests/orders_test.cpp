@@ -779,3 +779,22 @@ TEST_CASE("orders: a reused order id and a long-held payment do not depend on ad
   eager.advance(sept(40));
   CHECK(lazy.payment_cohorts() == eager.payment_cohorts());
 }
+
+TEST_CASE("orders: a payment held for an order id past its deadline serializes, loads and merges",
+          "[orders][serde]") {
+  // The cancelled o1 is past its deadline but still in the table until the
+  // next advance(): a payment for o1 is held. Such a state used to serialize
+  // into bytes deserialize() refused ("held payment's order not tracked"),
+  // and merging it into an empty state paid the old order.
+  string_orders o;
+  REQUIRE(o.order("s", "b", "o1", money::from_minor(100), std::nullopt, sept(1)));
+  REQUIRE(o.cancel("s", "o1", sept(1, 11)));
+  REQUIRE(o.payment("s", "o1", money::from_minor(100), std::nullopt, sept(1 + 40)));
+  CHECK(o.held_payments() == 1);
+  const std::vector<std::uint8_t> bytes = o.serialize();
+  const string_orders back = string_orders::deserialize(bytes.data(), bytes.size());
+  CHECK(back.serialize() == bytes);
+  string_orders merged;
+  merged.merge(o);
+  CHECK(merged.serialize() == bytes);
+}

@@ -232,7 +232,12 @@ inline auto basic_orders<Buyer, Order, Agent, Shop, Script>::tracked(const Shop&
   const std::int64_t tp = t.time_since_epoch().count();
   const bool open = !(e->flags & (detail::of_paid | detail::of_cancelled | detail::of_expired));
   if (open && tp > e->t_order + config_.payment_window.count()) expire(*e);
-  return tp > deadline_of(*e) ? nullptr : e;
+  if (tp <= deadline_of(*e)) return e;
+  // Past every deadline: dropped now, as advance() would drop it, so that a
+  // payment held for the id never sits beside a tracked order of that id (a
+  // state deserialize() would refuse, and a merge would pay the old order).
+  orders_.erase(okey(shop, id));
+  return nullptr;
 }
 
 template <class Buyer, class Order, class Agent, class Shop, class Script>
