@@ -798,3 +798,37 @@ TEST_CASE("orders: a payment held for an order id past its deadline serializes, 
   merged.merge(o);
   CHECK(merged.serialize() == bytes);
 }
+
+TEST_CASE("orders: every state a random stream passes through loads back and merges into empty as itself",
+          "[orders][serde][property]") {
+  // Few ids, days-long gaps: orders expire, are paid late, paid twice,
+  // cancelled, refunded and disputed, payments wait for their order.
+  std::mt19937_64 rng(2024);
+  for (int round = 0; round < 1500; ++round) {
+    string_orders o;
+    timestamp t = sept(1, 0);
+    for (int step = 0; step < 30; ++step) {
+      t += rng() % 3 == 0 ? std::chrono::hours{24 * static_cast<int>(rng() % 4)}
+                          : std::chrono::hours{0} + std::chrono::seconds{rng() % 4000};
+      const std::string b = "b" + std::to_string(rng() % 3), id = "o" + std::to_string(rng() % 3);
+      const money amount = money::from_minor(100 + static_cast<std::int64_t>(rng() % 1000));
+      switch (rng() % 9) {
+        case 0: (void)o.inquiry("s", b, t); break;
+        case 1: (void)o.order("s", b, id, amount, std::nullopt, t); break;
+        case 2: (void)o.payment("s", id, amount, std::nullopt, t); break;
+        case 3: (void)o.cancel("s", id, t); break;
+        case 4: (void)o.refund("s", id, money::from_minor(50), t); break;
+        case 5: (void)o.agent_reply("s", b, "a" + std::to_string(rng() % 2), t); break;
+        case 6: (void)o.payment("s", id, amount, b, t); break;
+        case 7: (void)o.dispute("s", id, t); break;
+        default: o.advance(t);
+      }
+      const std::vector<std::uint8_t> bytes = o.serialize();
+      const string_orders back = string_orders::deserialize(bytes.data(), bytes.size());
+      REQUIRE(back.serialize() == bytes);
+      string_orders merged;
+      merged.merge(o);
+      REQUIRE(merged.serialize() == bytes);
+    }
+  }
+}
