@@ -135,7 +135,7 @@ agent_report unassigned_row(const shop_report& s, const std::optional<Attributio
 
 }  // namespace detail
 
-inline shop_report shop_metrics::shop_figures(const std::string& shop_text, day_number as_of,
+CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_text, day_number as_of,
                                               const report_request& request, std::int64_t oldest_us,
                                               std::int64_t newest_us) const {
   // A shop no event named has no state: the empty id, which no family holds.
@@ -298,12 +298,12 @@ inline shop_report shop_metrics::shop_figures(const std::string& shop_text, day_
   return s;
 }
 
-inline report shop_metrics::make_report(const report_request& request) const {
+CSMETRICS_FUNC report shop_metrics::make_report(const report_request& request) const {
   if (!have_time_) return report{};
   return make_report(request, oldest_us_, newest_us_);
 }
 
-inline day_number shop_metrics::report_day(const report_request& request, std::int64_t newest_us) const {
+CSMETRICS_FUNC day_number shop_metrics::report_day(const report_request& request, std::int64_t newest_us) const {
   const day_number newest_day = local_day(timestamp{duration{newest_us}}, options_.offset);
   const day_number as_of = request.as_of.value_or(newest_day);
   if (request.sales_change_days < 0 || request.sales_change_days > 3660)
@@ -316,7 +316,7 @@ inline day_number shop_metrics::report_day(const report_request& request, std::i
   return as_of;
 }
 
-inline report shop_metrics::make_report(const report_request& request, std::int64_t oldest_us,
+CSMETRICS_FUNC report shop_metrics::make_report(const report_request& request, std::int64_t oldest_us,
                                         std::int64_t newest_us) const {
   report r;
   const day_number as_of = report_day(request, newest_us);
@@ -325,7 +325,7 @@ inline report shop_metrics::make_report(const report_request& request, std::int6
   return r;
 }
 
-inline std::vector<std::string> shop_metrics::shops() const {
+CSMETRICS_FUNC std::vector<std::string> shop_metrics::shops() const {
   std::vector<id_type> shops;  // a cell per shop and day: sorted and made unique once
   sessions_.for_each_cell([&](const id_type& sh, const id_type*, day_number, const auto&) {
     if (shops.empty() || shops.back() != sh) shops.push_back(sh);

@@ -17,14 +17,14 @@ namespace csmetrics {
 
 // ---- merge / serialize ---------------------------------------------------------
 
-inline void shop_metrics::merge(const shop_metrics& o) {
+CSMETRICS_FUNC void shop_metrics::merge(const shop_metrics& o) {
   if (o.options_ != options_) CSMETRICS_THROW(std::invalid_argument("shop_metrics::merge: options differ"));
   shop_metrics out = *this;  // a failed family merge leaves *this unchanged (and o may be *this)
   out.merge_parts(out.rebased_into_mine(o));
   *this = std::move(out);
 }
 
-inline void shop_metrics::merge(shop_metrics&& o) {
+CSMETRICS_FUNC void shop_metrics::merge(shop_metrics&& o) {
   if (this == &o) return merge(static_cast<const shop_metrics&>(o));
   if (o.options_ != options_) CSMETRICS_THROW(std::invalid_argument("shop_metrics::merge: options differ"));
   if (o.texts_ == texts_)
@@ -33,7 +33,7 @@ inline void shop_metrics::merge(shop_metrics&& o) {
     merge_parts(rebased_into_mine(o));
 }
 
-inline shop_metrics shop_metrics::rebased(std::shared_ptr<text_pool> pool) const {
+CSMETRICS_FUNC shop_metrics shop_metrics::rebased(std::shared_ptr<text_pool> pool) const {
   detail::writer w;
   serialize_to(w);
   const std::vector<std::uint8_t> bytes = w.take();
@@ -89,7 +89,7 @@ void shop_metrics::merge_family(std::size_t family, Other&& o) {
   }
 }
 
-inline void shop_metrics::merge_totals(const shop_metrics& o) {
+CSMETRICS_FUNC void shop_metrics::merge_totals(const shop_metrics& o) {
   accepted_ = detail::checked_add(accepted_, o.accepted_);
   for (std::size_t i = 0; i < shop_metrics_reject_count; ++i)
     rejected_[i] = detail::checked_add(rejected_[i], o.rejected_[i]);
@@ -117,7 +117,7 @@ inline void shop_metrics::merge_totals(const shop_metrics& o) {
 //   accepted | rejected[3] | refused[18] (version 3; none before) | has_time (u8)
 //   [newest, oldest, settled (svarint)]
 //   sessions | count of shops, then (shop string, orders) in increasing shop order | sales | ratings
-inline void shop_metrics::serialize_to(detail::writer& w) const {
+CSMETRICS_FUNC void shop_metrics::serialize_to(detail::writer& w) const {
   w.header(detail::type_id::shop_metrics, format_version, 0);
   const shop_metrics_options& o = options_;
   w.svarint(o.offset.minutes().count());
@@ -146,11 +146,11 @@ inline void shop_metrics::serialize_to(detail::writer& w) const {
   ratings_.serialize_to(w);
 }
 
-inline shop_metrics shop_metrics::deserialize_from(detail::reader& r) {
+CSMETRICS_FUNC shop_metrics shop_metrics::deserialize_from(detail::reader& r) {
   return deserialize_from(r, std::make_shared<text_pool>());
 }
 
-inline shop_metrics shop_metrics::deserialize_from(detail::reader& r, std::shared_ptr<text_pool> pool) {
+CSMETRICS_FUNC shop_metrics shop_metrics::deserialize_from(detail::reader& r, std::shared_ptr<text_pool> pool) {
   const std::uint8_t version = r.header(detail::type_id::shop_metrics, "shop_metrics", format_version);
   shop_metrics_options o;
   const std::int64_t offset = r.svarint();
