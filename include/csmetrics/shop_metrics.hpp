@@ -188,21 +188,14 @@ class shop_metrics {
   // 2: sessions v2 inside; 3: refused counts (versions 1 and 2 still read).
   static constexpr std::uint8_t format_version = 3;
 
-  explicit shop_metrics(shop_metrics_options options = {})
-      : options_(validated(options)),
-        texts_(std::make_shared<text_pool>()),
-        sessions_(options_.session_config()),
-        sales_(options_.offset),
-        ratings_(options_.ratings_settings()) {}
+  explicit shop_metrics(shop_metrics_options options = {});
   /// A copy has a pool of its own (re-interned through the serialized form),
   /// so copies may be fed on different threads.
-  shop_metrics(const shop_metrics& o) : shop_metrics(o.rebased(std::make_shared<text_pool>())) {}
-  shop_metrics(shop_metrics&&) noexcept = default;
-  shop_metrics& operator=(const shop_metrics& o) {
-    if (this != &o) *this = shop_metrics(o);
-    return *this;
-  }
-  shop_metrics& operator=(shop_metrics&&) noexcept = default;
+  shop_metrics(const shop_metrics& o);
+  shop_metrics(shop_metrics&&) noexcept;
+  shop_metrics& operator=(const shop_metrics& o);
+  shop_metrics& operator=(shop_metrics&&) noexcept;
+  ~shop_metrics();
 
   /// Routes one event. Returns false when it was refused, by shop_metrics
   /// (rejected(why)) or by a family (refused(why)): a refused event goes to
@@ -397,6 +390,24 @@ class shop_metrics {
 // ---- implementation -----------------------------------------------------------
 
 #if CSMETRICS_SHOP_METRICS_DEFINITIONS
+// Out of line, so that a file using csmetrics::compiled does not build the
+// families' constructors and destructors either.
+CSMETRICS_FUNC shop_metrics::shop_metrics(shop_metrics_options options)
+    : options_(validated(options)),
+      texts_(std::make_shared<text_pool>()),
+      sessions_(options_.session_config()),
+      sales_(options_.offset),
+      ratings_(options_.ratings_settings()) {}
+CSMETRICS_FUNC shop_metrics::shop_metrics(const shop_metrics& o)
+    : shop_metrics(o.rebased(std::make_shared<text_pool>())) {}
+CSMETRICS_FUNC shop_metrics::shop_metrics(shop_metrics&&) noexcept = default;
+CSMETRICS_FUNC shop_metrics& shop_metrics::operator=(const shop_metrics& o) {
+  if (this != &o) *this = shop_metrics(o);
+  return *this;
+}
+CSMETRICS_FUNC shop_metrics& shop_metrics::operator=(shop_metrics&&) noexcept = default;
+CSMETRICS_FUNC shop_metrics::~shop_metrics() = default;
+
 CSMETRICS_FUNC bool shop_metrics::add(const event& e) {
   const std::int64_t t = e.time.time_since_epoch().count();
   if (have_time_ && t < settled_us_) return reject(shop_metrics_reject::too_late);
