@@ -17,6 +17,7 @@
 
 #include "csmetrics/core/money.hpp"
 #include "csmetrics/core/time.hpp"
+#include "csmetrics/sessions/service_calendar.hpp"
 
 namespace demo {
 
@@ -40,7 +41,24 @@ struct cli_options {
   std::string period = "week";     // --period: the sales change compares the last 7 (30) days with the 7 (30) before
   bool period_given = false;       // --period (or --target) given: text, JSON and Prometheus show the sales change
   std::optional<csmetrics::money> target;  // --target: sales goal of the last period, per shop
+  std::vector<csmetrics::service_interval> service_hours;  // --service-hours: every shop, every day
+  std::string calendar_file;  // --calendar: service hours per shop (CSV shop,weekday_or_date,open,close)
 };
+
+/// "08:00-24:00" or "09:00-12:00,13:00-18:00" -> intervals; empty on bad text.
+inline std::vector<csmetrics::service_interval> parse_service_hours(std::string_view s) {
+  std::vector<csmetrics::service_interval> out;
+  while (!s.empty()) {
+    const std::size_t comma = s.find(',');
+    const std::string_view part = s.substr(0, comma);
+    s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
+    const int open = part.size() == 11 && part[5] == '-' ? csmetrics::detail::parse_hh_mm(part.substr(0, 5)) : -1;
+    const int close = open >= 0 ? csmetrics::detail::parse_hh_mm(part.substr(6)) : -1;
+    if (open < 0 || close <= open) return {};
+    out.push_back(csmetrics::service_interval{open, close});
+  }
+  return out;
+}
 
 /// The days of a --period: week 7, month 30.
 inline int period_days(const std::string& period) { return period == "month" ? 30 : 7; }
@@ -109,7 +127,10 @@ inline const char* usage() {
          "  --save-state FILE                      also write the finished state (shop_metrics::serialize) for csm_merge\n"
          "  --period week|month                    sales change of the last 7 (30) local days against the 7 (30)\n"
          "                                         before, split into traffic, conversion and AOV (always in --html)\n"
-         "  --target AMOUNT                        sales goal of the last period (per shop): attainment\n";
+         "  --target AMOUNT                        sales goal of the last period (per shop): attainment\n"
+         "  --service-hours 08:00-24:00            service hours of every shop, every local day (several: a,b):\n"
+         "                                         response figures also on service time\n"
+         "  --calendar FILE                        service hours per shop: CSV shop,weekday_or_date,open,close\n";
 }
 
 /// Parses argv; throws std::invalid_argument with a message for the user.
@@ -186,6 +207,14 @@ inline cli_options parse_cli(int argc, char** argv) {
       if (!o.target || *o.target < csmetrics::money{})
         throw std::invalid_argument("--target must be an amount >= 0 like 200000 or 1499.90: " + std::string(v));
       o.period_given = true;
+    } else if (a == "--service-hours") {
+      std::string_view v = value(i, a);
+      o.service_hours = parse_service_hours(v);
+      if (o.service_hours.empty())
+        throw std::invalid_argument("--service-hours must look like 08:00-24:00 or 09:00-12:00,13:00-18:00: " +
+                                    std::string(v));
+    } else if (a == "--calendar") {
+      o.calendar_file = value(i, a);
     } else if (a == "--progress") {
       o.progress = 1;
     } else if (a == "--no-progress") {
@@ -196,6 +225,8 @@ inline cli_options parse_cli(int argc, char** argv) {
       throw std::invalid_argument("unknown option: " + std::string(a));
     }
   }
+  if (!o.service_hours.empty() && !o.calendar_file.empty())
+    throw std::invalid_argument("give --service-hours or --calendar, not both (a calendar's * rows are every shop's hours)");
   return o;
 }
 

@@ -108,7 +108,20 @@ inline std::string shop_section(const csmetrics::shop_report& s, const std::stri
                   (s.conversion_provisional ? " (provisional)" : "") + " &middot; payment " +
                   pct(s.payment_conversion.value()) + " &middot; sales " + s.revenue.to_string() +
                   " &middot; mean response " + (s.response_s.mean ? dur_label(*s.response_s.mean) : "n/a") +
+                  (s.response_service_s  // with a service calendar
+                       ? " &middot; on service time " +
+                             (s.response_service_s->mean ? dur_label(*s.response_service_s->mean) : "n/a")
+                       : std::string()) +
                   "</span></summary><div>\n";
+  if (const auto& v = s.response_service_s) {
+    o += "<p class=\"service-time\">On service time (the clock runs only in service hours): mean response " +
+         (v->mean ? dur_label(*v->mean) : "n/a") + ", p50 / p90 / p99 " + (v->p50 ? dur_label(*v->p50) : "n/a") +
+         " / " + (v->p90 ? dur_label(*v->p90) : "n/a") + " / " + (v->p99 ? dur_label(*v->p99) : "n/a") +
+         ", answered within 45 s " + pct(v->within_threshold);
+    if (const auto& f = s.first_response_service_s)
+      o += ", first response mean " + (f->mean ? dur_label(*f->mean) : "n/a");
+    o += ".</p>\n";
+  }
   o += "<div class=\"grid2\"><div><h3>Conversion funnel (buyers)</h3>" + funnel(s, p + "funnel") + "</div>";
   o += "<div><h3>Sales change by factor";
   if (s.sales_change)

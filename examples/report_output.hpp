@@ -8,7 +8,9 @@
 #define CSMETRICS_EXAMPLES_REPORT_OUTPUT_HPP_
 
 #include <chrono>     // std::chrono::hours
-#include <fstream>    // std::ofstream
+#include <fstream>    // std::ofstream, std::ifstream (--calendar)
+#include <memory>     // std::make_shared (the service calendar)
+#include <sstream>    // std::ostringstream (--calendar)
 #include <iostream>   // std::cout
 #include <optional>   // std::optional
 #include <stdexcept>  // std::invalid_argument, std::runtime_error
@@ -24,6 +26,24 @@
 
 namespace demo {
 
+/// The service calendar of --service-hours or --calendar FILE; null without
+/// either. A bad --calendar row throws std::invalid_argument naming the file and line.
+inline std::shared_ptr<const csmetrics::service_calendar> service_calendar_of(const cli_options& cli) {
+  if (!cli.service_hours.empty())
+    return std::make_shared<const csmetrics::service_calendar>(
+        csmetrics::service_calendar::every_day(cli.service_hours));
+  if (cli.calendar_file.empty()) return nullptr;
+  std::ifstream in(cli.calendar_file, std::ios::binary);
+  if (!in) throw std::runtime_error(cli.calendar_file + ": cannot open");
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    return std::make_shared<const csmetrics::service_calendar>(csmetrics::service_calendar::from_csv(text.str()));
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(cli.calendar_file + ": " + e.what());
+  }
+}
+
 /// The library options the command line sets.
 inline csmetrics::shop_metrics_options metrics_options(const cli_options& cli) {
   csmetrics::shop_metrics_options o;
@@ -36,6 +56,7 @@ inline csmetrics::shop_metrics_options metrics_options(const cli_options& cli) {
   if (cli.attribution_window % day != csmetrics::duration::zero())
     throw std::invalid_argument("--attribution-window must be whole days (0d .. 7d)");
   o.attribution_days = static_cast<int>(cli.attribution_window / day);
+  o.calendar = service_calendar_of(cli);
   return o;
 }
 

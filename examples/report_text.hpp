@@ -119,6 +119,16 @@ inline std::string to_text(const csmetrics::report& r, const std::string& by = "
     line(out, "first response, mean (p90)", secs(s.first_response_s.mean) + " (" + secs(s.first_response_s.p90) + ")");
     line(out, "first response with auto replies, mean", secs(s.first_response_with_auto_s.mean));
     if (s.km_median_response_s) line(out, "median wait, waiting bursts censored", secs(s.km_median_response_s));
+    if (const auto& v = s.response_service_s) {  // with a service calendar
+      line(out, "service-time response, mean", secs(v->mean), "<= 45 s",
+           v->mean ? std::optional<bool>(*v->mean <= 45) : std::nullopt);
+      line(out, "service-time response p50 / p90 / p99", secs(v->p50) + " / " + secs(v->p90) + " / " + secs(v->p99));
+      line(out, "service-time answered within 45 s", pct(v->within_threshold));
+      if (const auto& f = s.first_response_service_s)
+        line(out, "service-time first response, mean (p90)", secs(f->mean) + " (" + secs(f->p90) + ")");
+      if (s.km_median_response_service_s)
+        line(out, "service-time median wait, censored", secs(s.km_median_response_service_s));
+    }
     auto ar = s.answer_ratio.value();
     line(out, "answer/question ratio", pct(ar), ">= 130 %", ar ? std::optional<bool>(*ar >= 1.3) : std::nullopt);
     auto ir = s.invite_rate.value();

@@ -11,6 +11,7 @@
 //   shop_report --threads 4 log.csv      the same bytes, on 4 threads (csmetrics/sharded.hpp)
 //   shop_report --threads 2 --shard-by buyer log.csv  (shop, buyer) per thread, even with many shops
 //   shop_report --period month --target 200000 log.csv  what moved sales, last 30 days against the 30 before
+//   shop_report --service-hours 08:00-24:00 log.csv  response figures also on service time (--calendar FILE: per shop)
 #include <cstdio>     // std::fopen, std::fprintf
 #include <exception>  // std::exception
 #include <iostream>   // std::cout
@@ -128,7 +129,8 @@ csmetrics::report read_inputs(const demo::cli_options& cli, Metrics& metrics) {
 
 int run(const demo::cli_options& cli) {
   const csmetrics::report_request request = demo::report_request_of(cli);
-  csmetrics::shop_metrics metrics(demo::metrics_options(cli));
+  const csmetrics::shop_metrics_options options = demo::metrics_options(cli);  // reads --calendar once
+  csmetrics::shop_metrics metrics(options);
   csmetrics::report input;
   csmetrics::report r;
   bool reported = false;
@@ -143,7 +145,7 @@ int run(const demo::cli_options& cli) {
     so.key = cli.shard_by == "shop"    ? csmetrics::shard_key::shop
              : cli.shard_by == "buyer" ? csmetrics::shard_key::shop_buyer
                                        : csmetrics::shard_key::automatic;
-    csmetrics::sharded_metrics sharded(so, demo::metrics_options(cli));
+    csmetrics::sharded_metrics sharded(so, options);
     input = read_inputs(cli, sharded);
     // "now" = the last event's time, the same on every shard.
     if (const auto last = sharded.newest_time()) {

@@ -20,9 +20,11 @@
 #include <cerrno>       // errno
 #include <cstdint>      // SIZE_MAX, std::uint64_t
 #include <cstdio>       // std::fopen, std::fclose
+#include <fstream>      // std::ifstream (calendar=)
 #include <memory>       // std::unique_ptr
 #include <mutex>        // std::mutex, std::scoped_lock
 #include <optional>     // std::optional
+#include <sstream>      // std::ostringstream (calendar=)
 #include <stdexcept>    // std::invalid_argument, std::out_of_range
 #include <string>       // std::string
 #include <vector>       // std::vector
@@ -96,7 +98,7 @@ csmetrics::duration duration_arg(arg v, const char* name) {
 }
 
 csmetrics::shop_metrics_options options_arg(arg offset, arg session_gap, arg max_wait, arg attribution_window,
-                                            arg payment_window, arg max_lateness) {
+                                            arg payment_window, arg max_lateness, arg service_hours, arg calendar) {
   csmetrics::shop_metrics_options o;
   const auto off = PyUnicode_Check(offset.ptr()) ? demo::parse_offset(offset.cast<std::string>()) : std::nullopt;
   if (!off)
@@ -111,6 +113,29 @@ csmetrics::shop_metrics_options options_arg(arg offset, arg session_gap, arg max
     throw std::invalid_argument("attribution_window must be whole days (1d .. 7d): " +
                                 py::repr(attribution_window).cast<std::string>());
   o.attribution_days = static_cast<int>(a / day);
+  // Service hours (shop_report --service-hours / --calendar): "08:00-24:00", or a CSV file's path.
+  if (!service_hours.is_none() && !calendar.is_none())
+    throw std::invalid_argument("give service_hours or calendar, not both");
+  if (!service_hours.is_none()) {
+    const auto v = PyUnicode_Check(service_hours.ptr()) ? demo::parse_service_hours(service_hours.cast<std::string>())
+                                                        : std::vector<csmetrics::service_interval>{};
+    if (v.empty())
+      throw std::invalid_argument("service_hours must look like 08:00-24:00 or 09:00-12:00,13:00-18:00: " +
+                                  py::repr(service_hours).cast<std::string>());
+    o.calendar = std::make_shared<const csmetrics::service_calendar>(csmetrics::service_calendar::every_day(v));
+  }
+  if (!calendar.is_none()) {
+    const std::string path = py::str(py::module_::import("os").attr("fspath")(calendar)).cast<std::string>();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::invalid_argument(path + ": cannot open");
+    std::ostringstream text;
+    text << in.rdbuf();
+    try {  // bad rows: ValueError naming the file and line, as shop_report --calendar
+      o.calendar = std::make_shared<const csmetrics::service_calendar>(csmetrics::service_calendar::from_csv(text.str()));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(path + ": " + e.what());
+    }
+  }
   return o;  // the rest is checked by shop_metrics (std::invalid_argument -> ValueError)
 }
 
@@ -348,13 +373,17 @@ class Report(dict):
       "Each read_csv file is read like one shop_report FILE; add and add_columns calls continue\n"
       "one stream of rows (the max_lateness rule holds across calls).")
       .def(py::init([](arg utc_offset, arg session_gap, arg max_wait, arg attribution_window, arg payment_window,
-                       arg max_lateness) {
-             return std::make_unique<shop_metrics_py>(metrics_state(
-                 options_arg(utc_offset, session_gap, max_wait, attribution_window, payment_window, max_lateness)));
+                       arg max_lateness, arg service_hours, arg calendar) {
+             return std::make_unique<shop_metrics_py>(metrics_state(options_arg(
+                 utc_offset, session_gap, max_wait, attribution_window, payment_window, max_lateness, service_hours,
+                 calendar)));
            }),
            "utc_offset"_a = "+08:00", "session_gap"_a = "10m", "max_wait"_a = "24h", "attribution_window"_a = "3d",
-           "payment_window"_a = "3d", "max_lateness"_a = "1h",
-           "A state with shop_report's options (ValueError for a bad one).")
+           "payment_window"_a = "3d", "max_lateness"_a = "1h", py::kw_only(), "service_hours"_a = py::none(),
+           "calendar"_a = py::none(),
+           "A state with shop_report's options (ValueError for a bad one). service_hours='08:00-24:00' (every\n"
+           "shop) or calendar='hours.csv' (shop_report --calendar's CSV): response figures also on service time\n"
+           "(report()'s response_service_s, first_response_service_s).")
       .def("read_csv", &read_csv, "path"_a, "strict"_a = false,
            "Reads one CSV event log (EVENTS.md) without the GIL. Bad rows are skipped and counted;\n"
            "strict=True raises ValueError at the first one (the rows before it stay added).\n"

@@ -442,3 +442,40 @@ TEST_CASE("shop_metrics: many tiny shops, and write_json in pieces equals to_jso
   CHECK(&copy.texts() != &m.texts());
   CHECK(copy.texts().size() == m.texts().size());
 }
+
+TEST_CASE("shop_metrics: an amount that could overflow a shop's sums is a refused row, the state unchanged",
+          "[shop_metrics][input][limits]") {
+  // The guard is the shop's running total of order, payment and refund
+  // amounts (an order and its payment count twice): it must stay within
+  // 2^63 - 1 cents (92 233 720 368 547 758.07). Issue 22: a row past a sum
+  // used to abort the whole run with "64-bit sum overflow".
+  const std::string half = "40000000000000000.00";
+  const auto rows = read_all("time,type,shop,buyer,agent,order,amount,score,tag\n"
+                             "2019-09-01T10:00:00+08:00,order,s1,b1,,o1," + half + ",,\n"
+                             "2019-09-01T10:01:00+08:00,payment,s1,b1,,o1," + half + ",,\n"
+                             "2019-09-01T10:02:00+08:00,order,s1,b2,,o2," + half + ",,\n"
+                             "2019-09-01T10:03:00+08:00,order,s2,b2,,o2," + half + ",,\n"
+                             "2019-09-01T10:04:00+08:00,order,s1,b3,,o3,12.50,,\n");
+  shop_metrics m;
+  CHECK(m.add(rows[0].view()));
+  CHECK(m.add(rows[1].view()));  // order + payment: 8e18 cents, within the bound
+  CHECK_FALSE(m.add(rows[2].view()));
+  CHECK(m.last_refusal() == "amount_overflow");
+  CHECK(m.rejected(csmetrics::shop_metrics_reject::amount_overflow) == 1);
+  CHECK(m.add(rows[3].view()));  // another shop's sums are its own
+  CHECK(m.add(rows[4].view()));  // a small amount still fits
+  const std::vector<std::uint8_t> bytes = m.serialize();
+  m.finish(*m.newest_time());
+  const csmetrics::report r = m.make_report();
+  CHECK(r.shops.at("s1").orders == 2);
+  CHECK(r.shops.at("s1").revenue.to_string() == "40000000000000012.50");
+  CHECK(m.refused_by_reason() == std::map<std::string, std::uint64_t>{{"amount_overflow", 1}});
+  shop_metrics without;  // the same rows but the refused one: the same figures
+  for (std::size_t i : {0, 1, 3, 4}) REQUIRE(without.add(rows[i].view()));
+  without.finish(*without.newest_time());
+  CHECK(csmetrics::to_json(without.make_report()) == csmetrics::to_json(r));
+  // The bound is rebuilt from the state after a read: still refused.
+  shop_metrics back = shop_metrics::deserialize(bytes.data(), bytes.size());
+  CHECK_FALSE(back.add(rows[2].view()));
+  CHECK(back.last_refusal() == "amount_overflow");
+}

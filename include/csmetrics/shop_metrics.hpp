@@ -104,6 +104,8 @@ struct shop_metrics_options {
   double within_seconds = 45.0;                          ///< "answered within" threshold (exact)
   int dsr_days = 180, after_sales_days = 30, dispute_days = 30;
   int curve_days = 180;                                  ///< days of the trailing DSR curve, in [1, 3650]
+  /// sessions: service hours per shop; response figures also on service time (null: none).
+  std::shared_ptr<const service_calendar> calendar{};
 
   /// Throws std::invalid_argument naming the limits.
   void validate() const {
@@ -122,6 +124,7 @@ struct shop_metrics_options {
     o.max_wait = max_wait;
     o.offset = offset;
     o.within_seconds = within_seconds;
+    o.calendar = calendar;
     return o;
   }
   orders_config orders_settings() const {
@@ -145,9 +148,31 @@ struct shop_metrics_options {
            a.attribution_days == b.attribution_days && a.payment_window == b.payment_window &&
            a.max_lateness == b.max_lateness && a.rule == b.rule && a.within_seconds == b.within_seconds &&
            a.dsr_days == b.dsr_days && a.after_sales_days == b.after_sales_days &&
-           a.dispute_days == b.dispute_days && a.curve_days == b.curve_days;
+           a.dispute_days == b.dispute_days && a.curve_days == b.curve_days &&
+           session_options::same_calendar(a.calendar, b.calendar);
   }
   friend bool operator!=(const shop_metrics_options& a, const shop_metrics_options& b) { return !(a == b); }
+  /// The first option that differs between a and b, named with both values
+  /// ("max_wait: 86400000000 us vs 3600000000 us"); empty when a == b.
+  static std::string difference(const shop_metrics_options& a, const shop_metrics_options& b) {
+    auto both = [](const char* name, const std::string& x, const std::string& y) {
+      return std::string(name) + ": " + x + " vs " + y;
+    };
+    auto us = [](duration d) { return std::to_string(d.count()) + " us"; };
+    auto n = [](int v) { return std::to_string(v); };
+    if (a.attribution_days != b.attribution_days)
+      return both("attribution_days", n(a.attribution_days), n(b.attribution_days));
+    if (a.payment_window != b.payment_window) return both("payment_window", us(a.payment_window), us(b.payment_window));
+    if (a.max_lateness != b.max_lateness) return both("max_lateness", us(a.max_lateness), us(b.max_lateness));
+    if (a.rule != b.rule)
+      return both("attribution rule", n(static_cast<int>(a.rule)), n(static_cast<int>(b.rule)));
+    if (a.dsr_days != b.dsr_days) return both("dsr_days", n(a.dsr_days), n(b.dsr_days));
+    if (a.after_sales_days != b.after_sales_days)
+      return both("after_sales_days", n(a.after_sales_days), n(b.after_sales_days));
+    if (a.dispute_days != b.dispute_days) return both("dispute_days", n(a.dispute_days), n(b.dispute_days));
+    if (a.curve_days != b.curve_days) return both("curve_days", n(a.curve_days), n(b.curve_days));
+    return session_options::difference(a.session_config(), b.session_config());  // offset, sessions, calendar
+  }
 };
 
 /// What a report shows beyond the shops.
@@ -185,8 +210,10 @@ class shop_metrics {
   using orders_type = basic_orders<id_type, id_type, id_type, id_type, id_type>;
   using sales_type = basic_sales<id_type, id_type, id_type, id_type, id_type>;
   using ratings_type = ratings<id_type, id_type>;
-  // 2: sessions v2 inside; 3: refused counts (versions 1 and 2 still read).
-  static constexpr std::uint8_t format_version = 3;
+  // 2: sessions v2 inside; 3: refused counts; 4: the service calendar (sessions
+  // v3 inside) and the amount_overflow count, written only when the state
+  // holds either (else version 3's bytes; versions 1 to 3 still read).
+  static constexpr std::uint8_t format_version = 4;
 
   explicit shop_metrics(shop_metrics_options options = {});
   /// A copy has a pool of its own (re-interned through the serialized form),
@@ -240,7 +267,7 @@ class shop_metrics {
   std::uint64_t rejected(shop_metrics_reject why) const { return rejected_[static_cast<std::size_t>(why)]; }
   std::uint64_t refused(shop_metrics_refusal why) const { return refused_[static_cast<std::size_t>(why)]; }
   /// Every event add() returned false for, by reason name: rejected() under
-  /// "too_late", "missing_field", "bad_tag" and refused() under refusal_name().
+  /// "too_late", "missing_field", "bad_tag", "amount_overflow" and refused() under refusal_name().
   /// Report them with the reader's skipped rows (count_refused in io/report.hpp).
   std::map<std::string, std::uint64_t> refused_by_reason() const;
   /// The reason name of the latest event add() returned false for (not part of the state).
@@ -309,12 +336,26 @@ class shop_metrics {
                   : after.bad_score != before.bad_score ? shop_metrics_refusal::rating_score_out_of_range
                                                         : shop_metrics_refusal::dsr_monthly_cap);
   }
-  // A shop's orders and whether it is on the awake_ list.
+  // A shop's orders, whether it is on the awake_ list, and a running total
+  // of the amounts its rows brought (from orders_type::amounts_bound() after
+  // a merge or a read): at least every money sum of the shop in any family,
+  // so a row whose amount would overflow the total is refused before any
+  // family sees it (amount_overflow) instead of aborting the run.
   struct shop_orders : orders_type {
     explicit shop_orders(orders_type o) : orders_type(std::move(o)) {}
     bool awake = false;
+    std::int64_t amounts = 0;
+    /// Adds `a` to the total; false (nothing changed) when the total, and so
+    /// possibly a sum, would overflow.
+    bool take_amount(const std::optional<money>& a) {
+      if (!a || a->minor() <= 0) return true;  // negative amounts: the families refuse them
+      std::int64_t sum;
+      if (__builtin_add_overflow(amounts, a->minor(), &sum)) return false;
+      amounts = sum;
+      return true;
+    }
   };
-  orders_type& orders_of(id_type shop) {
+  shop_orders& orders_of(id_type shop) {
     auto it = orders_.find(shop);
     if (it == orders_.end()) it = orders_.emplace(shop, shop_orders(orders_type(options_.orders_settings()))).first;
     if (!it->second.awake) {
@@ -323,11 +364,13 @@ class shop_metrics {
     }
     return it->second;
   }
-  /// Puts every shop on the awake_ list (after a merge or a read).
+  /// Puts every shop on the awake_ list and renews its amounts total (after
+  /// a merge or a read).
   void wake_all() {
     awake_.clear();
     for (auto& [shop, o] : orders_) {
       o.awake = true;
+      o.amounts = o.amounts_bound().minor();
       awake_.push_back(shop);
     }
   }
@@ -346,6 +389,10 @@ class shop_metrics {
   }
   shop_metrics rebased_into_mine(const shop_metrics& o) const { return o.rebased(texts_); }
   static shop_metrics deserialize_from(detail::reader& r, std::shared_ptr<text_pool> pool);
+  /// Format 4 holds what 3 cannot: a calendar, an amount_overflow count.
+  bool uses_version_4() const {
+    return options_.calendar || rejected_[static_cast<std::size_t>(shop_metrics_reject::amount_overflow)] != 0;
+  }
   template <class Other>
   void merge_parts(Other&& other);  // shop_metrics& or const shop_metrics&, sharing this pool
   // merge_parts in pieces that touch disjoint members, so that sharded_metrics
@@ -495,7 +542,8 @@ CSMETRICS_FUNC bool shop_metrics::route(const event& e) {
     }
     case et::order: {
       if (!need(e.buyer) || !need(e.order)) return reject(shop_metrics_reject::missing_field);
-      orders_type& o = orders_of(shop);
+      shop_orders& o = orders_of(shop);
+      if (!o.take_amount(e.amount)) return reject(shop_metrics_reject::amount_overflow);
       const std::uint64_t consulted_before = o.placed_order_mix().consulted;
       const id_type buyer = texts.intern(e.buyer), id = texts.intern(e.order);
       const std::optional<id_type> agent = agent_opt();
@@ -507,7 +555,8 @@ CSMETRICS_FUNC bool shop_metrics::route(const event& e) {
       if (!need(e.order) || !e.amount) return reject(shop_metrics_reject::missing_field);
       std::optional<id_type> buyer;
       if (!e.buyer.empty()) buyer = texts.intern(e.buyer);
-      orders_type& o = orders_of(shop);
+      shop_orders& o = orders_of(shop);
+      if (!o.take_amount(e.amount)) return reject(shop_metrics_reject::amount_overflow);
       if (!o.payment(shop, texts.intern(e.order), *e.amount, buyer, e.time)) return refuse(o.last_reject());
       ratings_.payment(shop, e.time);  // too old for the ratings windows: counted there, not refused
       return true;
@@ -520,7 +569,8 @@ CSMETRICS_FUNC bool shop_metrics::route(const event& e) {
     case et::refund: {
       if (!need(e.order) || !e.amount) return reject(shop_metrics_reject::missing_field);
       const id_type id = texts.intern(e.order);
-      orders_type& o = orders_of(shop);
+      shop_orders& o = orders_of(shop);
+      if (!o.take_amount(e.amount)) return reject(shop_metrics_reject::amount_overflow);
       if (!o.refund(shop, id, *e.amount, e.time)) return refuse(o.last_reject());
       return sales_.refund(shop, id, *e.amount, e.time) || refuse(sales_.last_reject());
     }

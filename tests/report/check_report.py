@@ -519,6 +519,17 @@ def cli(binary):
     check(j["input"] == {"rows": 2, "accepted": 1, "skipped": 1, "skipped_by_reason": {"missing_field": 1}},
           "skipped rows counted by reason: " + json.dumps(j["input"]))
     check("line 3" in p.stderr, "the bad row's message names its line")
+    # An amount that would overflow its shop's sums: refused with its line, the run goes on (issue 22).
+    big = "50000000000000000.00"
+    p = run([binary, "--format", "json", "-"], input="time,type,shop,buyer,agent,order,amount,score,tag\n"
+            f"2019-09-01T10:00:00+08:00,order,s,b,,o1,{big},,\n2019-09-01T10:01:00+08:00,order,s,b2,,o2,{big},,\n"
+            "2019-09-01T10:02:00+08:00,order,s,b3,,o3,9.90,,\n")
+    check(p.returncode == 0, "an overflowing amount does not sink the run: " + p.stderr)
+    j = json.loads(p.stdout) if p.returncode == 0 else {"input": {}, "shops": {}}
+    check(j["input"].get("skipped_by_reason") == {"amount_overflow": 1}, "amount_overflow counted: " + json.dumps(j["input"]))
+    check("line 3: refused: amount_overflow" in p.stderr, "the refused row named with its line: " + p.stderr)
+    check(j["shops"].get("s", {}).get("orders", {}).get("revenue") == "50000000000000009.90",
+          "the other rows' figures: " + json.dumps(j["shops"].get("s", {}).get("orders")))
     p = run([binary, "--period", "year"])
     check(p.returncode == 2 and "--period must be week or month" in p.stderr, "bad --period")
     p = run([binary, "--target", "12.345"])

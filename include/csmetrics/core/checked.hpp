@@ -26,6 +26,13 @@ inline std::int64_t checked_add(std::int64_t a, std::int64_t b) {
   return r;
 }
 
+/// a + b, or the nearest of INT64_MAX / INT64_MIN when it would overflow.
+inline std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
+
 inline std::int64_t checked_mul(std::int64_t a, std::int64_t b) {
   std::int64_t r;
   if (__builtin_mul_overflow(a, b, &r)) CSMETRICS_THROW(std::overflow_error("csmetrics: 64-bit product overflow"));

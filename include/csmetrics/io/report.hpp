@@ -66,6 +66,8 @@ struct agent_report {
   std::uint64_t conversations = 0, buyers_served = 0, buyer_messages = 0, agent_messages = 0;
   std::uint64_t answered = 0, unanswered = 0;  // bursts; the unassigned row's unanswered include the pending ones
   duration_summary response_s, first_response_s;
+  /// The same on service time; set only when the options have a service calendar.
+  std::optional<duration_summary> response_service_s, first_response_service_s;
   count_ratio reply_rate;      // answered / (answered + unanswered)
   count_ratio answer_ratio;    // agent messages / buyer messages credited to the agent (its bursts)
   count_ratio invite_rate;     // buyers invited / buyers served
@@ -126,6 +128,10 @@ struct shop_report {
   count_ratio reply_rate, answer_ratio, invite_rate, satisfaction;
   duration_summary response_s, first_response_s, first_response_with_auto_s;
   std::optional<double> km_median_response_s;  // Kaplan-Meier: waiting and expired bursts censored
+  /// Response and first response on service time, and their Kaplan-Meier
+  /// median: set (and written) only when the options have a service calendar.
+  std::optional<duration_summary> response_service_s, first_response_service_s;
+  std::optional<double> km_median_response_service_s;
   std::vector<std::pair<double, double>> response_quantiles;  // (q, seconds) for q = 0.01 .. 0.99: the distribution
   // orders
   std::uint64_t orders = 0, buyers = 0, paid_orders = 0, orders_without_amount = 0;
@@ -262,6 +268,8 @@ inline void json_agent(std::string& out, const agent_report& a) {
   o.num("answered", a.answered).num("unanswered", a.unanswered);
   json_durations(o, "response_s", a.response_s, out);
   json_durations(o, "first_response_s", a.first_response_s, out);
+  if (a.response_service_s) json_durations(o, "response_service_s", *a.response_service_s, out);
+  if (a.first_response_service_s) json_durations(o, "first_response_service_s", *a.first_response_service_s, out);
   o.num("reply_rate", a.reply_rate.value()).num("answer_ratio", a.answer_ratio.value());
   o.num("invite_rate", a.invite_rate.value()).num("satisfaction", a.satisfaction.value());
   o.num("orders_credited", a.orders_credited).num("assists", a.assists);
@@ -343,6 +351,12 @@ void json_report(const report& r, std::string& out, Flush flush) {
       detail::json_durations(t, "first_response_s", s.first_response_s, out);
       detail::json_durations(t, "first_response_with_auto_s", s.first_response_with_auto_s, out);
       t.num("km_median_response_s", s.km_median_response_s);
+      if (s.response_service_s) {  // with a service calendar only
+        detail::json_durations(t, "response_service_s", *s.response_service_s, out);
+        if (s.first_response_service_s)
+          detail::json_durations(t, "first_response_service_s", *s.first_response_service_s, out);
+        t.num("km_median_response_service_s", s.km_median_response_service_s);
+      }
       t.num("invite_rate", s.invite_rate.value()).num("satisfaction", s.satisfaction.value());
       t.close();
     }

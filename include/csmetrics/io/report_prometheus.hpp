@@ -138,21 +138,33 @@ inline std::string to_prometheus(const report& r) {
   for (const auto& [name, s] : r.shops)
     w.sample("csmetrics_paid_revenue_yuan_total", shop_label(name), static_cast<double>(s.paid_revenue.minor()) / 100.0);
 
+  auto summary = [&](const char* metric, const duration_summary& x, const std::string& l) {
+    w.sample(metric, l + ",quantile=\"0.5\"", x.p50);
+    w.sample(metric, l + ",quantile=\"0.9\"", x.p90);
+    w.sample(metric, l + ",quantile=\"0.99\"", x.p99);
+    if (x.mean) w.sample(metric, l, *x.mean * static_cast<double>(x.count), "_sum");
+    else w.sample(metric, l, 0.0, "_sum");
+    w.sample(metric, l, d(x.count), "_count");
+  };
   const std::pair<const char*, duration_summary shop_report::*> durs[] = {
       {"csmetrics_response_seconds", &shop_report::response_s},
       {"csmetrics_first_response_seconds", &shop_report::first_response_s}};
   for (const auto& [metric, field] : durs) {
     w.family(metric, "summary", "Agent response time (quantiles from the relative-error sketch).");
-    for (const auto& [name, s] : r.shops) {
-      const duration_summary& x = s.*field;
-      std::string l = shop_label(name);
-      w.sample(metric, l + ",quantile=\"0.5\"", x.p50);
-      w.sample(metric, l + ",quantile=\"0.9\"", x.p90);
-      w.sample(metric, l + ",quantile=\"0.99\"", x.p99);
-      if (x.mean) w.sample(metric, l, *x.mean * static_cast<double>(x.count), "_sum");
-      else w.sample(metric, l, 0.0, "_sum");
-      w.sample(metric, l, d(x.count), "_count");
-    }
+    for (const auto& [name, s] : r.shops) summary(metric, s.*field, shop_label(name));
+  }
+  // On service time, when the report was made with a service calendar.
+  bool any_service = false;
+  for (const auto& kv : r.shops) any_service = any_service || kv.second.response_service_s.has_value();
+  const std::pair<const char*, std::optional<duration_summary> shop_report::*> service_durs[] = {
+      {"csmetrics_response_service_seconds", &shop_report::response_service_s},
+      {"csmetrics_first_response_service_seconds", &shop_report::first_response_service_s}};
+  for (const auto& [metric, field] : service_durs) {
+    if (!any_service) break;
+    w.family(metric, "summary",
+             "Agent response time on service time: the clock runs only inside the shop's service hours.");
+    for (const auto& [name, s] : r.shops)
+      if (const auto& x = s.*field) summary(metric, *x, shop_label(name));
   }
   const std::pair<const char*, dsr_summary shop_report::*> dims[] = {
       {"item", &shop_report::dsr_item}, {"service", &shop_report::dsr_service},
@@ -167,6 +179,14 @@ inline std::string to_prometheus(const report& r) {
     for (const auto& [agent, a] : s.agents)
       w.sample("csmetrics_agent_response_seconds_mean",
                shop_label(name) + ",agent=\"" + detail::prom_label(agent) + "\"", a.response_s.mean);
+  if (any_service) {
+    w.family("csmetrics_agent_response_service_seconds_mean", "gauge", "An agent's mean response time on service time.");
+    for (const auto& [name, s] : r.shops)
+      for (const auto& [agent, a] : s.agents)
+        if (a.response_service_s)
+          w.sample("csmetrics_agent_response_service_seconds_mean",
+                   shop_label(name) + ",agent=\"" + detail::prom_label(agent) + "\"", a.response_service_s->mean);
+  }
   w.family("csmetrics_agent_answer_question_ratio", "gauge", "An agent's messages / buyer messages it served.");
   for (const auto& [name, s] : r.shops)
     for (const auto& [agent, a] : s.agents)

@@ -315,6 +315,20 @@ class basic_orders {
   money orphaned_amount() const { return money::from_minor(orphaned_amount_); }
   /// Payments waiting for their order now.
   std::size_t held_payments() const { return held_.size(); }
+  /// At least every money sum this state holds (amounts are never negative,
+  /// so each sum is part of: order amounts, payments taken, refunds twice),
+  /// saturating at the largest amount: a caller that keeps its own running
+  /// total of amounts from here can refuse an amount before any sum would
+  /// overflow (shop_metrics does).
+  money amounts_bound() const {
+    std::int64_t held = 0;
+    for (const auto& [k, h] : held_) held = detail::saturating_add(held, h.amount);
+    std::int64_t b = 0;
+    for (std::int64_t part : {mix_.consulted_amount.minor(), mix_.silent_amount.minor(), revenue_, refunded_.minor(),
+                              refunded_.minor(), orphaned_amount_, held})
+      b = detail::saturating_add(b, part);
+    return money::from_minor(b);
+  }
   std::uint64_t rejected(order_reject why) const { return rejected_[static_cast<std::size_t>(why)]; }
   /// The reason of the latest rejection (valid after one; not part of the state).
   order_reject last_reject() const { return last_reject_; }

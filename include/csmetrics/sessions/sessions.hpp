@@ -36,6 +36,12 @@
 //     (reply_before_question); a buyer/agent message older than the
 //     conversation's last buyer/agent message (out_of_order); a vote outside
 //     1..5 (score_out_of_range).
+//   - Service time (session_options::calendar, issue 25): with a calendar,
+//     every response sample is also measured on the shop's service time
+//     (service_hours::between(clock start, reply)): a question at 02:00
+//     answered at 08:00:30 when service opens at 08:00 waited 30 s of
+//     service time. Wall time stays the primary figure and decides max_wait;
+//     without a calendar nothing is measured twice.
 //   - Answer ratio: shop view agent messages / buyer messages; agent view
 //     the agent's messages / the buyer messages credited to it (the buyer
 //     messages of each burst go to the agent who answers it, or to the agent
@@ -65,6 +71,7 @@
 #include <deque>          // std::deque (cells)
 #include <limits>         // std::numeric_limits
 #include <map>            // std::map (more agents of a conversation)
+#include <memory>         // std::shared_ptr (the service calendar), std::unique_ptr (service-time stats)
 #include <optional>       // std::optional
 #include <stdexcept>      // std::invalid_argument
 #include <string>         // std::string, std::to_string
@@ -73,6 +80,7 @@
 
 #include "csmetrics/core/checked.hpp"
 #include "csmetrics/core/serde.hpp"
+#include "csmetrics/sessions/service_calendar.hpp"
 #include "csmetrics/sessions/sessions_table.hpp"
 #include "csmetrics/core/error.hpp"
 #include "csmetrics/core/keyed.hpp"
@@ -108,6 +116,8 @@ struct session_options {
   double relative_accuracy = 0.01;
   /// Keep distinct buyers served and invited (exact sets). Off: those counts stay 0.
   bool track_buyers = true;
+  /// Service hours per shop (shared, immutable); null: response figures on wall time only.
+  std::shared_ptr<const service_calendar> calendar{};
 
   /// Throws std::invalid_argument naming the limits.
   void validate() const;
@@ -115,9 +125,18 @@ struct session_options {
     return a.session_gap == b.session_gap && a.max_wait == b.max_wait && a.clock_from_last == b.clock_from_last &&
            a.split_at_midnight == b.split_at_midnight && a.offset == b.offset &&
            a.within_seconds == b.within_seconds && a.slow_seconds == b.slow_seconds &&
-           a.relative_accuracy == b.relative_accuracy && a.track_buyers == b.track_buyers;
+           a.relative_accuracy == b.relative_accuracy && a.track_buyers == b.track_buyers &&
+           same_calendar(a.calendar, b.calendar);
   }
   friend bool operator!=(const session_options& a, const session_options& b) { return !(a == b); }
+  /// Both none, or equal calendars.
+  static bool same_calendar(const std::shared_ptr<const service_calendar>& a,
+                            const std::shared_ptr<const service_calendar>& b) {
+    return a == b || (a && b && *a == *b);
+  }
+  /// The first option that differs between a and b, with both values
+  /// ("within_seconds: 45 vs 30"); empty when a == b.
+  static std::string difference(const session_options& a, const session_options& b);
 };
 
 /// Why an event was rejected.
@@ -206,6 +225,62 @@ class response_stats {
 template <class ShopId, class BuyerId, class AgentId>
 class sessions;
 
+namespace detail {
+/// The service-time twins of a cell's response figures (with a calendar only).
+struct service_response {
+  response_stats response;
+  response_stats first;
+  friend bool operator==(const service_response& a, const service_response& b) {
+    return a.response == b.response && a.first == b.first;
+  }
+};
+/// A cell's service-time figures in one of three states: none (no
+/// calendar), the same as wall time (every sample so far fell inside service
+/// hours: nothing stored beyond a pointer and a flag), or their own (copied from the wall
+/// figures at the first sample that differs). Own figures always differ
+/// from the wall ones (some sample is shorter, so the sum is), so equal
+/// contents have one representation. Copies are deep.
+class service_response_box {
+ public:
+  service_response_box() = default;
+  /// Enabled and the same as wall time.
+  static service_response_box same() {
+    service_response_box b;
+    b.enabled_ = true;
+    return b;
+  }
+  service_response_box(const service_response_box& o)
+      : enabled_(o.enabled_), p_(o.p_ ? std::make_unique<service_response>(*o.p_) : nullptr) {}
+  service_response_box(service_response_box&&) noexcept = default;
+  service_response_box& operator=(const service_response_box& o) {
+    if (this != &o) {
+      p_ = o.p_ ? std::make_unique<service_response>(*o.p_) : nullptr;
+      enabled_ = o.enabled_;
+    }
+    return *this;
+  }
+  service_response_box& operator=(service_response_box&&) noexcept = default;
+  bool enabled() const { return enabled_; }
+  /// Own figures (else the same as wall time, or none).
+  bool diverged() const { return p_ != nullptr; }
+  /// The own figures, made from the wall ones the first time.
+  service_response& own(const response_stats& wall, const response_stats& wall_first) {
+    if (!p_) p_ = std::make_unique<service_response>(service_response{wall, wall_first});
+    return *p_;
+  }
+  void set(service_response v) { p_ = std::make_unique<service_response>(std::move(v)); }
+  const service_response* get() const { return p_.get(); }
+  service_response* get() { return p_.get(); }
+  friend bool operator==(const service_response_box& a, const service_response_box& b) {
+    return a.enabled_ == b.enabled_ && (a.p_ ? (b.p_ && *a.p_ == *b.p_) : !b.p_);
+  }
+
+ private:
+  bool enabled_ = false;
+  std::unique_ptr<service_response> p_;
+};
+}  // namespace detail
+
 /**
  * The session statistics of one cell (shop x agent x local day) or of any
  * merge of cells (a report). Counts and sets only; rates are derived.
@@ -219,12 +294,15 @@ class sessions;
 template <class BuyerId = std::uint64_t>
 class session_stats {
  public:
-  static constexpr std::uint8_t format_version = 2;  // 2: agent_conversations
+  // 2: agent_conversations; 3: the service-time figures (written only with a calendar)
+  static constexpr std::uint8_t format_version = 3;
 
   explicit session_stats(const session_options& opt = {})
       : response_(opt.within_seconds, opt.slow_seconds, opt.relative_accuracy),
         first_(response_),
-        first_auto_(response_) {}
+        first_auto_(response_) {
+    if (opt.calendar) service_ = detail::service_response_box::same();
+  }
 
   /// Conversations started (shop and day views; an agent's cells hold none).
   std::uint64_t conversations() const { return conversations_; }
@@ -252,6 +330,14 @@ class session_stats {
   const response_stats& first_response() const { return first_; }
   /// The first response of each conversation counting auto replies.
   const response_stats& first_response_with_auto() const { return first_auto_; }
+  /// True when the options had a calendar: the service-time figures exist.
+  bool has_service_time() const { return service_.enabled(); }
+  /// Every response sample on service time (without a calendar: response()).
+  const response_stats& response_service() const { return service_.diverged() ? service_.get()->response : response_; }
+  /// The first response of each conversation on service time (without a calendar: first_response()).
+  const response_stats& first_response_service() const {
+    return service_.diverged() ? service_.get()->first : first_;
+  }
   /// Distinct buyers who wrote to the shop or got an agent message (exact).
   std::size_t buyers_served() const { return served_.size(); }
   /// Distinct buyers sent a rating invitation.
@@ -265,7 +351,11 @@ class session_stats {
 
   /// REQUIRES (throws std::invalid_argument): the same thresholds/accuracy.
   void merge(const session_stats& other);
-  void reset() { *this = session_stats(options_of()); }
+  void reset() {
+    const bool service = has_service_time();
+    *this = session_stats(options_of());
+    if (service) service_ = detail::service_response_box::same();
+  }
   std::vector<std::uint8_t> serialize() const { return detail::serialize(*this); }
   static session_stats deserialize(const void* data, std::size_t size) {
     return detail::deserialize<session_stats>(data, size);
@@ -279,7 +369,8 @@ class session_stats {
            a.agent_msgs_ == b.agent_msgs_ && a.auto_msgs_ == b.auto_msgs_ && a.credited_ == b.credited_ &&
            a.unanswered_ == b.unanswered_ && a.invitations_ == b.invitations_ &&
            a.satisfaction_ == b.satisfaction_ && a.response_ == b.response_ && a.first_ == b.first_ &&
-           a.first_auto_ == b.first_auto_ && a.served_ == b.served_ && a.invited_ == b.invited_;
+           a.first_auto_ == b.first_auto_ && a.served_ == b.served_ && a.invited_ == b.invited_ &&
+           a.service_ == b.service_;
   }
   friend bool operator!=(const session_stats& a, const session_stats& b) { return !(a == b); }
 
@@ -308,6 +399,9 @@ class session_stats {
   std::uint64_t credited_ = 0;
   std::uint64_t unanswered_ = 0;
   std::uint64_t invitations_ = 0;
+  // with a calendar: the same as wall time, or its own figures (beside the
+  // counters a reply updates: one cache line, not a miss at the cell's end)
+  detail::service_response_box service_;
   rate_counter satisfaction_;
   response_stats response_;
   response_stats first_;
@@ -346,7 +440,10 @@ class sessions {
   using agent_type = AgentId;
   using stats_type = session_stats<BuyerId>;
   using slot_type = detail::conversation_slot<BuyerId>;
-  static constexpr std::uint8_t format_version = 2;  // 2: the agents of each open conversation
+  // 2: the agents of each open conversation; 3: the service calendar and the
+  // cells' service-time figures (written only with a calendar: without one a
+  // state keeps its version-2 bytes)
+  static constexpr std::uint8_t format_version = 3;
 
   /// Bytes of state per open conversation (one table slot).
   static constexpr std::size_t conversation_state_bytes = sizeof(slot_type);
@@ -361,6 +458,7 @@ class sessions {
   explicit sessions(session_options opt = {}) : opt_(validated(opt)), prototype_(opt_) {
     gap_us_ = opt_.session_gap.count();
     wait_us_ = opt_.max_wait.count();
+    offset_us_ = static_cast<std::int64_t>(opt_.offset.minutes().count()) * 60'000'000;
   }
 
   // ---- events -------------------------------------------------------------
@@ -399,7 +497,22 @@ class sessions {
   /// unanswered ones (censored at max_wait) stay in the risk set instead of
   /// being dropped. Event times come from the sketch buckets (relative error
   /// of the sketch). Empty when the survival curve never reaches 1/2.
-  std::optional<double> km_median(const filter& f, timestamp now) const;
+  std::optional<double> km_median(const filter& f, timestamp now) const { return km(f, now, false); }
+  /// The same on service time (pending bursts censored at their service
+  /// wait); empty without a calendar.
+  std::optional<double> km_median_service(const filter& f, timestamp now) const {
+    if (!opt_.calendar) return std::nullopt;
+    return km(f, now, true);
+  }
+  /// Service time of a wait of `shop` from `from` to `to`: wall time when the
+  /// options have no calendar or the calendar has no hours for the shop.
+  duration service_time(const ShopId& shop, timestamp from, timestamp to) const {
+    const std::uint32_t* i = shop_index_.find(shop);
+    const service_hours* h = nullptr;
+    if (opt_.calendar) h = i ? shop_hours_[*i] : opt_.calendar->find(detail::id_text(shop));
+    if (!h) return to > from ? to - from : duration::zero();
+    return h->between(from, to, opt_.offset);
+  }
   /// Calls f(shop, agent or nullptr, day, stats) for every cell.
   template <class F>
   void for_each_cell(F f) const;
@@ -461,7 +574,22 @@ class sessions {
   static std::int64_t us(timestamp t) { return t.time_since_epoch().count(); }
   day_number day_of(std::int64_t t_us) const { return local_day(timestamp{duration{t_us}}, opt_.offset); }
 
-  std::uint32_t intern_shop(const ShopId& s) { return intern(s, shop_index_, shops_); }
+  std::uint32_t intern_shop(const ShopId& s) {
+    const std::uint32_t i = intern(s, shop_index_, shops_);
+    if (shop_hours_.size() < shops_.size() && opt_.calendar) sync_hours();
+    return i;
+  }
+  /// The calendar's hours of every shop interned since the last call.
+  void sync_hours() {
+    for (std::size_t i = shop_hours_.size(); i < shops_.size(); ++i)
+      shop_hours_.push_back(opt_.calendar->find(detail::id_text(shops_[i])));
+  }
+  /// A wait on service time (a calendar is set).
+  std::int64_t service_wait(std::uint32_t shop, std::int64_t from, std::int64_t to) const {
+    const service_hours* h = shop_hours_[shop];
+    return h ? h->between_us(from, to, offset_us_) : to - from;
+  }
+  std::optional<double> km(const filter& f, timestamp now, bool service) const;
   std::uint32_t intern_agent(const AgentId& a) { return intern(a, agent_index_, agents_); }
   template <class Id>
   static std::uint32_t intern(const Id& id, keyed<Id, std::uint32_t>& index, std::vector<Id>& ids) {
@@ -536,7 +664,9 @@ class sessions {
   stats_type prototype_;
   std::int64_t gap_us_ = 0;
   std::int64_t wait_us_ = 0;
+  std::int64_t offset_us_ = 0;
   std::vector<ShopId> shops_;
+  std::vector<const service_hours*> shop_hours_;  // per shop index, with a calendar: its hours (null: none)
   keyed<ShopId, std::uint32_t> shop_index_;
   std::vector<AgentId> agents_;
   keyed<AgentId, std::uint32_t> agent_index_;

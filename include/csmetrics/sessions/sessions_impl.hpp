@@ -9,6 +9,7 @@
 
 #include <algorithm>    // std::sort
 #include <cmath>        // std::isfinite
+#include <cstdio>       // std::snprintf (option values)
 #include <string>       // std::to_string
 #include <type_traits>  // std::decay_t, std::is_const_v
 #include <vector>       // std::vector
@@ -34,6 +35,37 @@ inline void session_options::validate() const {
         relative_accuracy <= quantile_sketch::max_relative_accuracy))
     CSMETRICS_THROW(std::invalid_argument("relative_accuracy must be in [0.001, 0.1]: " +
                                           std::to_string(relative_accuracy)));
+}
+
+inline std::string session_options::difference(const session_options& a, const session_options& b) {
+  auto us = [](duration d) { return std::to_string(d.count()) + " us"; };
+  auto num = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return std::string(buf);
+  };
+  auto yes = [](bool v) { return std::string(v ? "true" : "false"); };
+  auto both = [](const char* name, const std::string& x, const std::string& y) {
+    return std::string(name) + ": " + x + " vs " + y;
+  };
+  if (a.session_gap != b.session_gap) return both("session_gap", us(a.session_gap), us(b.session_gap));
+  if (a.max_wait != b.max_wait) return both("max_wait", us(a.max_wait), us(b.max_wait));
+  if (a.clock_from_last != b.clock_from_last)
+    return both("clock_from_last", yes(a.clock_from_last), yes(b.clock_from_last));
+  if (a.split_at_midnight != b.split_at_midnight)
+    return both("split_at_midnight", yes(a.split_at_midnight), yes(b.split_at_midnight));
+  if (a.offset != b.offset)
+    return both("utc_offset", std::to_string(a.offset.minutes().count()) + " min",
+                std::to_string(b.offset.minutes().count()) + " min");
+  if (a.within_seconds != b.within_seconds) return both("within_seconds", num(a.within_seconds), num(b.within_seconds));
+  if (a.slow_seconds != b.slow_seconds) return both("slow_seconds", num(a.slow_seconds), num(b.slow_seconds));
+  if (a.relative_accuracy != b.relative_accuracy)
+    return both("relative_accuracy", num(a.relative_accuracy), num(b.relative_accuracy));
+  if (a.track_buyers != b.track_buyers) return both("track_buyers", yes(a.track_buyers), yes(b.track_buyers));
+  if (!same_calendar(a.calendar, b.calendar))
+    return both("service calendar", a.calendar ? a.calendar->describe() : "none",
+                b.calendar ? b.calendar->describe() : "none");
+  return std::string();
 }
 
 // ---- response_stats ---------------------------------------------------------
@@ -169,9 +201,24 @@ template <class BuyerId>
 void session_stats<BuyerId>::merge(const session_stats& o) {
   // In place when no part can fail (the usual case: a report merges many
   // cells); else on copies, so that a failure changes nothing.
+  if (service_.enabled() != o.service_.enabled())
+    CSMETRICS_THROW(std::invalid_argument("session_stats::merge: service-time figures on one side only "
+                                          "(states of different service calendars)"));
+  // Service time: the same as wall time on both sides stays so; else both
+  // sides' service figures (a side that has none yet lends its wall ones).
+  const bool service = service_.diverged() || o.service_.diverged();
+  const response_stats& o_sr = o.response_service();
+  const response_stats& o_sf = o.first_response_service();
+  std::optional<detail::service_response> o_copy;
+  if (service && &o == this) o_copy = detail::service_response{o_sr, o_sf};  // own() may replace what o_sr names
+  if (service) service_.own(response_, first_);  // the same content: no change of state yet
+  const response_stats& theirs_r = o_copy ? o_copy->response : o_sr;
+  const response_stats& theirs_f = o_copy ? o_copy->first : o_sf;
   const bool in_place = &o != this && response_.merges_cleanly(o.response_) && first_.merges_cleanly(o.first_) &&
-                        first_auto_.merges_cleanly(o.first_auto_);
-  std::optional<response_stats> r, f, fa;
+                        first_auto_.merges_cleanly(o.first_auto_) &&
+                        (!service || (service_.get()->response.merges_cleanly(theirs_r) &&
+                                      service_.get()->first.merges_cleanly(theirs_f)));
+  std::optional<response_stats> r, f, fa, sr, sf;
   if (!in_place) {
     r = response_;
     r->merge(o.response_);
@@ -179,6 +226,12 @@ void session_stats<BuyerId>::merge(const session_stats& o) {
     f->merge(o.first_);
     fa = first_auto_;
     fa->merge(o.first_auto_);
+    if (service) {
+      sr = service_.get()->response;
+      sr->merge(theirs_r);
+      sf = service_.get()->first;
+      sf->merge(theirs_f);
+    }
   }
   rate_counter sat = satisfaction_;
   sat.merge(o.satisfaction_);
@@ -195,10 +248,18 @@ void session_stats<BuyerId>::merge(const session_stats& o) {
     response_.merge(o.response_);
     first_.merge(o.first_);
     first_auto_.merge(o.first_auto_);
+    if (service) {
+      service_.get()->response.merge(theirs_r);
+      service_.get()->first.merge(theirs_f);
+    }
   } else {
     response_ = std::move(*r);
     first_ = std::move(*f);
     first_auto_ = std::move(*fa);
+    if (service) {
+      service_.get()->response = std::move(*sr);
+      service_.get()->first = std::move(*sf);
+    }
   }
   for (std::size_t i = 0; i < counters; ++i) *mine[i] = sums[i];
   satisfaction_ = sat;
@@ -230,7 +291,7 @@ flat_set<Id> read_id_set(reader& r, const char* what) {
 
 template <class BuyerId>
 void session_stats<BuyerId>::serialize_to(detail::writer& w) const {
-  w.header(detail::session_stats_type_id, format_version);
+  w.header(detail::session_stats_type_id, service_.enabled() ? 3 : 2);  // 3 only with a calendar
   for (std::uint64_t c : {conversations_, buyer_msgs_, agent_msgs_, auto_msgs_, credited_, unanswered_, invitations_})
     w.varint(c);
   w.varint(agent_conversations_);
@@ -238,6 +299,13 @@ void session_stats<BuyerId>::serialize_to(detail::writer& w) const {
   response_.serialize_to(w);
   first_.serialize_to(w);
   first_auto_.serialize_to(w);
+  if (service_.enabled()) {
+    w.u8(service_.diverged() ? 1 : 0);
+    if (service_.diverged()) {
+      service_.get()->response.serialize_to(w);
+      service_.get()->first.serialize_to(w);
+    }
+  }
   detail::write_id_set(w, served_);
   detail::write_id_set(w, invited_);
 }
@@ -260,7 +328,28 @@ session_stats<BuyerId> session_stats<BuyerId>::deserialize_from(detail::reader& 
               first_auto.sketch().relative_accuracy() == resp.sketch().relative_accuracy(),
           "the three response_stats share thresholds and accuracy");
   r.check(first.count() <= resp.count(), "first responses <= responses");
+  std::optional<response_stats> service, service_first;
+  std::uint8_t own = 0;
+  if (version >= 3) {
+    own = r.u8();
+    r.check(own <= 1, "a service-time flag 0 or 1");
+  }
+  if (own == 1) {
+    service = response_stats::deserialize_from(r);
+    service_first = response_stats::deserialize_from(r);
+    const response_stats* both[] = {&*service, &*service_first};
+    for (const response_stats* x : both)
+      r.check(x->within_seconds() == resp.within_seconds() && x->slow_seconds() == resp.slow_seconds() &&
+                  x->sketch().relative_accuracy() == resp.sketch().relative_accuracy(),
+              "the service-time response_stats share thresholds and accuracy");
+    r.check(service->count() == resp.count() && service_first->count() == first.count(),
+            "as many service-time responses as responses");
+    r.check(service->total() < resp.total() && service_first->total() <= first.total(),
+            "service time < wall time (else written as the same)");
+  }
   session_stats out;
+  if (version >= 3) out.service_ = detail::service_response_box::same();
+  if (service) out.service_.set(detail::service_response{std::move(*service), std::move(*service_first)});
   out.conversations_ = c[0];
   out.agent_conversations_ = agent_conversations;
   out.buyer_msgs_ = c[1];
@@ -320,8 +409,19 @@ void sessions<S, B, A>::on_agent(std::uint32_t shop, const B& buyer, std::uint32
   if (c != nullptr && c->burst != 0) {
     const std::int64_t wait = t - c->clock_us;
     stats_type& k = cell(shop, agent1, day_of(c->clock_us));
+    const bool first = !(c->flags & slot_type::first_taken);
+    if (opt_.calendar) {  // (the options, not the cell: no load from the cell's far end)
+      // Stored apart only once some wait differs from wall time (before the
+      // wall figures take this sample: own() starts from them).
+      const std::int64_t service = service_wait(shop, c->clock_us, t);
+      if (service != wait || k.service_.diverged()) {
+        detail::service_response& sv = k.service_.own(k.response_, k.first_);
+        sv.response.add(duration{service});
+        if (first) sv.first.add(duration{service});
+      }
+    }
     k.response_.add(duration{wait});
-    if (!(c->flags & slot_type::first_taken)) k.first_.add(duration{wait});
+    if (first) k.first_.add(duration{wait});
     if (!(c->flags & slot_type::first_auto_taken)) k.first_auto_.add(duration{wait});
     c->flags = slot_type::all_flags;
     stats_type::bump(k.credited_, c->burst);
@@ -422,7 +522,7 @@ std::uint64_t sessions<S, B, A>::pending(const filter& f) const {
 }
 
 template <class S, class B, class A>
-std::optional<double> sessions<S, B, A>::km_median(const filter& f, timestamp now) const {
+std::optional<double> sessions<S, B, A>::km(const filter& f, timestamp now, bool service) const {
   // Risk set over time: answered samples are events (their values come from
   // the sketch as a fine grid of quantiles), unanswered bursts are censored
   // at max_wait (after every event), pending ones at their current wait.
@@ -435,7 +535,8 @@ std::optional<double> sessions<S, B, A>::km_median(const filter& f, timestamp no
     if (f.shop && shops_[c.shop1 - 1] != *f.shop) return;
     if (f.agent && (c.routed == 0 || agents_[c.routed - 1] != *f.agent)) return;
     if (f.day && day_of(c.clock_us) != *f.day) return;
-    censored.push_back(static_cast<double>(std::max<std::int64_t>(0, t_now - c.clock_us)) / 1e6);
+    const std::int64_t wait = service ? service_wait(c.shop1 - 1, c.clock_us, t_now) : t_now - c.clock_us;
+    censored.push_back(static_cast<double>(std::max<std::int64_t>(0, wait)) / 1e6);
   });
   std::sort(censored.begin(), censored.end());
   const double total = static_cast<double>(n_events + st.unanswered() + censored.size());
@@ -453,7 +554,7 @@ std::optional<double> sessions<S, B, A>::km_median(const filter& f, timestamp no
     const double w = static_cast<double>(hi - lo);
     if (w == 0) continue;
     const double q = n_events == 1 ? 0.0 : static_cast<double>(lo) / static_cast<double>(n_events - 1);
-    const double time = *st.response().quantile(std::min(1.0, q));
+    const double time = *(service ? st.response_service() : st.response()).quantile(std::min(1.0, q));
     while (ci < censored.size() && censored[ci] < time) {
       at_risk -= 1;
       ++ci;

@@ -27,6 +27,13 @@
 //     in it: n v + n agent indexes v, increasing; strictly increasing by
 //     (shop, buyer)). Version 1 conversations take their last agent as the
 //     agents who wrote in it.
+//   sessions version 3 (written only when the options have a service
+//     calendar; without one a state keeps its version-2 bytes): version 2
+//     with the service_calendar (service_calendar_impl.hpp) after the option
+//     bits, and session_stats version 3 cells: version 2 with, after
+//     first_with_auto, a u8 (0: service time equals wall time for every sample
+//     of the cell; 1: it does not) and, when 1, the service-time response and
+//     first response (two response_stats; their sum below the wall sum).
 // Shops and agents are written in id order, so equal states have equal bytes.
 #ifndef CSMETRICS_SESSIONS_SESSIONS_SERDE_IMPL_HPP_
 #define CSMETRICS_SESSIONS_SESSIONS_SERDE_IMPL_HPP_
@@ -45,7 +52,9 @@ namespace csmetrics {
 
 template <class S, class B, class A>
 void sessions<S, B, A>::merge(const sessions& o) {
-  if (opt_ != o.opt_) CSMETRICS_THROW(std::invalid_argument("csmetrics::sessions::merge: different options"));
+  if (opt_ != o.opt_)
+    CSMETRICS_THROW(std::invalid_argument("csmetrics::sessions::merge: different options: " +
+                                          session_options::difference(opt_, o.opt_)));
   sessions out = *this;  // all or nothing (see merge's comment); also right when &o == this
   out.merge_from(o);
   *this = std::move(out);
@@ -54,7 +63,9 @@ void sessions<S, B, A>::merge(const sessions& o) {
 template <class S, class B, class A>
 void sessions<S, B, A>::merge(sessions&& o) {
   if (this == &o) return merge(static_cast<const sessions&>(o));
-  if (opt_ != o.opt_) CSMETRICS_THROW(std::invalid_argument("csmetrics::sessions::merge: different options"));
+  if (opt_ != o.opt_)
+    CSMETRICS_THROW(std::invalid_argument("csmetrics::sessions::merge: different options: " +
+                                          session_options::difference(opt_, o.opt_)));
   merge_from(o);
 }
 
@@ -108,7 +119,7 @@ void sessions<S, B, A>::merge_from(Other&& o) {
 
 template <class S, class B, class A>
 void sessions<S, B, A>::serialize_to(detail::writer& w) const {
-  w.header(detail::type_id::sessions, format_version);
+  w.header(detail::type_id::sessions, opt_.calendar ? 3 : 2);
   w.svarint(opt_.session_gap.count());
   w.svarint(opt_.max_wait.count());
   w.svarint(opt_.offset.minutes().count());
@@ -117,6 +128,7 @@ void sessions<S, B, A>::serialize_to(detail::writer& w) const {
   w.f64(opt_.relative_accuracy);
   w.u8(static_cast<std::uint8_t>((opt_.clock_from_last ? 1 : 0) | (opt_.split_at_midnight ? 2 : 0) |
                                  (opt_.track_buyers ? 4 : 0)));
+  if (opt_.calendar) opt_.calendar->write(w);
   w.varint(session_reject_count);
   for (std::uint64_t r : rejected_) w.varint(r);
   // canonical order: ids sorted; indexes renumbered
@@ -204,6 +216,7 @@ sessions<S, B, A> sessions<S, B, A>::deserialize_from(detail::reader& r, std::ui
   o.clock_from_last = bits & 1;
   o.split_at_midnight = bits & 2;
   o.track_buyers = bits & 4;
+  if (version >= 3) o.calendar = std::make_shared<const service_calendar>(service_calendar::read(r));
   r.check(detail::valid_threshold(o.within_seconds) && detail::valid_threshold(o.slow_seconds) &&
               o.relative_accuracy >= quantile_sketch::min_relative_accuracy &&
               o.relative_accuracy <= quantile_sketch::max_relative_accuracy,
@@ -224,6 +237,7 @@ sessions<S, B, A> sessions<S, B, A>::deserialize_from(detail::reader& r, std::ui
   };
   read_ids(out.shops_, out.shop_index_, "shops");
   read_ids(out.agents_, out.agent_index_, "agents");
+  if (out.opt_.calendar) out.sync_hours();
   const std::size_t n_shops = out.shops_.size(), n_agents = out.agents_.size();
   const std::size_t n_cells = r.count(9, "cells");
   std::optional<std::tuple<std::uint64_t, std::uint64_t, std::int64_t>> prev;

@@ -22,11 +22,13 @@ enum class shop_metrics_reject : std::uint8_t {
   too_late = 0,       ///< older than newest time - max_lateness
   missing_field = 1,  ///< a field the type needs is empty (events not from the reader)
   bad_tag = 2,        ///< a dsr dimension or loss reason outside its vocabulary
+  amount_overflow = 3,  ///< an amount that could overflow one of its shop's money sums
 };
-inline constexpr std::size_t shop_metrics_reject_count = 3;
+inline constexpr std::size_t shop_metrics_reject_count = 4;
 /// Its name in the report's skipped_by_reason.
 inline std::string_view reject_name(shop_metrics_reject why) {
-  static constexpr std::string_view names[shop_metrics_reject_count] = {"too_late", "missing_field", "bad_tag"};
+  static constexpr std::string_view names[shop_metrics_reject_count] = {"too_late", "missing_field", "bad_tag",
+                                                                                 "amount_overflow"};
   return names[static_cast<std::size_t>(why)];
 }
 

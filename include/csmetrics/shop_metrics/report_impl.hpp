@@ -163,6 +163,11 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
   s.first_response_s = detail::summarize(st.first_response());
   s.first_response_with_auto_s = detail::summarize(st.first_response_with_auto());
   s.km_median_response_s = sessions_.km_median(shop_filter, now);
+  if (st.has_service_time()) {  // a service calendar: the same figures on service time
+    s.response_service_s = detail::summarize(st.response_service());
+    s.first_response_service_s = detail::summarize(st.first_response_service());
+    s.km_median_response_service_s = sessions_.km_median_service(shop_filter, now);
+  }
   if (!st.response().empty())
     for (int k = 1; k <= 99; ++k) {
       const double q = k / 100.0;
@@ -240,6 +245,10 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
       ar.unanswered = as.unanswered();
       ar.response_s = detail::summarize(as.response());
       ar.first_response_s = detail::summarize(as.first_response());
+      if (as.has_service_time()) {
+        ar.response_service_s = detail::summarize(as.response_service());
+        ar.first_response_service_s = detail::summarize(as.first_response_service());
+      }
       ar.reply_rate = detail::ratio_of(as.reply_rate());
       ar.answer_ratio = count_ratio{as.agent_messages(), as.credited_buyer_messages()};
       ar.invite_rate = detail::ratio_of(as.invitation_rate());

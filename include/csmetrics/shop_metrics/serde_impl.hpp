@@ -18,7 +18,9 @@ namespace csmetrics {
 // ---- merge / serialize ---------------------------------------------------------
 
 CSMETRICS_FUNC void shop_metrics::merge(const shop_metrics& o) {
-  if (o.options_ != options_) CSMETRICS_THROW(std::invalid_argument("shop_metrics::merge: options differ"));
+  if (o.options_ != options_)
+    CSMETRICS_THROW(std::invalid_argument("shop_metrics::merge: options differ: " +
+                                          shop_metrics_options::difference(options_, o.options_)));
   shop_metrics out = *this;  // a failed family merge leaves *this unchanged (and o may be *this)
   out.merge_parts(out.rebased_into_mine(o));
   *this = std::move(out);
@@ -26,7 +28,9 @@ CSMETRICS_FUNC void shop_metrics::merge(const shop_metrics& o) {
 
 CSMETRICS_FUNC void shop_metrics::merge(shop_metrics&& o) {
   if (this == &o) return merge(static_cast<const shop_metrics&>(o));
-  if (o.options_ != options_) CSMETRICS_THROW(std::invalid_argument("shop_metrics::merge: options differ"));
+  if (o.options_ != options_)
+    CSMETRICS_THROW(std::invalid_argument("shop_metrics::merge: options differ: " +
+                                          shop_metrics_options::difference(options_, o.options_)));
   if (o.texts_ == texts_)
     merge_parts(o);
   else
@@ -109,16 +113,21 @@ CSMETRICS_FUNC void shop_metrics::merge_totals(const shop_metrics& o) {
   }
 }
 
-// Layout after the header (type id 96, version 3):
+// Layout after the header (type id 96, version 4):
 //   options: offset minutes (svarint) | session_gap, max_wait, payment_window,
 //            max_lateness in us (svarint) | attribution_days, dsr_days,
 //            after_sales_days, dispute_days, curve_days (varint) | rule (varint)
-//            | within_seconds (f64)
-//   accepted | rejected[3] | refused[18] (version 3; none before) | has_time (u8)
+//            | within_seconds (f64) | (version 4) has_calendar (u8) and then
+//            the service_calendar (service_calendar_impl.hpp)
+//   accepted | rejected[3] (version 4: [4], amount_overflow last)
+//   | refused[18] (version 3; none before) | has_time (u8)
 //   [newest, oldest, settled (svarint)]
-//   sessions | count of shops, then (shop string, orders) in increasing shop order | sales | ratings
+// Version 4 is written only for a state with a calendar or an amount_overflow
+// count (else version 3's bytes, which older readers take).
+//   sessions (v3 with a calendar, else v2; v1 in v1) | count of shops, then (shop string, orders) in increasing shop order | sales | ratings
 CSMETRICS_FUNC void shop_metrics::serialize_to(detail::writer& w) const {
-  w.header(detail::type_id::shop_metrics, format_version, 0);
+  const std::size_t rejects = uses_version_4() ? shop_metrics_reject_count : 3;
+  w.header(detail::type_id::shop_metrics, rejects == 3 ? 3 : 4, 0);
   const shop_metrics_options& o = options_;
   w.svarint(o.offset.minutes().count());
   for (duration d : {o.session_gap, o.max_wait, o.payment_window, o.max_lateness}) w.svarint(d.count());
@@ -126,8 +135,12 @@ CSMETRICS_FUNC void shop_metrics::serialize_to(detail::writer& w) const {
     w.varint(static_cast<std::uint64_t>(v));
   w.varint(static_cast<std::uint64_t>(o.rule));
   w.f64(o.within_seconds);
+  if (rejects != 3) {
+    w.u8(o.calendar ? 1 : 0);
+    if (o.calendar) o.calendar->write(w);
+  }
   w.varint(accepted_);
-  for (std::uint64_t c : rejected_) w.varint(c);
+  for (std::size_t i = 0; i < rejects; ++i) w.varint(rejected_[i]);
   for (std::uint64_t c : refused_) w.varint(c);
   w.u8(have_time_ ? 1 : 0);
   if (have_time_)
@@ -166,6 +179,11 @@ CSMETRICS_FUNC shop_metrics shop_metrics::deserialize_from(detail::reader& r, st
   r.check(rule < attribution_rule_count, "an attribution rule < 3");
   o.rule = static_cast<attribution_rule>(rule);
   o.within_seconds = r.f64();
+  if (version >= 4) {
+    const std::uint8_t has_calendar = r.u8();
+    r.check(has_calendar <= 1, "a calendar flag 0 or 1");
+    if (has_calendar) o.calendar = std::make_shared<const service_calendar>(service_calendar::read(r));
+  }
   try {
     o.validate();
   } catch (const std::invalid_argument& e) {
@@ -176,7 +194,8 @@ CSMETRICS_FUNC shop_metrics shop_metrics::deserialize_from(detail::reader& r, st
   text_pool* const outer = r.texts();
   r.use_texts(m.texts_.get());
   m.accepted_ = r.varint();
-  for (std::uint64_t& c : m.rejected_) c = r.varint();
+  for (std::size_t i = 0; i < (version >= 4 ? shop_metrics_reject_count : 3); ++i) m.rejected_[i] = r.varint();
+  r.check(version < 4 || m.uses_version_4(), "version 4 only with a calendar or an amount_overflow count");
   if (version >= 3)
     for (std::uint64_t& c : m.refused_) c = r.varint();
   const std::uint8_t has_time = r.u8();
@@ -184,8 +203,8 @@ CSMETRICS_FUNC shop_metrics shop_metrics::deserialize_from(detail::reader& r, st
   m.have_time_ = has_time == 1;
   if (m.have_time_)
     for (std::int64_t* v : {&m.newest_us_, &m.oldest_us_, &m.settled_us_}) *v = r.svarint();
-  // v1 holds sessions v1; v2 and v3 sessions v2.
-  m.sessions_ = sessions_type::deserialize_from(r, static_cast<std::uint8_t>(version == 1 ? 1 : 2));
+  // v1 holds sessions v1; the others sessions v2, or v3 with a calendar.
+  m.sessions_ = sessions_type::deserialize_from(r, static_cast<std::uint8_t>(version == 1 ? 1 : o.calendar ? 3 : 2));
   r.check(m.sessions_.options() == o.session_config(), "sessions options match the shop_metrics options");
   const std::size_t shops = r.count(1, "shops");
   for (std::size_t i = 0; i < shops; ++i) {

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+// What service hours cost (issue 25, target: <= 10 % of sessions
+// throughput): messages per second through csmetrics::sessions without a
+// calendar (the baseline, in the same binary) and with one - the same hours
+// for every shop, and hours of its own for each of 1000 shops (two intervals
+// a day, a closed Sunday, special dates) - plus the raw service_hours::between
+// on same-day and multi-day spans. Two streams: waits inside service hours
+// (the usual case), and waits across closings and nights (the worst case:
+// replies take the multi-day path and every cell stores service figures).
+// CSMETRICS_BENCH_TINY=1: 10 000 conversations.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bench_support.hpp"
+#include "csmetrics/sessions/service_calendar.hpp"
+#include "csmetrics/sessions/sessions.hpp"
+
+using namespace csmetrics;
+
+namespace {
+
+struct msg {
+  bool buyer;
+  std::uint64_t shop, buyer_id, agent;
+  timestamp t;
+};
+
+std::size_t conversations() { return bench::tiny() ? 10000 : 200000; }
+
+/// Every conversation: a burst of two buyer messages, a reply, a second
+/// question and two replies. `night`: steps 2 h 15 min apart from 19:00
+/// local, so waits span closings and nights (every cell's service figures
+/// differ from wall time); else 1 min apart from 10:00, inside service
+/// hours (the usual case). 1000 shops, 8 agents each.
+std::vector<msg> make_stream(bool night) {
+  const std::size_t n = conversations();
+  std::mt19937_64 rng(1);
+  std::vector<std::uint64_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::vector<msg> out;
+  out.reserve(6 * n);
+  const timestamp start = day_start(*parse_day("2019-09-06")) + std::chrono::hours{night ? 19 : 10};
+  const bool pattern[6] = {true, true, false, true, false, false};
+  for (int step = 0; step < 6; ++step) {
+    std::shuffle(order.begin(), order.end(), rng);
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::uint64_t c = order[j];
+      const timestamp t = start + std::chrono::minutes{step * (night ? 135 : 1)} +
+                          std::chrono::microseconds{static_cast<std::int64_t>(j * 50'000'000 / n)};
+      out.push_back(msg{pattern[step], c % 1000, c * 7919 + 13, 1000 * (c % 1000) + (c / 1000) % 8, t});
+    }
+  }
+  return out;
+}
+const std::vector<msg>& stream(bool night) {
+  static const std::vector<msg> day_events = make_stream(false), night_events = make_stream(true);
+  return night ? night_events : day_events;
+}
+
+session_options options(int calendar) {
+  session_options o;
+  o.session_gap = std::chrono::hours{12};  // one conversation per buyer through the night
+  if (calendar == 1) {
+    o.calendar = std::make_shared<const service_calendar>(
+        service_calendar::every_day({service_interval{8 * 60, 24 * 60}}));
+  } else if (calendar == 2) {
+    auto cal = std::make_shared<service_calendar>();
+    for (int s = 0; s < 1000; ++s) {
+      service_hours h;
+      for (int d = 0; d < 6; ++d)
+        h.set_weekday(d, {service_interval{8 * 60 + s % 60, 12 * 60}, service_interval{13 * 60, 22 * 60 + s % 120}});
+      h.set_date(*parse_day("2019-09-07"), {service_interval{10 * 60, 16 * 60}});
+      h.set_date(*parse_day("2019-10-01"), {});
+      cal->set_shop(std::to_string(s), std::move(h));
+    }
+    o.calendar = cal;
+  }
+  return o;
+}
+
+void run(benchmark::State& state, int calendar, bool night) {
+  const auto& events = stream(night);
+  const session_options opt = options(calendar);
+  for (auto _ : state) {
+    sessions<> s(opt);
+    for (const msg& m : events) {
+      if (m.buyer)
+        s.buyer_message(m.shop, m.buyer_id, m.t);
+      else
+        s.agent_message(m.shop, m.buyer_id, m.agent, m.t);
+    }
+    benchmark::DoNotOptimize(s.open_conversations());
+    state.counters["open_conversations"] = static_cast<double>(s.open_conversations());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events.size()));
+}
+
+// In service hours: the calendar's cost is computing each wait's service time.
+void BM_sessions_messages_day_no_calendar(benchmark::State& state) { run(state, 0, false); }
+void BM_sessions_messages_day_calendar(benchmark::State& state) { run(state, 1, false); }
+void BM_sessions_messages_day_calendar_per_shop(benchmark::State& state) { run(state, 2, false); }
+// Across nights: every cell keeps its own service-time figures as well.
+void BM_sessions_messages_night_no_calendar(benchmark::State& state) { run(state, 0, true); }
+void BM_sessions_messages_night_calendar(benchmark::State& state) { run(state, 1, true); }
+void BM_sessions_messages_night_calendar_per_shop(benchmark::State& state) { run(state, 2, true); }
+
+/// service_hours::between alone: waits of under a minute, or of up to 3 days.
+void BM_service_hours_between(benchmark::State& state) {
+  const bool long_waits = state.range(0) != 0;
+  service_hours h;
+  for (int d = 0; d < 6; ++d) h.set_weekday(d, {service_interval{9 * 60, 12 * 60}, service_interval{13 * 60, 24 * 60}});
+  h.set_date(*parse_day("2019-09-10"), {});
+  std::mt19937_64 rng(2);
+  std::vector<std::pair<timestamp, timestamp>> spans(4096);
+  const timestamp start = day_start(*parse_day("2019-09-01"));
+  for (auto& [a, b] : spans) {
+    a = start + std::chrono::microseconds{static_cast<std::int64_t>(rng() % (std::uint64_t{30} * 86'400'000'000))};
+    b = a + std::chrono::microseconds{static_cast<std::int64_t>(
+                rng() % (long_waits ? std::uint64_t{3} * 86'400'000'000 : std::uint64_t{60'000'000}))};
+  }
+  const utc_offset off{};
+  for (auto _ : state)
+    for (const auto& [a, b] : spans) benchmark::DoNotOptimize(h.between(a, b, off));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * spans.size()));
+}
+
+}  // namespace
+
+BENCHMARK(BM_sessions_messages_day_no_calendar)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_sessions_messages_day_calendar)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_sessions_messages_day_calendar_per_shop)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_sessions_messages_night_no_calendar)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_sessions_messages_night_calendar)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_sessions_messages_night_calendar_per_shop)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_service_hours_between)->Arg(0)->Arg(1);
+
+BENCHMARK_MAIN();
