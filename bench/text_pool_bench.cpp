@@ -23,6 +23,7 @@
 
 #include "bench_support.hpp"
 #include "csmetrics/core/keyed.hpp"
+#include "csmetrics/core/flat_set.hpp"
 #include "csmetrics/core/text_pool.hpp"
 
 namespace {

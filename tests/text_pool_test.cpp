@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // text_pool / text_ref: interning, the std::string-like order and hash that
 // keep the families' results and bytes those of std::string ids, the
-// serialized form, and flat_set (keyed.hpp), the families' distinct sets.
+// serialized form, and flat_set (flat_set.hpp), the families' distinct sets.
 #include <catch2/catch.hpp>
 
 #include <functional>
@@ -11,6 +11,7 @@
 
 #include "csmetrics/core/error.hpp"
 #include "csmetrics/core/keyed.hpp"
+#include "csmetrics/core/flat_set.hpp"
 #include "csmetrics/core/text_pool.hpp"
 
 using csmetrics::flat_set;

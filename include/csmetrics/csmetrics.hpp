@@ -9,6 +9,7 @@
 #include "csmetrics/core/day_window.hpp"
 #include "csmetrics/core/error.hpp"
 #include "csmetrics/core/keyed.hpp"
+#include "csmetrics/core/flat_set.hpp"
 #include "csmetrics/core/moments.hpp"
 #include "csmetrics/core/money.hpp"
 #include "csmetrics/orders/orders.hpp"

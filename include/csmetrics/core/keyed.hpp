@@ -26,58 +26,9 @@
 
 #include "csmetrics/core/serde.hpp"
 #include "csmetrics/core/error.hpp"
+#include "csmetrics/core/keyed_traits.hpp"
 
 namespace csmetrics {
-namespace detail {
-
-/// A 64-bit mixer (wyhash's "mum": 128-bit multiply, fold the halves): every
-/// input bit reaches every output bit, so weak user hashes (identity for
-/// integers) still spread over the table.
-inline std::uint64_t mix_hash(std::uint64_t x) {
-  __extension__ using u128 = unsigned __int128;
-  const u128 p = static_cast<u128>(x ^ 0x2d358dccaa6c78a5ull) * 0x8bb84b93962eacc9ull;
-  return static_cast<std::uint64_t>(p) ^ static_cast<std::uint64_t>(p >> 64);
-}
-
-/// The default hash of keyed: integers as they are (keyed mixes every hash),
-/// strings through std::hash<std::string_view> (and transparently, so
-/// lookups by std::string_view or const char* allocate nothing); other types
-/// through std::hash.
-template <class Key, class = void>
-struct key_hash {
-  std::size_t operator()(const Key& k) const { return std::hash<Key>{}(k); }
-};
-template <class Key>
-struct key_hash<Key, std::enable_if_t<std::is_integral_v<Key> || std::is_enum_v<Key>>> {
-  std::uint64_t operator()(Key k) const { return static_cast<std::uint64_t>(k); }
-};
-template <>
-struct key_hash<std::string> {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-/// True when Acc::merges_cleanly(other) tells beforehand whether
-/// Acc::merge(other) would throw: containers of such accumulators check
-/// every pair first and merge in place, without a copy to roll back.
-template <class Acc, class = void>
-struct checks_merge : std::false_type {};
-template <class Acc>
-struct checks_merge<Acc, std::void_t<decltype(std::declval<const Acc&>().merges_cleanly(std::declval<const Acc&>()))>>
-    : std::true_type {};
-/// True for accumulators whose merge cannot fail (sets, flags): nothing to
-/// check before merging in place.
-template <class Acc, class = void>
-struct merge_never_throws : std::false_type {};
-template <class Acc>
-struct merge_never_throws<Acc, std::enable_if_t<Acc::merge_never_throws>> : std::true_type {};
-
-template <class T, class = void>
-struct is_transparent : std::false_type {};
-template <class T>
-struct is_transparent<T, std::void_t<typename T::is_transparent>> : std::true_type {};
-
-}  // namespace detail
 
 /**
  * One accumulator per key: responses per agent, orders per shop, sales per
@@ -605,50 +556,6 @@ class keyed {
   std::size_t capacity_ = 0;
   std::size_t size_ = 0;
   unsigned bits_ = 0;
-};
-
-namespace detail {
-/// keyed's value when only the keys matter.
-struct no_value {
-  static constexpr bool merge_never_throws = true;
-  void merge(const no_value&) {}
-  bool merges_cleanly(const no_value&) const { return true; }
-  friend bool operator==(no_value, no_value) { return true; }
-  friend bool operator!=(no_value, no_value) { return false; }
-};
-}  // namespace detail
-
-/// A set of keys in one flat table (keyed without values): distinct buyers
-/// and the like, without a node per key.
-template <class Key, class Hash = detail::key_hash<Key>>
-class flat_set {
- public:
-  /// True when `k` is new.
-  bool insert(const Key& k) {
-    const std::size_t before = table_.size();
-    table_[k];
-    return table_.size() != before;
-  }
-  bool contains(const Key& k) const { return table_.find(k) != nullptr; }
-  std::size_t size() const { return table_.size(); }
-  bool empty() const { return table_.empty(); }
-  void reserve(std::size_t n) { table_.reserve(n); }
-  void merge(const flat_set& o) { table_.merge(o.table_); }
-  /// f(const Key&) for every key, in unspecified order.
-  template <class F>
-  void for_each(F f) const {
-    table_.for_each([&](const Key& k, const detail::no_value&) { f(k); });
-  }
-  /// f(const Key&) in increasing key order.
-  template <class F>
-  void for_each_sorted(F f) const {
-    table_.for_each_sorted([&](const Key& k, const detail::no_value&) { f(k); });
-  }
-  friend bool operator==(const flat_set& a, const flat_set& b) { return a.table_ == b.table_; }
-  friend bool operator!=(const flat_set& a, const flat_set& b) { return !(a == b); }
-
- private:
-  keyed<Key, detail::no_value, Hash> table_;
 };
 
 }  // namespace csmetrics

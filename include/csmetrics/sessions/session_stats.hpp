@@ -21,6 +21,7 @@
 
 #include "csmetrics/core/checked.hpp"
 #include "csmetrics/core/error.hpp"
+#include "csmetrics/core/flat_set.hpp"
 #include "csmetrics/core/keyed.hpp"
 #include "csmetrics/core/quantile_sketch.hpp"
 #include "csmetrics/core/rate.hpp"
