@@ -512,7 +512,6 @@ class day_window {
     if (age >= cap_) return nullptr;
     return &bucket_at_age(static_cast<std::size_t>(age));
   }
-  const Acc* kept_slot(std::int64_t d) const { return kept(d); }
 
   /// out.merge(bucket) for every kept day in [first, last].
   void merge_days(Acc& out, std::int64_t first, std::int64_t last) const {
