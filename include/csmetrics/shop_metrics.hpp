@@ -35,8 +35,9 @@
 // Merge: states fed disjoint (shop, buyer) shards merge into the state of
 // the whole stream (order-keyed events - payment, cancel, refund, dispute,
 // reminder - belong to the shard of their order's buyer). Serialized form:
-// type id 96, version 2: options, then the four families (version 1, the
-// same layout with sessions v1 inside, still reads).
+// type id 96, version 3 (4 with a service calendar or an amount_overflow
+// count): options, counts, then the four families; versions 1 and 2 still
+// read (shop_metrics/serde_impl.hpp has the layout).
 // Thread-safety: none inside; one writer per instance.
 //
 // Files: this one routes events; shop_metrics/report_impl.hpp fills
