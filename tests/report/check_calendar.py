@@ -11,21 +11,11 @@ csm_merge exits non-zero.
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-failures = []
-
-
-def check(ok, what):
-    if not ok:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, **kw)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_report import check, failures, run  # noqa: E402  (the same check list and runner)
 
 
 HEADER = "time,type,shop,buyer,agent,order,amount,score,tag\n"
