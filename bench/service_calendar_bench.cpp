@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bench_support.hpp"
+#include "session_stream.hpp"
 #include "csmetrics/sessions/service_calendar.hpp"
 #include "csmetrics/sessions/sessions.hpp"
 
@@ -25,38 +26,18 @@ using namespace csmetrics;
 
 namespace {
 
-struct msg {
-  bool buyer;
-  std::uint64_t shop, buyer_id, agent;
-  timestamp t;
-};
+using msg = bench::session_msg;
 
 std::size_t conversations() { return bench::tiny() ? 10000 : 200000; }
 
-/// Every conversation: a burst of two buyer messages, a reply, a second
-/// question and two replies. `night`: steps 2 h 15 min apart from 19:00
-/// local, so waits span closings and nights (every cell's service figures
-/// differ from wall time); else 1 min apart from 10:00, inside service
-/// hours (the usual case). 1000 shops, 8 agents each.
+/// The stream of bench/session_stream.hpp. `night`: steps 2 h 15 min apart
+/// from 19:00 local, so waits span closings and nights (every cell's service
+/// figures differ from wall time); else 1 min apart from 10:00, inside
+/// service hours (the usual case).
 std::vector<msg> make_stream(bool night) {
-  const std::size_t n = conversations();
-  std::mt19937_64 rng(1);
-  std::vector<std::uint64_t> order(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = i;
-  std::vector<msg> out;
-  out.reserve(6 * n);
-  const timestamp start = day_start(*parse_day("2019-09-06")) + std::chrono::hours{night ? 19 : 10};
-  const bool pattern[6] = {true, true, false, true, false, false};
-  for (int step = 0; step < 6; ++step) {
-    std::shuffle(order.begin(), order.end(), rng);
-    for (std::size_t j = 0; j < n; ++j) {
-      const std::uint64_t c = order[j];
-      const timestamp t = start + std::chrono::minutes{step * (night ? 135 : 1)} +
-                          std::chrono::microseconds{static_cast<std::int64_t>(j * 50'000'000 / n)};
-      out.push_back(msg{pattern[step], c % 1000, c * 7919 + 13, 1000 * (c % 1000) + (c / 1000) % 8, t});
-    }
-  }
-  return out;
+  return bench::session_stream(conversations(),
+                               day_start(*parse_day("2019-09-06")) + std::chrono::hours{night ? 19 : 10},
+                               std::chrono::minutes{night ? 135 : 1});
 }
 const std::vector<msg>& stream(bool night) {
   static const std::vector<msg> day_events = make_stream(false), night_events = make_stream(true);

@@ -7,26 +7,21 @@
 // CSMETRICS_BENCH_TINY=1: 10 000 conversations.
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <cstdint>
-#include <random>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "bench_support.hpp"
+#include "session_stream.hpp"
 #include "csmetrics/sessions/sessions.hpp"
 
 using namespace csmetrics;
 
 namespace {
 
-struct msg {
-  bool buyer;
-  std::uint64_t shop, buyer_id, agent;
-  timestamp t;
-};
+using msg = bench::session_msg;
 struct str_msg {
   bool buyer;
   std::string shop, buyer_id, agent;
@@ -35,30 +30,10 @@ struct str_msg {
 
 std::size_t conversations() { return bench::tiny() ? 10000 : 1000000; }
 
-/// Every conversation gets a burst of two buyer messages, a reply, a second
-/// question and two replies (6 messages), interleaved over all
-/// conversations so they are all open at once; 1000 shops, 8 agents each.
+/// The stream of bench/session_stream.hpp, from 2019-09-01 09:00, a minute a step.
 const std::vector<msg>& stream() {
-  static const std::vector<msg> events = [] {
-    const std::size_t n = conversations();
-    std::mt19937_64 rng(1);
-    std::vector<std::uint64_t> order(n);
-    for (std::size_t i = 0; i < n; ++i) order[i] = i;
-    std::vector<msg> out;
-    out.reserve(6 * n);
-    const timestamp start = day_start(*parse_day("2019-09-01")) + std::chrono::hours{9};
-    const bool pattern[6] = {true, true, false, true, false, false};
-    for (int step = 0; step < 6; ++step) {
-      std::shuffle(order.begin(), order.end(), rng);
-      for (std::size_t j = 0; j < n; ++j) {
-        const std::uint64_t c = order[j];
-        const timestamp t = start + std::chrono::seconds{step * 60} +
-                            std::chrono::microseconds{static_cast<std::int64_t>(j * 50'000'000 / n)};
-        out.push_back(msg{pattern[step], c % 1000, c * 7919 + 13, 1000 * (c % 1000) + (c / 1000) % 8, t});
-      }
-    }
-    return out;
-  }();
+  static const std::vector<msg> events = bench::session_stream(
+      conversations(), day_start(*parse_day("2019-09-01")) + std::chrono::hours{9}, std::chrono::minutes{1});
   return events;
 }
 
