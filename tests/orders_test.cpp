@@ -316,6 +316,85 @@ TEST_CASE("orders: the seed week comes out exactly", "[orders][golden]") {
   // Placed orders at order time: 1845 consulted + their 43 second orders; 10 silent.
   CHECK(acc.placed_order_mix().consulted == 1845 + 43);
   CHECK(acc.placed_order_mix().silent == 10);
+
+  // Every inquirer was answered by one of five agents: the agents' cohorts
+  // add up to the shop's 3873 / 1808 / 1845, and each consulted order is
+  // credited to the agent who replied.
+  agent_conversion sum;
+  for (const auto& [agent, c] : acc.agent_conversions()) {
+    REQUIRE(agent.has_value());
+    sum.inquired += c.inquired;
+    sum.same_day += c.same_day;
+    sum.ordered += c.ordered;
+    sum.placed += c.placed;
+    sum.placed_paid += c.placed_paid;
+  }
+  CHECK(acc.agent_conversions().size() == 5);
+  CHECK(sum.inquired == 3873);
+  CHECK(sum.same_day == 1808);
+  CHECK(sum.ordered == 1845);
+  CHECK(sum.placed == 1845 + 43);
+  CHECK(sum.placed_paid == 1697);  // the first 1697 ordering buyers, all consulted, pay in time
+}
+
+TEST_CASE("orders: each inquiry day is credited to the agent who answers its first question", "[orders][agents]") {
+  orders acc;
+  // b1: answered by 10 a minute later, orders that day and pays.
+  acc.inquiry(1, 1, sept(1, 9));
+  acc.agent_reply(1, 1, 10, sept(1, 9, 1));
+  acc.agent_reply(1, 1, 12, sept(1, 9, 2));  // a second agent: the inquiry is already 10's, the order 12's
+  acc.order(1, 1, 100, money::parse("20"), std::nullopt, sept(1, 10));
+  acc.payment(1, 100, money::parse("20"), std::nullopt, sept(1, 11));
+  // b2: routed to 11, never answered; orders the next day while the inquiry waits.
+  acc.inquiry(1, 2, sept(1, 9), std::uint32_t{11});
+  acc.order(1, 2, 200, money::parse("30"), std::nullopt, sept(2, 8));
+  // b3: neither answered nor routed: credited to nobody.
+  acc.inquiry(1, 3, sept(1, 9));
+  // b4: answered 25 h later: too late to earn it, and not routed.
+  acc.inquiry(1, 4, sept(1, 9));
+  acc.agent_reply(1, 4, 12, sept(2, 10));
+  // b5: a reply before the question (a late row) answers another one; the next reply earns it.
+  acc.agent_reply(1, 5, 12, sept(3, 8, 59));
+  acc.inquiry(1, 5, sept(3, 9));
+  acc.agent_reply(1, 5, 10, sept(3, 9, 5));
+
+  // Before b2's wait ends, its inquiry is nobody's yet.
+  auto c = acc.agent_conversions();
+  CHECK(c.count(11) == 0);
+  CHECK(c.at(10).inquired == 2);
+  CHECK(acc.tracked_credits() == 4);  // b1, b5 credited (kept while they can convert), b2, b3 waiting
+
+  acc.advance(sept(2, 10));  // b2's 24 h have passed: the routed agent gets it, with its order
+  c = acc.agent_conversions();
+  CHECK(c.at(11).inquired == 1);
+  CHECK(c.at(11).ordered == 1);
+  CHECK(c.at(11).same_day == 0);
+  CHECK(c.at(10).inquired == 2);
+  CHECK(c.at(10).ordered == 1);
+  CHECK(c.at(10).same_day == 1);
+  CHECK(c.at(12).inquired == 0);
+  // Placed orders: b1's credited to 12 (the last agent who replied before
+  // it), b2's to nobody (no reply in its window).
+  CHECK(c.at(12).placed == 1);
+  CHECK(c.at(12).placed_paid == 1);
+  CHECK(c.at(12).payment_conversion().rate() == 1.0);
+  CHECK(c.at(10).placed == 0);
+  CHECK(c.at(std::nullopt).placed == 1);
+  CHECK(c.at(std::nullopt).placed_paid == 0);
+  // Agents plus the uncredited give the shop: 5 inquired, 3 credited.
+  const inquiry_cohort shop = acc.inquiry_total();
+  CHECK(shop.inquired == 5);
+  CHECK(shop.ordered == 2);
+  // A day's credit is kept only while an order can still convert it.
+  acc.advance(sept(30));
+  CHECK(acc.tracked_credits() == 0);
+  CHECK(acc.agent_conversions() == c);
+  // One local day of agents' figures: b5's inquiry on 3 Sept.
+  const day_number d3 = local_day(sept(3, 9), orders_config{}.offset);
+  const auto day3 = acc.agent_conversions(d3, d3);
+  REQUIRE(day3.size() == 1);
+  CHECK(day3.at(10).inquired == 1);
+  CHECK(day3.at(10).ordered == 0);
 }
 
 TEST_CASE("orders: hand-worked attribution under the three rules", "[orders][attribution]") {
@@ -625,7 +704,7 @@ TEST_CASE("orders: splitting the stream by buyer and merging equals one pass", "
   CHECK(first == whole);
 }
 
-TEST_CASE("orders: merge laws, round trip, corruption, golden v1", "[orders][merge][serde]") {
+TEST_CASE("orders: merge laws, round trip, corruption, golden v2 and v1", "[orders][merge][serde]") {
   std::mt19937_64 rng(7);
   auto make = [&](int buyers, std::uint64_t id_base) {
     orders acc;
@@ -653,7 +732,20 @@ TEST_CASE("orders: merge laws, round trip, corruption, golden v1", "[orders][mer
   g.payment(1, 300, money::parse("1"), std::nullopt, sept(3, 11));
   g.lost(1, 3, 10, loss_reason::attitude, sept(3));
   g.visit(1, 4, sept(3));
-  csm_test::check_golden(g, "orders_v1.bin");
+  g.inquiry(1, 5, sept(3, 9), std::uint32_t{11});  // waits for a reply at the end, routed to 11
+  csm_test::check_golden(g, "orders_v2.bin");
+  CHECK(g.agent_conversions().at(10).inquired == 1);
+  CHECK(g.tracked_credits() == 2);
+  // Version 1 (before agents' conversions were kept) reads: the same
+  // figures, no agents' conversions, nothing waiting for a credit.
+  const std::vector<std::uint8_t> v1 = csm_test::read_golden("orders_v1.bin");
+  REQUIRE(!v1.empty());
+  const orders old = orders::deserialize(v1.data(), v1.size());
+  CHECK(old.payment_total() == g.payment_total());
+  CHECK(old.attribution(attribution_rule::order_first).agents == g.attribution(attribution_rule::order_first).agents);
+  CHECK(old.inquiry_total().inquired + 1 == g.inquiry_total().inquired);
+  CHECK(old.agent_conversions().empty());
+  CHECK(old.tracked_credits() == 0);
 }
 
 TEST_CASE("orders: std::string ids work and match integer ids", "[orders][string]") {
@@ -751,6 +843,7 @@ TEST_CASE("orders: results do not depend on when advance() runs", "[orders][adva
     CHECK(lazy.attribution(rule).consulted_revenue == eager.attribution(rule).consulted_revenue);
   }
   CHECK(lazy.payment_total().late_paid_orders == 30);
+  CHECK(lazy.agent_conversions() == eager.agent_conversions());
 }
 
 TEST_CASE("orders: a reused order id and a long-held payment do not depend on advance()", "[orders][advance]") {

@@ -340,7 +340,14 @@ void check_books_balance(const csmetrics::report& r, const shop_metrics& m) {
     std::uint64_t orders = s.unassigned->orders_credited;
     csmetrics::money revenue = s.unassigned->revenue_credited;
     std::map<std::string, std::uint64_t> lost = s.unassigned->lost_by_reason;
+    std::uint64_t inquired = s.unassigned->inquired, same_day = s.unassigned->ordered_same_day,
+                  ordered = s.unassigned->ordered_final, placed = s.unassigned->orders_placed;
     for (const auto& [a, x] : s.agents) {
+      inquired += x.inquired;
+      same_day += x.ordered_same_day;
+      ordered += x.ordered_final;
+      placed += x.orders_placed;
+      CHECK(x.orders_placed_paid <= x.orders_placed);
       buyer += x.buyer_messages;
       agent += x.agent_messages;
       answered += x.answered;
@@ -354,7 +361,11 @@ void check_books_balance(const csmetrics::report& r, const shop_metrics& m) {
     CHECK(answered == s.answered);
     CHECK(unanswered == s.unanswered);
     CHECK(lost == s.lost_by_reason);
+    CHECK(inquired == s.inquiry_conversion.denominator);
+    CHECK(same_day == s.inquiry_conversion_same_day.numerator);
+    CHECK(ordered == s.inquiry_conversion.numerator);
     if (const auto* o = m.orders_state(name)) {
+      CHECK(placed == o->placed_order_mix().consulted);
       const auto attr = o->attribution(m.options().rule);
       CHECK(orders == attr.consulted_paid_orders);
       CHECK(revenue == attr.consulted_revenue);
@@ -401,6 +412,10 @@ TEST_CASE("report: a shop's agents plus its unassigned row add up to the shop", 
   CHECK(shop.unassigned->buyer_messages == 1);
   CHECK(shop.unassigned->unanswered == 1);
   CHECK(shop.unassigned->agent_messages == 0);
+  // Inquiry days: b1's answered by a1, b2's routed to a2 and never answered, b3's nobody's.
+  CHECK(shop.agents.at("a1").inquired == 1);
+  CHECK(shop.agents.at("a2").inquired == 1);
+  CHECK(shop.unassigned->inquired == 1);
   check_books_balance(h, m);
 }
 

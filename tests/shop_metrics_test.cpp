@@ -243,6 +243,36 @@ TEST_CASE("report: an agent's basket value is its credited revenue per credited 
   CHECK_THAT(csmetrics::to_json(empty), Catch::Contains(R"("aov_per_order":null)"));
 }
 
+TEST_CASE("report: the seed week's conversions hold as sums over its agents", "[shop_metrics][agents]") {
+  shop_metrics m;
+  for (const auto& e : demo_events()) m.add(e.view());
+  m.finish(*m.newest_time());
+  const csmetrics::report r = m.make_report();
+  const csmetrics::shop_report& s = r.shops.at("tmall-demo");
+  std::uint64_t inquired = s.unassigned->inquired, ordered = s.unassigned->ordered_final,
+                same_day = s.unassigned->ordered_same_day, placed = s.unassigned->orders_placed;
+  for (const auto& [name, a] : s.agents) {
+    inquired += a.inquired;
+    ordered += a.ordered_final;
+    same_day += a.ordered_same_day;
+    placed += a.orders_placed;
+    CHECK(a.inquiry_conversion.numerator == a.ordered_final);
+    CHECK(a.payment_conversion.denominator == a.orders_placed);
+  }
+  CHECK(inquired == 3873);
+  CHECK(ordered == 1845);
+  CHECK(same_day == 1808);
+  CHECK(s.unassigned->inquired == 0);  // every demo inquiry is answered
+  CHECK(placed == m.orders_state("tmall-demo")->placed_order_mix().consulted);
+  // ajie: 1025 inquiry days, 458 ordered: 44.68 %; 462 orders placed, 420 paid in time: 90.91 %.
+  const auto& ajie = s.agents.at("ajie");
+  CHECK(ajie.inquired == 1025);
+  CHECK(ajie.ordered_final == 458);
+  CHECK(ajie.orders_placed == 462);
+  CHECK(ajie.orders_placed_paid == 420);
+  CHECK_THAT(csmetrics::to_json(r), Catch::Contains(R"("inquiry_conversion":0.4468292683)"));
+}
+
 TEST_CASE("shop_metrics: shops() lists a shop known to any one family", "[shop_metrics][report]") {
   shop_metrics m;
   CHECK(m.shops().empty());

@@ -414,14 +414,15 @@ CSMETRICS_FUNC bool shop_metrics::route(const event& e) {
     case et::buyer_msg: {
       if (!need(e.buyer)) return reject(shop_metrics_reject::missing_field);
       const id_type buyer = texts.intern(e.buyer);
+      const std::optional<id_type> routed = agent_opt();
       const std::uint64_t before = sessions_.rejected();
-      if (e.agent.empty())
-        sessions_.buyer_message(shop, buyer, e.time);
+      if (routed)
+        sessions_.buyer_message(shop, buyer, e.time, *routed);
       else
-        sessions_.buyer_message(shop, buyer, e.time, texts.intern(e.agent));
+        sessions_.buyer_message(shop, buyer, e.time);
       if (sessions_.rejected() != before) return refuse(sessions_.last_reject());
       orders_type& o = orders_of(shop);
-      if (!o.inquiry(shop, buyer, e.time)) return refuse(o.last_reject());
+      if (!o.inquiry(shop, buyer, e.time, routed)) return refuse(o.last_reject());
       sales_.inquiry(shop, buyer, e.time);
       return true;
     }

@@ -59,8 +59,10 @@ struct dsr_summary {
 /// One agent's figures, or a shop's unassigned row (what no agent was
 /// credited with). Additive: buyer_messages (of the bursts credited to the
 /// agent: answered by it, or expired after being routed to it), agent_messages,
-/// answered, unanswered, orders_credited, revenue_credited, lost_by_reason; a
-/// shop's agents plus its unassigned row give the shop's figures exactly.
+/// answered, unanswered, orders_credited, revenue_credited, lost_by_reason,
+/// inquired, ordered_same_day, ordered_final, orders_placed,
+/// orders_placed_paid; a shop's agents plus its unassigned row give the
+/// shop's figures exactly.
 struct agent_report {
   // conversations: those the agent wrote in (one that two agents served counts for each).
   std::uint64_t conversations = 0, buyers_served = 0, buyer_messages = 0, agent_messages = 0;
@@ -76,6 +78,13 @@ struct agent_report {
   money revenue_credited;
   std::optional<money> aov_per_order;  // 客单价: revenue credited / paid orders credited (half-up cents)
   std::map<std::string, std::uint64_t> lost_by_reason;
+  // 询单转化率: the inquiry days credited to the agent (answered their first
+  // question, else were routed it) and those that ordered the same day / in the window.
+  std::uint64_t inquired = 0, ordered_same_day = 0, ordered_final = 0;
+  count_ratio inquiry_conversion, inquiry_conversion_same_day;  // ordered_final / inquired, ordered_same_day / inquired
+  // 下单付款转化率: consulted orders credited to the agent when placed, and of them paid within the window.
+  std::uint64_t orders_placed = 0, orders_placed_paid = 0;
+  count_ratio payment_conversion;  // orders_placed_paid / orders_placed
 };
 
 /// One local day of a shop (--by day).
@@ -274,6 +283,11 @@ inline void json_agent(std::string& out, const agent_report& a) {
   o.num("invite_rate", a.invite_rate.value()).num("satisfaction", a.satisfaction.value());
   o.num("orders_credited", a.orders_credited).num("assists", a.assists);
   o.money_str("revenue_credited", a.revenue_credited).money_str("aov_per_order", a.aov_per_order);
+  o.num("inquired", a.inquired).num("ordered_same_day", a.ordered_same_day).num("ordered_final", a.ordered_final);
+  o.num("inquiry_conversion", a.inquiry_conversion.value());
+  o.num("inquiry_conversion_same_day", a.inquiry_conversion_same_day.value());
+  o.num("orders_placed", a.orders_placed).num("orders_placed_paid", a.orders_placed_paid);
+  o.num("payment_conversion", a.payment_conversion.value());
   o.key("lost_by_reason");
   json_object l(out);
   for (const auto& [r, n] : a.lost_by_reason) l.num(r, n);

@@ -187,18 +187,31 @@ inline std::string to_prometheus(const report& r) {
           w.sample("csmetrics_agent_response_service_seconds_mean",
                    shop_label(name) + ",agent=\"" + detail::prom_label(agent) + "\"", a.response_service_s->mean);
   }
-  w.family("csmetrics_agent_answer_question_ratio", "gauge", "An agent's messages / buyer messages it served.");
-  for (const auto& [name, s] : r.shops)
-    for (const auto& [agent, a] : s.agents)
-      w.sample("csmetrics_agent_answer_question_ratio",
-               shop_label(name) + ",agent=\"" + detail::prom_label(agent) + "\"", a.answer_ratio.value());
+  const std::tuple<const char*, const char*, count_ratio agent_report::*> agent_rates[] = {
+      {"csmetrics_agent_answer_question_ratio", "An agent's messages / buyer messages it served.",
+       &agent_report::answer_ratio},
+      {"csmetrics_agent_inquiry_conversion",
+       "Inquiry days credited to the agent that ordered within the attribution window / inquiry days credited.",
+       &agent_report::inquiry_conversion},
+      {"csmetrics_agent_payment_conversion",
+       "Consulted orders credited to the agent when placed that were paid within the window / those orders.",
+       &agent_report::payment_conversion}};
+  for (const auto& [family, help, field] : agent_rates) {
+    w.family(family, "gauge", help);
+    for (const auto& [name, s] : r.shops)
+      for (const auto& [agent, a] : s.agents)
+        w.sample(family, shop_label(name) + ",agent=\"" + detail::prom_label(agent) + "\"", (a.*field).value());
+  }
   // The unassigned row: its own families, so no agent label can collide with it.
   const std::tuple<const char*, const char*, std::uint64_t agent_report::*> unassigned[] = {
       {"csmetrics_unassigned_buyer_messages",
        "Buyer messages of bursts no agent was credited with (expired unrouted, or pending: a gauge).",
        &agent_report::buyer_messages},
       {"csmetrics_unassigned_unanswered_bursts", "Bursts that expired unanswered with no agent routed.",
-       &agent_report::unanswered}};
+       &agent_report::unanswered},
+      {"csmetrics_unassigned_inquiries",
+       "Inquiry days no agent earned (no reply in time, no routed agent) or still waiting for a reply.",
+       &agent_report::inquired}};
   bool any_unassigned = false;
   for (const auto& kv : r.shops) any_unassigned = any_unassigned || kv.second.unassigned.has_value();
   for (const auto& [family, help, field] : unassigned) {

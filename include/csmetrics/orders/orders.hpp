@@ -55,6 +55,20 @@
 //   Every rule counts PAID orders and their paid revenue, net of refunds;
 //   cs_sales_share = consulted revenue / all revenue of that rule.
 //   Separately, order_mix() classifies all PLACED orders at order time.
+// * Agents' conversions (agent_conversions()): each inquiry day (buyer,
+//   local day d) is credited to the first agent who replies to the buyer
+//   at or after the day's first inquiry and within credit_wait (24 h, as a
+//   burst's max_wait) of it: the agent who answered the burst holding the
+//   day's first question. Without such a reply it goes to the agent that
+//   first inquiry was routed to (its agent column), else to nobody. The
+//   day's cohort counts (inquired, same_day, ordered) follow the credit, so
+//   an agent's inquiry conversion is its share of the shop's cohorts and the
+//   agents' counts plus the uncredited ones give the shop's exactly. An
+//   inquiry still waiting for its reply is uncredited until the reply or the
+//   wait's end. Payment conversion per agent: the consulted orders credited
+//   to the agent at order time (under credit_on_order) and those of them
+//   paid within the payment window; the consulted orders credited to nobody
+//   are kept under no agent.
 // * Reminders: an unpaid order's first reminder assigns it to that script
 //   (one script per order, as in an A/B test); success = paid within the
 //   payment window after the reminder; recovered = the amounts paid.
@@ -76,7 +90,9 @@
 // u64 buyer, u32 shop, u32 agent), plus the index: at most 43.5 bytes per
 // tracked buyer, ~40 on average (tests/orders_test.cpp asserts <= 48).
 // Buyer entries are kept for the accumulator's life (repeat purchase needs
-// them); order entries (~100 bytes) only while an order is open.
+// them); order entries (~100 bytes) only while an order is open; an inquiry
+// day's credit entry (40 bytes for integer ids) while it waits for its reply
+// and, once credited, until no order can convert the day (9 local days).
 //
 // Mergeable: shard the stream by (shop, buyer) – payments, cancels, refunds
 // and reminders go to the shard of their order's buyer – and a.merge(b)
@@ -104,6 +120,7 @@
 #include <optional>     // std::optional
 #include <queue>        // std::priority_queue (expiry deadlines)
 #include <set>          // std::set (held payments by age)
+#include <unordered_map>  // std::unordered_map (agents' conversions per day)
 #include <string>       // std::string
 #include <utility>      // std::pair
 #include <vector>       // std::vector
@@ -137,7 +154,7 @@ namespace csmetrics {
  *
  * Merge: shard by buyer (see the file comment); counters add, tables unite.
  * Complexity: O(1) expected per event; advance() O(k log n) for k expiring
- * orders. Serialized form: type id 48, version 1, the whole tracking state
+ * orders. Serialized form: type id 48, version 2 (reads 1), the whole tracking state
  * included so a shard can resume. Thread-safety: none inside (one writer).
  */
 template <class Buyer = std::uint64_t, class Order = std::uint64_t, class Agent = std::uint32_t,
@@ -149,7 +166,7 @@ class basic_orders {
   using agent_type = Agent;
   using shop_type = Shop;
   using script_type = Script;
-  static constexpr std::uint8_t format_version = 1;
+  static constexpr std::uint8_t format_version = 2;
 
   explicit basic_orders(orders_config config = {}) : config_(config) { config_.validate(); }
 
@@ -162,8 +179,10 @@ class basic_orders {
     detail::orders_inc(visits_);
   }
 
-  /// A buyer's message to the shop: joins the inquiry cohort of its local day.
-  bool inquiry(const Shop& shop, const Buyer& buyer, timestamp t);
+  /// A buyer's message to the shop: joins the inquiry cohort of its local
+  /// day. `routed`: the agent the message was routed to (the credit of a
+  /// day's first inquiry that no agent answers in time).
+  bool inquiry(const Shop& shop, const Buyer& buyer, timestamp t, const std::optional<Agent>& routed = std::nullopt);
 
   /// An agent's reply to the buyer: the buyer's most recent agent.
   bool agent_reply(const Shop& shop, const Buyer& buyer, const Agent& agent, timestamp t);
@@ -202,7 +221,7 @@ class basic_orders {
   void advance(timestamp now);
   /// True while advance() may still have work: an order or a held payment
   /// waits for a deadline. Without it, advance() only moves the watermark.
-  bool has_deadlines() const { return !expiry_.empty() || !held_by_time_.empty(); }
+  bool has_deadlines() const { return !expiry_.empty() || !held_by_time_.empty() || !credit_queue_.empty(); }
 
   // ---- reports ------------------------------------------------------------
 
@@ -273,6 +292,21 @@ class basic_orders {
     out.agents = agents_[r];
     return out;
   }
+  /// Per agent, the conversions credited to it on local days first .. last
+  /// (inquiry days for the inquiry counts, order days for the placed ones);
+  /// the key std::nullopt holds the consulted orders credited to nobody.
+  /// Inquiries credited to nobody or still waiting are the shop's cohorts
+  /// (inquiry_cohorts()) less every agent's.
+  std::map<std::optional<Agent>, agent_conversion> agent_conversions(
+      day_number first = std::numeric_limits<day_number>::min(),
+      day_number last = std::numeric_limits<day_number>::max()) const {
+    std::map<std::optional<Agent>, agent_conversion> out;
+    for (const auto& [k, c] : agent_days_)
+      if (k.first >= first && k.first <= last) detail::orders_merge(out[k.second], c);
+    return out;
+  }
+  /// Inquiry days waiting for their credit, or credited and still able to convert.
+  std::size_t tracked_credits() const { return credits_.size(); }
   /// Placed orders, consulted vs silent at order time.
   const order_mix& placed_order_mix() const { return mix_; }
 
@@ -380,6 +414,14 @@ class basic_orders {
   using order_entry = detail::orders_order<Shop, Order, Buyer, Agent, Script>;
   using buyer_table = detail::orders_table<buyer_entry, detail::orders_buyer_traits<Shop, Buyer, Agent>>;
   using order_table = detail::orders_table<order_entry, detail::orders_order_traits<Shop, Order, Buyer, Agent, Script>>;
+  using credit_entry = detail::orders_inquiry<Shop, Buyer, Agent>;
+  using credit_table = detail::orders_table<credit_entry, detail::orders_inquiry_traits<Shop, Buyer, Agent>>;
+  using agent_day = std::pair<day_number, std::optional<Agent>>;
+  struct agent_day_hash {
+    std::size_t operator()(const agent_day& k) const {
+      return static_cast<std::size_t>(k.second ? detail::pair_hash(k.first, *k.second) : detail::id_hash(k.first));
+    }
+  };
   using key_pair = std::pair<Shop, Order>;
   using held_map = std::map<key_pair, detail::orders_held<Buyer>>;
   using payment_counts = detail::orders_payment_counts;
@@ -398,9 +440,17 @@ class basic_orders {
     Order order;
     friend bool operator>(const deadline_item& a, const deadline_item& b) { return a.deadline > b.deadline; }
   };
+  struct credit_item {
+    std::int64_t deadline;
+    Shop shop;
+    Buyer buyer;
+    day_number day;
+    friend bool operator>(const credit_item& a, const credit_item& b) { return a.deadline > b.deadline; }
+  };
 
   static detail::orders_key_ref<Shop, Buyer> bkey(const Shop& s, const Buyer& b) { return {s, b}; }
   static detail::orders_key_ref<Shop, Order> okey(const Shop& s, const Order& o) { return {s, o}; }
+  static detail::orders_day_key_ref<Shop, Buyer> ckey(const Shop& s, const Buyer& b, day_number d) { return {s, b, d}; }
 
   void see(timestamp t) { watermark_ = std::max(watermark_, static_cast<std::int64_t>(t.time_since_epoch().count())); }
   bool reject(order_reject why) {
@@ -494,7 +544,30 @@ class basic_orders {
     unhold(h);
   }
 
-  /// Queues every tracked order's deadline anew (after a merge or a read).
+  /// When advance() next acts on an inquiry's credit: a waiting one gets
+  /// its fallback when the wait ends; a credited one is dropped once no
+  /// order can convert its day any more (days beyond the buyer's horizon,
+  /// with a day's margin for late events).
+  std::int64_t credit_deadline(const credit_entry& c) const {
+    if (c.state != detail::ocs_credited) return c.first_t + config_.credit_wait.count();
+    return day_start(static_cast<day_number>(c.day + detail::orders_horizon + 2), config_.offset)
+        .time_since_epoch()
+        .count();
+  }
+  void schedule(const credit_entry& c) {
+    credit_queue_.push(credit_item{credit_deadline(c), c.shop, c.buyer, c.day});
+  }
+  /// Credits a waiting inquiry day to `agent` (nobody when empty): its
+  /// cohort counts so far move to the agent; an entry credited to nobody is
+  /// dropped. The buyer's waiting bit is cleared by the caller.
+  void settle_credit(credit_entry& c, const std::optional<Agent>& agent);
+  /// A waiting inquiry's credit when no reply came in time: its routed agent, else nobody.
+  static std::optional<Agent> fallback_of(const credit_entry& c) {
+    return c.state == detail::ocs_waiting_routed ? std::optional<Agent>(c.agent) : std::nullopt;
+  }
+  /// A day's cohort counted `ordered` (and `same_day`): for its credited agent.
+  void credit_conversion(const Shop& shop, const Buyer& buyer, day_number d, bool same_day);
+  /// Queues every tracked order's and credit's deadline anew (after a merge or a read).
   void rebuild_expiry();
   bool equals(const basic_orders& o) const;
 
@@ -508,6 +581,7 @@ class basic_orders {
   order_mix mix_;
   std::map<Script, script_counts> scripts_;
   std::map<Agent, std::array<std::uint64_t, loss_reason_count>> losses_;
+  std::unordered_map<agent_day, agent_conversion, agent_day_hash> agent_days_;  // serialized sorted
   std::uint64_t repeat_buyers_ = 0, paying_buyers_ = 0;
   std::uint64_t visits_ = 0, refunds_ = 0, disputes_ = 0, disputed_orders_ = 0, orphaned_ = 0;
   money refunded_{};
@@ -517,6 +591,8 @@ class basic_orders {
   buyer_table buyers_;
   order_table orders_;
   held_map held_;
+  credit_table credits_;
+  std::priority_queue<credit_item, std::vector<credit_item>, std::greater<credit_item>> credit_queue_;
   std::set<std::pair<std::int64_t, key_pair>> held_by_time_;
   std::priority_queue<deadline_item, std::vector<deadline_item>, std::greater<deadline_item>> expiry_;
 };

@@ -26,16 +26,32 @@ namespace csmetrics {
 
 template <class Buyer, class Order, class Agent, class Shop, class Script>
 inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::inquiry(const Shop& shop, const Buyer& buyer,
-                                                                     timestamp t) {
+                                                                     timestamp t, const std::optional<Agent>& routed) {
   see(t);
   const day_number d = local_day(t, config_.offset);
   buyer_entry& b = touch_buyer(shop, buyer, d);
   const int o = detail::orders_offset_of(b, d);
   if (o < 0) return reject(order_reject::too_old);
   const std::uint8_t bit = static_cast<std::uint8_t>(1u << o);
+  const std::int64_t tu = t.time_since_epoch().count();
   if (!(b.inquired & bit)) {
     b.inquired |= bit;
     detail::orders_inc(inquiry_days_[d].inquired);
+    // The day's credit waits for the first agent reply.
+    auto [c, fresh] = credits_.find_or_insert(ckey(shop, buyer, d), [&](credit_entry& e) {
+      e.shop = shop;
+      e.buyer = buyer;
+      e.day = d;
+      e.first_t = tu;
+      if (routed) {
+        e.state = detail::ocs_waiting_routed;
+        e.agent = *routed;
+      }
+    });
+    if (fresh) {
+      b.awaiting |= bit;
+      schedule(*c);
+    }
   }
   return true;
 }
@@ -49,6 +65,23 @@ inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::agent_reply(const S
   const int o = detail::orders_offset_of(b, d);
   if (o < 0) return reject(order_reject::too_old);
   detail::orders_remember_agent(b, agent, static_cast<std::uint8_t>(o));
+  // The first reply after a day's first inquiry earns that day's credit.
+  const std::int64_t tu = t.time_since_epoch().count();
+  for (int i = 0; b.awaiting && i <= detail::orders_horizon; ++i) {
+    const std::uint8_t bit = static_cast<std::uint8_t>(1u << i);
+    if (!(b.awaiting & bit)) continue;
+    credit_entry* c = credits_.find(ckey(shop, buyer, static_cast<day_number>(b.base_day - i)));
+    if (!c || c->state == detail::ocs_credited) {
+      b.awaiting &= static_cast<std::uint8_t>(~bit);
+      continue;
+    }
+    if (tu < c->first_t) continue;  // a reply before the question answers another one
+    b.awaiting &= static_cast<std::uint8_t>(~bit);
+    if (tu - c->first_t <= config_.credit_wait.count())
+      settle_credit(*c, agent);
+    else
+      settle_credit(*c, fallback_of(*c));
+  }
   return true;
 }
 
@@ -86,6 +119,7 @@ inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::order(const Shop& s
     detail::orders_inquiry_counts& ic = inquiry_days_[b.base_day - i];
     detail::orders_inc(ic.ordered);
     if (i == o) detail::orders_inc(ic.same_day);
+    credit_conversion(shop, buyer, static_cast<day_number>(b.base_day - i), i == o);
   }
   order_entry e;
   e.order = id;
@@ -99,6 +133,7 @@ inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::order(const Shop& s
   credit c = agent ? credit{true, true, *agent, pick_assist(b, o, *agent)} : credit_at(b, o, inquired_in_window);
   if (agent) e.flags |= detail::of_explicit_agent;
   record_credit(e, c, false);
+  if (c.consulted) detail::orders_inc(agent_days_[agent_day(d, c.agent ? std::optional<Agent>(c.who) : std::nullopt)].placed);
   // Placed-order mix, at order time.
   detail::orders_inc(c.consulted ? mix_.consulted : mix_.silent);
   if (amount) {
@@ -220,6 +255,21 @@ inline void basic_orders<Buyer, Order, Agent, Shop, Script>::advance(timestamp n
   }
   const std::int64_t w = config_.payment_window.count();
   while (!held_by_time_.empty() && held_by_time_.begin()->first < n - w) orphan_oldest();
+  while (!credit_queue_.empty() && credit_queue_.top().deadline < n) {
+    const credit_item it = credit_queue_.top();
+    credit_queue_.pop();
+    credit_entry* c = credits_.find(ckey(it.shop, it.buyer, it.day));
+    if (!c || credit_deadline(*c) != it.deadline) continue;
+    if (c->state == detail::ocs_credited) {
+      credits_.erase(ckey(it.shop, it.buyer, it.day));  // no order can convert the day any more
+      continue;
+    }
+    if (buyer_entry* b = buyers_.find(bkey(it.shop, it.buyer))) {
+      const int o = detail::orders_offset_of(*b, it.day);
+      if (o >= 0) b->awaiting &= static_cast<std::uint8_t>(~(1u << o));
+    }
+    settle_credit(*c, fallback_of(*c));
+  }
 }
 
 // ---- tracking ---------------------------------------------------------------
@@ -253,6 +303,39 @@ inline auto basic_orders<Buyer, Order, Agent, Shop, Script>::touch_buyer(const S
 }
 
 // ---- credit -----------------------------------------------------------------
+
+template <class Buyer, class Order, class Agent, class Shop, class Script>
+inline void basic_orders<Buyer, Order, Agent, Shop, Script>::settle_credit(credit_entry& c,
+                                                                           const std::optional<Agent>& agent) {
+  if (!agent) {
+    const Shop shop = c.shop;
+    const Buyer buyer = c.buyer;
+    credits_.erase(ckey(shop, buyer, c.day));
+    return;
+  }
+  agent_conversion& a = agent_days_[agent_day(c.day, agent)];
+  detail::orders_inc(a.inquired);
+  if (c.flags & detail::ocf_ordered) detail::orders_inc(a.ordered);
+  if (c.flags & detail::ocf_same_day) detail::orders_inc(a.same_day);
+  c.state = detail::ocs_credited;
+  c.flags = 0;
+  c.agent = *agent;
+  schedule(c);
+}
+
+template <class Buyer, class Order, class Agent, class Shop, class Script>
+inline void basic_orders<Buyer, Order, Agent, Shop, Script>::credit_conversion(const Shop& shop, const Buyer& buyer,
+                                                                               day_number d, bool same_day) {
+  credit_entry* c = credits_.find(ckey(shop, buyer, d));
+  if (!c) return;  // credited to nobody
+  if (c->state != detail::ocs_credited) {
+    c->flags |= static_cast<std::uint8_t>(detail::ocf_ordered | (same_day ? detail::ocf_same_day : 0));
+    return;
+  }
+  agent_conversion& a = agent_days_[agent_day(d, c->agent)];
+  detail::orders_inc(a.ordered);
+  if (same_day) detail::orders_inc(a.same_day);
+}
 
 template <class Buyer, class Order, class Agent, class Shop, class Script>
 inline auto basic_orders<Buyer, Order, Agent, Shop, Script>::credit_at(const buyer_entry& b, int o,
@@ -302,6 +385,11 @@ inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::apply_payment(order
   buyer_entry& b = touch_buyer(e.shop, e.buyer, d_pay);
   payment_counts& pc = payment_days_[d_order];
   if (within) {
+    if (e.flags & detail::of_consulted_order) {
+      const std::optional<Agent> credited =
+          (e.flags & detail::of_agent_order) ? std::optional<Agent>(e.agent_order) : std::nullopt;
+      detail::orders_inc(agent_days_[agent_day(d_order, credited)].placed_paid);
+    }
     detail::orders_inc(pc.paid_orders);
     detail::orders_add(pc.paid_amount, amount.minor());
     const int oo = detail::orders_offset_of(b, d_order);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: csmetrics/orders/orders_impl.hpp
 //
-// Serialized form of csmetrics::basic_orders (type id 48, version 1):
+// Serialized form of csmetrics::basic_orders (type id 48, version 2; version
+// 1 lacks the parts marked v2 and still reads):
 // serialize_to() and deserialize_from(), included at the bottom of
 // csmetrics/orders/orders.hpp. After the common header (core/serde.hpp):
 // v = LEB128 varint, s = zig-zag
@@ -9,7 +10,7 @@
 // length-prefixed). Money and times are s (minor units, microseconds).
 //
 //   config      s utc offset minutes | u8 attribution_days | v payment_window us
-//               | v refund_days | v max_held_payments
+//               | v refund_days | v max_held_payments | v2: v credit_wait us
 //   s watermark (INT64_MIN: none)
 //   v visits, refunds, disputes, disputed_orders, orphaned | s orphaned_amount,
 //   s refunded, s revenue | v rejected[11] | v repeat_buyers, paying_buyers
@@ -22,15 +23,21 @@
 //               | v n, n x (k agent | v paid_orders | s revenue | v assists)
 //   v n, n x    script: k script | v sent, reminded, succeeded | s recovered
 //   v n, n x    losses: k agent | v count[7]
+//   v2: v n, n x agent day (sorted): s day | u8 has agent [k agent] | v
+//               inquired, same_day, ordered, placed, placed_paid
 //   v n, n x    buyer (sorted by shop, buyer): k shop | k buyer | s base_day
 //               | u8 inquired, converted, ordered, paid | u8 age0 [k agent0
 //               unless age0 = 255] | u8 age1 [k agent1] | u8 paid_orders
+//               | v2: u8 awaiting
 //   v n, n x    order (sorted by shop, order): k shop | k order | k buyer
 //               | u16 flags | s t_order | [paid: s t_paid, s paid, s refunded]
 //               | [reminded: s t_reminded, k script] | [has amount: s amount]
 //               | [k agent_order] [k assist_order] [k agent_pay] [k assist_pay]
 //   v n, n x    held payment (sorted by shop, order): k shop | k order | s t
 //               | s amount | u8 has buyer [k buyer]
+//   v2: v n, n x inquiry credit (sorted by shop, buyer, day): k shop | k buyer
+//               | s day | u8 state | u8 flags | s first_t | [k agent unless
+//               state = waiting]
 //
 // Invariants checked on read: config limits; days and keys strictly
 // increasing; same_day <= ordered <= inquired; paying <= ordering buyers;
@@ -38,7 +45,9 @@
 // paid within ordered; agent slots ordered, distinct, empty slots last;
 // paid_orders <= 2; order flags consistent (paid xor cancelled, credit only
 // when consulted, 0 <= refunded <= paid); every order's buyer tracked;
-// held payments <= max_held_payments; repeat buyers <= paying buyers.
+// held payments <= max_held_payments; repeat buyers <= paying buyers;
+// agent days: same_day <= ordered <= inquired, placed_paid <= placed; credit
+// states known, flags only while waiting, awaiting bits within inquired.
 #ifndef CSMETRICS_ORDERS_ORDERS_IMPL_HPP_
 #define CSMETRICS_ORDERS_ORDERS_IMPL_HPP_
 
@@ -92,6 +101,7 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
   w.varint(static_cast<std::uint64_t>(config_.payment_window.count()));
   w.varint(static_cast<std::uint64_t>(config_.refund_days));
   w.varint(config_.max_held_payments);
+  w.varint(static_cast<std::uint64_t>(config_.credit_wait.count()));
   w.svarint(watermark_);
   for (std::uint64_t v : {visits_, refunds_, disputes_, disputed_orders_, orphaned_}) w.varint(v);
   w.svarint(orphaned_amount_);
@@ -147,6 +157,15 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     key_serde<Agent>::write(w, a);
     for (std::uint64_t v : c) w.varint(v);
   }
+  std::vector<std::pair<agent_day, agent_conversion>> agent_days(agent_days_.begin(), agent_days_.end());
+  std::sort(agent_days.begin(), agent_days.end(), [](const auto& l, const auto& r) { return l.first < r.first; });
+  w.varint(agent_days.size());
+  for (const auto& [k, c] : agent_days) {
+    w.svarint(k.first);
+    w.u8(k.second ? 1 : 0);
+    if (k.second) key_serde<Agent>::write(w, *k.second);
+    for (std::uint64_t v : {c.inquired, c.same_day, c.ordered, c.placed, c.placed_paid}) w.varint(v);
+  }
   // Tracking tables, sorted so equal states give equal bytes.
   const std::vector<std::size_t> buyer_ix = detail::orders_sorted_indexes(buyers_, &buyer_entry::buyer);
   w.varint(buyer_ix.size());
@@ -164,6 +183,7 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
       if (b.age[k] != detail::orders_no_age) key_serde<Agent>::write(w, b.agent[k]);
     }
     w.u8(b.paid_orders);
+    w.u8(b.awaiting);
   }
   const std::vector<std::size_t> order_ix = detail::orders_sorted_indexes(orders_, &order_entry::order);
   w.varint(order_ix.size());
@@ -198,6 +218,22 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     w.u8(h.buyer ? 1 : 0);
     if (h.buyer) key_serde<Buyer>::write(w, *h.buyer);
   }
+  std::vector<std::size_t> credit_ix(credits_.size());
+  std::iota(credit_ix.begin(), credit_ix.end(), std::size_t{0});
+  std::sort(credit_ix.begin(), credit_ix.end(), [this](std::size_t l, std::size_t r) {
+    return detail::orders_inquiry_key_less(credits_.at(l), credits_.at(r));
+  });
+  w.varint(credit_ix.size());
+  for (std::size_t i : credit_ix) {
+    const credit_entry& c = credits_.at(i);
+    key_serde<Shop>::write(w, c.shop);
+    key_serde<Buyer>::write(w, c.buyer);
+    w.svarint(c.day);
+    w.u8(c.state);
+    w.u8(c.flags);
+    w.svarint(c.first_t);
+    if (c.state != detail::ocs_waiting) key_serde<Agent>::write(w, c.agent);
+  }
 }
 
 template <class Buyer, class Order, class Agent, class Shop, class Script>
@@ -205,7 +241,7 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
     detail::reader& r) {
   using detail::key_serde;
   std::uint8_t flags = 0;
-  r.header(detail::type_id::orders, "orders", format_version, &flags);
+  const std::uint8_t version = r.header(detail::type_id::orders, "orders", format_version, &flags);
   r.check(flags == 0, "orders flags must be 0");
   orders_config cfg;
   const std::int64_t off = r.svarint();
@@ -221,6 +257,11 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
   cfg.refund_days = static_cast<int>(rd);
   cfg.max_held_payments = r.varint();
   r.check(cfg.max_held_payments <= (std::uint64_t{1} << 24), "max_held_payments in [0, 2^24]");
+  if (version >= 2) {
+    const std::uint64_t cw = r.varint();
+    r.check(cw > 0 && cw <= std::uint64_t{168} * 3600 * 1000000, "credit_wait in (0, 168 h]");
+    cfg.credit_wait = duration{static_cast<std::int64_t>(cw)};
+  }
   basic_orders out(cfg);
   out.watermark_ = r.svarint();
   for (std::uint64_t* v : {&out.visits_, &out.refunds_, &out.disputes_, &out.disputed_orders_, &out.orphaned_})
@@ -320,6 +361,27 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
       out.losses_.emplace_hint(out.losses_.end(), std::move(a), c);
     }
   }
+  if (version >= 2) {
+    std::size_t n = r.count(7, "agent days");
+    std::optional<agent_day> prev;
+    for (std::size_t i = 0; i < n; ++i) {
+      agent_day k;
+      const std::int64_t d = r.svarint();
+      r.check(d >= std::numeric_limits<day_number>::min() && d <= std::numeric_limits<day_number>::max(),
+              "agent day in range");
+      k.first = static_cast<day_number>(d);
+      const std::uint8_t has = r.u8();
+      r.check(has <= 1, "agent day's agent flag is 0 or 1");
+      if (has) k.second = key_serde<Agent>::read(r);
+      r.check(!prev || *prev < k, "agent days strictly increasing");
+      prev = k;
+      agent_conversion c;
+      for (std::uint64_t* v : {&c.inquired, &c.same_day, &c.ordered, &c.placed, &c.placed_paid}) *v = r.varint();
+      r.check(c.same_day <= c.ordered && c.ordered <= c.inquired && c.placed_paid <= c.placed,
+              "same_day <= ordered <= inquired, placed_paid <= placed");
+      out.agent_days_.emplace(std::move(k), c);
+    }
+  }
   {
     std::size_t n = r.count(10, "buyers");
     out.buyers_.reserve(n);
@@ -348,6 +410,10 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
               "agent slots ordered and distinct");
       b.paid_orders = r.u8();
       r.check(b.paid_orders <= 2, "paid_orders <= 2");
+      if (version >= 2) {
+        b.awaiting = r.u8();
+        r.check((b.awaiting & ~b.inquired) == 0, "awaiting within inquired");
+      }
       prev = &out.buyers_.insert_new(std::move(b));
     }
   }
@@ -415,6 +481,32 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
       r.check(out.orders_.find(okey(k.first, k.second)) == nullptr, "held payment's order not tracked");
       out.held_by_time_.emplace(h.t, k);
       out.held_.emplace_hint(out.held_.end(), std::move(k), std::move(h));
+    }
+  }
+  if (version >= 2) {
+    std::size_t n = r.count(6, "inquiry credits");
+    out.credits_.reserve(n);
+    const credit_entry* prev = nullptr;
+    for (std::size_t i = 0; i < n; ++i) {
+      credit_entry c;
+      c.shop = key_serde<Shop>::read(r);
+      c.buyer = key_serde<Buyer>::read(r);
+      const std::int64_t d = r.svarint();
+      r.check(d >= std::numeric_limits<day_number>::min() && d <= std::numeric_limits<day_number>::max(),
+              "credit day in range");
+      c.day = static_cast<day_number>(d);
+      r.check(!prev || detail::orders_inquiry_key_less(*prev, c), "inquiry credits strictly increasing");
+      r.check(out.buyers_.find(bkey(c.shop, c.buyer)) != nullptr, "credit's buyer tracked");
+      c.state = r.u8();
+      r.check(c.state <= detail::ocs_credited, "known credit state");
+      c.flags = r.u8();
+      r.check((c.flags & ~(detail::ocf_ordered | detail::ocf_same_day)) == 0 &&
+                  (c.state != detail::ocs_credited || c.flags == 0) &&
+                  (!(c.flags & detail::ocf_same_day) || (c.flags & detail::ocf_ordered)),
+              "credit flags only while waiting, same day only when ordered");
+      c.first_t = r.svarint();
+      if (c.state != detail::ocs_waiting) c.agent = key_serde<Agent>::read(r);
+      prev = &out.credits_.insert_new(std::move(c));
     }
   }
   out.rebuild_expiry();

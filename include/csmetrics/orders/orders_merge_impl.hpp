@@ -55,6 +55,7 @@ inline void basic_orders<Buyer, Order, Agent, Shop, Script>::merge_in_place(cons
     auto& m = losses_[a];
     for (std::size_t i = 0; i < loss_reason_count; ++i) detail::orders_inc(m[i], c[i]);
   }
+  for (const auto& [k, c] : other.agent_days_) detail::orders_merge(agent_days_[k], c);
   detail::orders_inc(repeat_buyers_, other.repeat_buyers_);
   detail::orders_inc(paying_buyers_, other.paying_buyers_);
   detail::orders_inc(visits_, other.visits_);
@@ -71,6 +72,11 @@ inline void basic_orders<Buyer, Order, Agent, Shop, Script>::merge_in_place(cons
     auto [b, inserted] = buyers_.find_or_insert(bkey(ob.shop, ob.buyer), [&](buyer_entry& e) { e = ob; });
     if (!inserted) detail::orders_merge_buyer(*b, ob);
   }
+  for (std::size_t i = 0; i < other.credits_.size(); ++i) {
+    const credit_entry& oc = other.credits_.at(i);
+    auto [c, inserted] = credits_.find_or_insert(ckey(oc.shop, oc.buyer, oc.day), [&](credit_entry& x) { x = oc; });
+    if (!inserted && detail::orders_inquiry_less(oc, *c)) *c = oc;  // both hold the day: keep one deterministically
+  }
   bool orders_changed = false;
   for (std::size_t i = 0; i < other.orders_.size(); ++i) {
     const order_entry& oe = other.orders_.at(i);
@@ -82,7 +88,7 @@ inline void basic_orders<Buyer, Order, Agent, Shop, Script>::merge_in_place(cons
       orders_changed = true;
     }
   }
-  if (orders_changed) rebuild_expiry();
+  if (orders_changed || !other.credits_.empty()) rebuild_expiry();
   for (const auto& [k, h] : other.held_) {
     auto it = held_.find(k);
     if (it == held_.end()) {
@@ -110,6 +116,8 @@ template <class Buyer, class Order, class Agent, class Shop, class Script>
 inline void basic_orders<Buyer, Order, Agent, Shop, Script>::rebuild_expiry() {
   expiry_ = decltype(expiry_){};
   for (std::size_t i = 0; i < orders_.size(); ++i) schedule(orders_.at(i));
+  credit_queue_ = decltype(credit_queue_){};
+  for (std::size_t i = 0; i < credits_.size(); ++i) schedule(credits_.at(i));
 }
 
 template <class Buyer, class Order, class Agent, class Shop, class Script>
@@ -120,7 +128,8 @@ inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::equals(const basic_
         paying_buyers_ == o.paying_buyers_ && visits_ == o.visits_ && refunds_ == o.refunds_ &&
         refunded_ == o.refunded_ && disputes_ == o.disputes_ && disputed_orders_ == o.disputed_orders_ &&
         orphaned_ == o.orphaned_ && orphaned_amount_ == o.orphaned_amount_ && rejected_ == o.rejected_ &&
-        held_ == o.held_ && buyers_.size() == o.buyers_.size() && orders_.size() == o.orders_.size()))
+        held_ == o.held_ && agent_days_ == o.agent_days_ && buyers_.size() == o.buyers_.size() &&
+        orders_.size() == o.orders_.size() && credits_.size() == o.credits_.size()))
     return false;
   for (std::size_t i = 0; i < buyers_.size(); ++i) {
     const buyer_entry& b = buyers_.at(i);
@@ -131,6 +140,11 @@ inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::equals(const basic_
     const order_entry& e = orders_.at(i);
     const order_entry* oe = o.orders_.find(okey(e.shop, e.order));
     if (!oe || *oe != e) return false;
+  }
+  for (std::size_t i = 0; i < credits_.size(); ++i) {
+    const credit_entry& c = credits_.at(i);
+    const credit_entry* oc = o.credits_.find(ckey(c.shop, c.buyer, c.day));
+    if (!oc || !(*oc == c)) return false;
   }
   return true;
 }

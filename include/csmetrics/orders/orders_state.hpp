@@ -52,13 +52,13 @@ struct orders_buyer {
   Agent agent[2]{};               // most recent distinct replying agents
   std::uint8_t age[2] = {orders_no_age, orders_no_age};  // days before base_day of their last reply
   std::uint8_t paid_orders = 0;   // saturates at 2 (repeat purchase)
-  std::uint8_t spare = 0;
+  std::uint8_t awaiting = 0;      // the day's inquiry waits for its credit (an orders_inquiry entry)
 
   friend bool operator==(const orders_buyer& a, const orders_buyer& b) {
     return a.buyer == b.buyer && a.shop == b.shop && a.base_day == b.base_day && a.inquired == b.inquired &&
            a.converted == b.converted && a.ordered == b.ordered && a.paid == b.paid && a.agent[0] == b.agent[0] &&
            a.agent[1] == b.agent[1] && a.age[0] == b.age[0] && a.age[1] == b.age[1] &&
-           a.paid_orders == b.paid_orders;
+           a.paid_orders == b.paid_orders && a.awaiting == b.awaiting;
   }
 };
 
@@ -92,6 +92,7 @@ inline void orders_shift(orders_buyer<Shop, Buyer, Agent>& b, std::int64_t by) {
   b.converted = sh(b.converted);
   b.ordered = sh(b.ordered);
   b.paid = sh(b.paid);
+  b.awaiting = sh(b.awaiting);
   for (int k = 0; k < 2; ++k) {
     if (b.age[k] == orders_no_age) continue;
     if (b.age[k] + by >= orders_no_age) {
@@ -147,6 +148,7 @@ inline void orders_merge_buyer(orders_buyer<Shop, Buyer, Agent>& a, const orders
   a.converted |= x.converted;
   a.ordered |= x.ordered;
   a.paid |= x.paid;
+  a.awaiting |= x.awaiting;
   a.paid_orders = static_cast<std::uint8_t>(std::min(2, a.paid_orders + x.paid_orders));
   // Up to four candidates: keep the two most recent distinct agents,
   // ties broken by agent id (commutative and associative).
@@ -175,6 +177,67 @@ inline void orders_merge_buyer(orders_buyer<Shop, Buyer, Agent>& a, const orders
     a.agent[k] = out[k];
     a.age[k] = age[k];
   }
+}
+
+// ---- per (shop, buyer, inquiry day) ----------------------------------------
+
+/// The credit of one inquiry day (orders.hpp, "Agents"): waiting for the
+/// first agent reply (with or without a routed agent to fall back on), or
+/// credited. Kept while the day can still convert; an inquiry credited to
+/// nobody needs no entry.
+enum orders_credit_state : std::uint8_t { ocs_waiting = 0, ocs_waiting_routed = 1, ocs_credited = 2 };
+enum orders_credit_flag : std::uint8_t { ocf_ordered = 1, ocf_same_day = 2 };  // conversions seen while waiting
+
+template <class Shop, class Buyer, class Agent>
+struct orders_inquiry {
+  Buyer buyer{};
+  Shop shop{};
+  day_number day = 0;
+  std::uint8_t state = ocs_waiting;
+  std::uint8_t flags = 0;
+  std::int64_t first_t = 0;  // us: the day's first inquiry
+  Agent agent{};             // routed (waiting) or credited agent
+
+  friend bool operator==(const orders_inquiry& a, const orders_inquiry& b) {
+    return a.buyer == b.buyer && a.shop == b.shop && a.day == b.day && a.state == b.state && a.flags == b.flags &&
+           a.first_t == b.first_t && (a.state == ocs_waiting || a.agent == b.agent);
+  }
+};
+
+template <class Shop, class Buyer>
+struct orders_day_key_ref {
+  const Shop& shop;
+  const Buyer& buyer;
+  day_number day;
+};
+
+template <class Shop, class Buyer, class Agent>
+struct orders_inquiry_traits {
+  using entry = orders_inquiry<Shop, Buyer, Agent>;
+  static std::uint64_t hash(const entry& e) { return mix64(pair_hash(e.shop, e.buyer) + static_cast<std::uint32_t>(e.day)); }
+  static std::uint64_t hash_key(const orders_day_key_ref<Shop, Buyer>& k) {
+    return mix64(pair_hash(k.shop, k.buyer) + static_cast<std::uint32_t>(k.day));
+  }
+  static bool equal(const entry& e, const orders_day_key_ref<Shop, Buyer>& k) {
+    return e.day == k.day && e.buyer == k.buyer && e.shop == k.shop;
+  }
+};
+
+/// Serialized order, and which entry a merge keeps when both states hold one.
+template <class Shop, class Buyer, class Agent>
+inline bool orders_inquiry_key_less(const orders_inquiry<Shop, Buyer, Agent>& a,
+                                    const orders_inquiry<Shop, Buyer, Agent>& b) {
+  if (!(a.shop == b.shop)) return a.shop < b.shop;
+  if (!(a.buyer == b.buyer)) return a.buyer < b.buyer;
+  return a.day < b.day;
+}
+template <class Shop, class Buyer, class Agent>
+inline bool orders_inquiry_less(const orders_inquiry<Shop, Buyer, Agent>& a,
+                                const orders_inquiry<Shop, Buyer, Agent>& b) {
+  if (a.state != b.state) return a.state > b.state;  // a credit wins over a wait
+  if (a.first_t != b.first_t) return a.first_t < b.first_t;
+  if (a.flags != b.flags) return a.flags > b.flags;
+  return a.state != ocs_waiting && a.agent < b.agent;
 }
 
 // ---- per (shop, order) ------------------------------------------------------
@@ -339,6 +402,13 @@ struct orders_script_counts {
 };
 
 /// Merges of the public report structs the accumulator keeps as they are.
+inline void orders_merge(agent_conversion& m, const agent_conversion& c) {
+  orders_inc(m.inquired, c.inquired);
+  orders_inc(m.same_day, c.same_day);
+  orders_inc(m.ordered, c.ordered);
+  orders_inc(m.placed, c.placed);
+  orders_inc(m.placed_paid, c.placed_paid);
+}
 inline void orders_merge(agent_credit& m, const agent_credit& c) {
   orders_inc(m.paid_orders, c.paid_orders);
   m.revenue += c.revenue;

@@ -72,6 +72,9 @@ struct orders_config {
   duration payment_window = std::chrono::hours{72};          ///< (0, 7 days]
   int refund_days = 30;                                      ///< [0, 3650]: paid orders kept for refunds
   std::uint64_t max_held_payments = 10000;                   ///< [0, 2^24]: payments awaiting their order
+  /// (0, 168 h]: how long an inquiry waits for the agent reply that earns
+  /// its credit (sessions' max_wait: a burst unanswered that long is lost).
+  duration credit_wait = std::chrono::hours{24};
 
   /// Throws std::invalid_argument naming the limits.
   void validate() const {
@@ -85,10 +88,14 @@ struct orders_config {
     if (max_held_payments > (std::uint64_t{1} << 24))
       CSMETRICS_THROW(
           std::invalid_argument("max_held_payments must be in [0, 16777216]: " + std::to_string(max_held_payments)));
+    if (credit_wait <= duration::zero() || credit_wait > std::chrono::hours{24 * 7})
+      CSMETRICS_THROW(std::invalid_argument("credit_wait must be in (0, 168 h]: " + std::to_string(credit_wait.count()) +
+                                            " us"));
   }
   friend bool operator==(const orders_config& a, const orders_config& b) {
     return a.offset == b.offset && a.attribution_days == b.attribution_days && a.payment_window == b.payment_window &&
-           a.refund_days == b.refund_days && a.max_held_payments == b.max_held_payments;
+           a.refund_days == b.refund_days && a.max_held_payments == b.max_held_payments &&
+           a.credit_wait == b.credit_wait;
   }
   friend bool operator!=(const orders_config& a, const orders_config& b) { return !(a == b); }
 };
@@ -142,6 +149,25 @@ struct agent_credit {
     return a.paid_orders == b.paid_orders && a.revenue == b.revenue && a.assists == b.assists;
   }
   friend bool operator!=(const agent_credit& a, const agent_credit& b) { return !(a == b); }
+};
+
+/// One agent's conversions (see the file comment of orders.hpp): the
+/// inquiries credited to it and the orders it was credited with when placed.
+struct agent_conversion {
+  std::uint64_t inquired = 0;     ///< inquiry days (buyer, local day) credited
+  std::uint64_t same_day = 0;     ///< of them, ordered the same local day
+  std::uint64_t ordered = 0;      ///< of them, ordered within the attribution window
+  std::uint64_t placed = 0;       ///< consulted orders credited at order time
+  std::uint64_t placed_paid = 0;  ///< of them, paid within the payment window
+
+  rate_counter inquiry_conversion() const { return rate_counter(ordered, inquired); }
+  rate_counter same_day_conversion() const { return rate_counter(same_day, inquired); }
+  rate_counter payment_conversion() const { return rate_counter(placed_paid, placed); }
+  friend bool operator==(const agent_conversion& a, const agent_conversion& b) {
+    return a.inquired == b.inquired && a.same_day == b.same_day && a.ordered == b.ordered && a.placed == b.placed &&
+           a.placed_paid == b.placed_paid;
+  }
+  friend bool operator!=(const agent_conversion& a, const agent_conversion& b) { return !(a == b); }
 };
 
 /// Placed orders split at order time into consulted and silent (AOV of both).

@@ -7,6 +7,7 @@
 #ifndef CSMETRICS_SHOP_METRICS_OPTIONS_HPP_
 #define CSMETRICS_SHOP_METRICS_OPTIONS_HPP_
 
+#include <algorithm>  // std::min
 #include <chrono>     // std::chrono::minutes, hours
 #include <memory>     // std::shared_ptr (the service calendar)
 #include <stdexcept>  // std::invalid_argument
@@ -60,6 +61,7 @@ struct shop_metrics_options {
     o.offset = offset;
     o.attribution_days = attribution_days;
     o.payment_window = payment_window;
+    o.credit_wait = std::min<duration>(max_wait, std::chrono::hours{24 * 7});  // a burst's wait, within the orders' horizon
     return o;
   }
   ratings_config ratings_settings() const {

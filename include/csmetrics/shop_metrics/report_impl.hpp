@@ -99,11 +99,14 @@ sales_change_report sales_change_of(const Sales& sales, const Id& shop, bool kno
 /// its agents' (so they add up by construction), and the consulted paid
 /// orders the attribution rule gave nobody. Sessions count a burst's buyer
 /// messages for the agent who answers it, or who it was routed to when it
-/// expires; the rest (expired unrouted, pending) lands here.
+/// expires; the rest (expired unrouted, pending) lands here. So do the
+/// inquiry days no agent earned (or still waiting for a reply) and the
+/// consulted orders placed with nobody to credit (`nobody`).
 template <class Attribution>
-agent_report unassigned_row(const shop_report& s, const std::optional<Attribution>& attr) {
+agent_report unassigned_row(const shop_report& s, const std::optional<Attribution>& attr,
+                            const agent_conversion& nobody) {
   agent_report u;
-  std::uint64_t buyer = 0, agent = 0, answered = 0, unanswered = 0;
+  std::uint64_t buyer = 0, agent = 0, answered = 0, unanswered = 0, inquired = 0, same_day = 0, ordered = 0;
   money revenue;
   std::map<std::string, std::uint64_t> lost;
   for (const auto& [name, a] : s.agents) {
@@ -113,6 +116,9 @@ agent_report unassigned_row(const shop_report& s, const std::optional<Attributio
     unanswered = checked_add(unanswered, a.unanswered);
     revenue += a.revenue_credited;
     for (const auto& [why, n] : a.lost_by_reason) lost[why] += n;
+    inquired = checked_add(inquired, a.inquired);
+    same_day = checked_add(same_day, a.ordered_same_day);
+    ordered = checked_add(ordered, a.ordered_final);
   }
   // A burst is credited once: the agents' parts never exceed the shop's.
   u.buyer_messages = s.buyer_messages - std::min(buyer, s.buyer_messages);
@@ -121,6 +127,15 @@ agent_report unassigned_row(const shop_report& s, const std::optional<Attributio
   u.unanswered = s.unanswered - std::min(unanswered, s.unanswered);
   u.reply_rate = count_ratio{u.answered, checked_add(u.answered, u.unanswered)};
   u.answer_ratio = count_ratio{u.agent_messages, u.buyer_messages};
+  u.inquired = s.inquiry_conversion.denominator - std::min(inquired, s.inquiry_conversion.denominator);
+  u.ordered_final = s.inquiry_conversion.numerator - std::min(ordered, s.inquiry_conversion.numerator);
+  u.ordered_same_day =
+      s.inquiry_conversion_same_day.numerator - std::min(same_day, s.inquiry_conversion_same_day.numerator);
+  u.inquiry_conversion = count_ratio{u.ordered_final, u.inquired};
+  u.inquiry_conversion_same_day = count_ratio{u.ordered_same_day, u.inquired};
+  u.orders_placed = nobody.placed;
+  u.orders_placed_paid = nobody.placed_paid;
+  u.payment_conversion = count_ratio{u.orders_placed_paid, u.orders_placed};
   if (attr) {
     u.orders_credited = attr->unassigned_paid_orders;
     u.revenue_credited = attr->consulted_revenue - revenue;
@@ -229,10 +244,14 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
     });
     const orders_type* o = orders_state(shop);
     std::optional<attribution_report<id_type>> attr;
+    std::map<std::optional<id_type>, agent_conversion> conversions;
     if (o) {
       attr = o->attribution(options_.rule);
       for (const auto& [a, c] : attr->agents) names.insert(a);
       for (const auto& [a, c] : o->losses()) names.insert(a);
+      conversions = o->agent_conversions();
+      for (const auto& [a, c] : conversions)
+        if (a) names.insert(*a);
     }
     for (const id_type a : names) {
       agent_report& ar = s.agents[a.str()];
@@ -261,13 +280,26 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
           ar.revenue_credited = it->second.revenue;
           if (ar.orders_credited > 0) ar.aov_per_order = detail::average_money(ar.revenue_credited, ar.orders_credited);
         }
+        auto cv = conversions.find(a);
+        if (cv != conversions.end()) {
+          const agent_conversion& c = cv->second;
+          ar.inquired = c.inquired;
+          ar.ordered_same_day = c.same_day;
+          ar.ordered_final = c.ordered;
+          ar.inquiry_conversion = count_ratio{c.ordered, c.inquired};
+          ar.inquiry_conversion_same_day = count_ratio{c.same_day, c.inquired};
+          ar.orders_placed = c.placed;
+          ar.orders_placed_paid = c.placed_paid;
+          ar.payment_conversion = count_ratio{c.placed_paid, c.placed};
+        }
         auto lo = o->losses().find(a);
         if (lo != o->losses().end())
           for (std::size_t i = 0; i < loss_reason_count; ++i)
             if (lo->second[i] != 0) ar.lost_by_reason[std::string(to_string(static_cast<loss_reason>(i)))] = lo->second[i];
       }
     }
-    s.unassigned = detail::unassigned_row(s, attr);
+    const auto nobody = conversions.find(std::nullopt);
+    s.unassigned = detail::unassigned_row(s, attr, nobody == conversions.end() ? agent_conversion{} : nobody->second);
   }
 
   // Days: one row per local day from the first event to as_of.
