@@ -17,6 +17,7 @@
 
 #include "csmetrics/core/money.hpp"
 #include "csmetrics/core/time.hpp"
+#include "csmetrics/io/scorecard.hpp"
 #include "csmetrics/sessions/service_calendar.hpp"
 
 namespace demo {
@@ -43,6 +44,7 @@ struct cli_options {
   std::optional<csmetrics::money> target;  // --target: sales goal of the last period, per shop
   std::vector<csmetrics::service_interval> service_hours;  // --service-hours: every shop, every day
   std::string calendar_file;  // --calendar: service hours per shop (CSV shop,weekday_or_date,open,close)
+  csmetrics::scorecard_options scorecard;  // --kpi, --kpi-weights, --scorecard-period
 };
 
 /// "08:00-24:00" or "09:00-12:00,13:00-18:00" -> intervals; empty on bad text.
@@ -130,7 +132,11 @@ inline const char* usage() {
          "  --target AMOUNT                        sales goal of the last period (per shop): attainment\n"
          "  --service-hours 08:00-24:00            service hours of every shop, every local day (several: a,b):\n"
          "                                         response figures also on service time\n"
-         "  --calendar FILE                        service hours per shop: CSV shop,weekday_or_date,open,close\n";
+         "  --calendar FILE                        service hours per shop: CSV shop,weekday_or_date,open,close\n"
+         "  --scorecard-period month|Nd            agents' scorecards per calendar month (default) or N local days\n"
+         "  --kpi NAME>=X | NAME<=X | NAME=off     a scorecard rule (repeatable; defaults: answer_ratio>=1.3,\n"
+         "                                         response_s_mean<=45, invite_rate>=0.9, satisfaction>=0.8)\n"
+         "  --kpi-weights NAME=W,...               rank agents by a weighted composite score of their KPIs\n";
 }
 
 /// Parses argv; throws std::invalid_argument with a message for the user.
@@ -215,6 +221,21 @@ inline cli_options parse_cli(int argc, char** argv) {
                                     std::string(v));
     } else if (a == "--calendar") {
       o.calendar_file = value(i, a);
+    } else if (a == "--kpi") {
+      csmetrics::set_kpi_rule(o.scorecard.rules, value(i, a));
+    } else if (a == "--kpi-weights") {
+      o.scorecard.weights = csmetrics::parse_kpi_weights(value(i, a));
+    } else if (a == "--scorecard-period") {
+      const std::string v(value(i, a));
+      int n = 0;
+      if (v != "month") {
+        for (std::size_t k = 0; k + 1 < v.size(); ++k)
+          n = (v[k] >= '0' && v[k] <= '9' && n <= 3660) ? n * 10 + (v[k] - '0') : 100000;
+        if (v.size() < 2 || v.back() != 'd' || n < 1 || n > 3660)
+          throw std::invalid_argument("--scorecard-period must be month or a number of days like 7d (1d .. 3660d): " +
+                                      v);
+      }
+      o.scorecard.period_days = n;
     } else if (a == "--progress") {
       o.progress = 1;
     } else if (a == "--no-progress") {

@@ -144,7 +144,9 @@ inline std::string shop_section(const csmetrics::shop_report& s, const std::stri
   o += "<div class=\"grid2\"><div><h3>Response times (share answered within x)</h3>" +
        response_chart(s, p + "response") + "</div><div><h3>DSR, item as described, trailing 180 days</h3>" +
        dsr_chart(s, p + "dsr") + "</div></div>\n";
-  o += "<h3>Agents</h3>" + agents_table(r, &name, p + "agents") + "</div></details>\n";
+  o += "<h3>Agents</h3>" + agents_table(r, &name, p + "agents");
+  if (!s.scorecards.empty()) o += "<h3>Agents' scorecards</h3>" + scorecard_tables(s.scorecards, p + "scorecard");
+  o += "</div></details>\n";
   return o;
 }
 

@@ -169,6 +169,38 @@ inline std::string agents_table(const csmetrics::report& r, const std::string* o
   return o + "</tbody></table>\n";
 }
 
+/// A shop's scorecards (one table per period), agents ranked by composite
+/// score; a KPI failing its rule is flagged, as in the text report.
+inline std::string scorecard_tables(const std::vector<csmetrics::scorecard>& cards, const std::string& id) {
+  using csmetrics::kpi;
+  std::string o;
+  std::size_t n = 0;
+  for (const auto& card : cards) {
+    o += "<h4>Scorecard " + esc(card.period) + "</h4><table class=\"sortable scorecard\" id=\"" + id + "-" +
+         std::to_string(n++) + "\">" +
+         th_row({"agent", "score", "inquiry conv.", "payment conv.", "basket value", "answer/question", "mean resp.",
+                 "invites", "satisfaction", "reply rate"}) +
+         "<tbody>";
+    for (const auto& row : card.agents) {
+      auto cell = [&](kpi k) {
+        const csmetrics::kpi_value& v = row.kpis[static_cast<std::size_t>(k)];
+        const bool bad = v.pass && !*v.pass;
+        if (k == kpi::aov_per_order) return td(row.aov ? row.aov->to_string() : "n/a", v.value, bad);
+        if (k == kpi::response_s_mean) return td(v.value ? dur_label(*v.value) : "n/a", v.value, bad);
+        return td(text_detail::pct(v.value), v.value, bad);
+      };
+      o += "<tr><td class=\"name\" data-v=\"" + esc(row.agent) + "\">" + esc(row.agent) + "</td>";
+      o += td(row.score ? f("%.1f", *row.score) : "-", row.score);
+      for (kpi k : {kpi::inquiry_conversion, kpi::payment_conversion, kpi::aov_per_order, kpi::answer_ratio,
+                    kpi::response_s_mean, kpi::invite_rate, kpi::satisfaction, kpi::reply_rate})
+        o += cell(k);
+      o += "</tr>\n";
+    }
+    o += "</tbody></table>\n";
+  }
+  return o;
+}
+
 /// The factors behind the waterfall: both periods side by side.
 inline std::string change_table(const csmetrics::sales_change_report& c) {
   using text_detail::num;

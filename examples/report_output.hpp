@@ -76,6 +76,7 @@ inline csmetrics::report_request report_request_of(const cli_options& cli) {
   request.agents = true;
   const bool html = !cli.html_file.empty();
   request.days = cli.by == "day" || html;
+  request.scorecard = cli.scorecard;
   if (html || cli.period_given) {
     request.sales_change_days = period_days(cli.period);
     request.sales_target = cli.target;

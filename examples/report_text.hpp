@@ -11,6 +11,7 @@
 #include <cstdio>    // std::snprintf
 #include <optional>  // std::optional
 #include <string>    // std::string
+#include <vector>    // std::vector
 
 #include "csmetrics/io/report.hpp"
 
@@ -53,6 +54,46 @@ inline std::string signed_money(std::optional<csmetrics::money> m) {
 }
 inline std::string days_of(csmetrics::day_number first, csmetrics::day_number last) {
   return csmetrics::format_day(first) + ".." + csmetrics::format_day(last);
+}
+
+/// A scorecard KPI's cell: its value, and "!" when it fails its rule.
+inline std::string kpi_cell(const csmetrics::scorecard_row& row, csmetrics::kpi k) {
+  const csmetrics::kpi_value& v = row.kpis[static_cast<std::size_t>(k)];
+  std::string s;
+  if (k == csmetrics::kpi::aov_per_order)
+    s = row.aov ? row.aov->to_string() : "n/a";
+  else if (k == csmetrics::kpi::response_s_mean)
+    s = secs(v.value);
+  else
+    s = pct(v.value);
+  return s + (v.pass && !*v.pass ? " !" : "  ");
+}
+
+/// The agents' scorecards of a shop, ranked; "!" marks a KPI that fails its rule.
+inline void scorecard_lines(std::string& out, const std::vector<csmetrics::scorecard>& cards,
+                            const csmetrics::kpi_rules& rules) {
+  std::string judged;
+  for (std::size_t i = 0; i < csmetrics::kpi_count; ++i)
+    if (const auto& r = rules[i])
+      judged += std::string(judged.empty() ? "" : ", ") + std::string(to_string(static_cast<csmetrics::kpi>(i))) +
+                (r->at_least ? ">=" : "<=") + fmt("%g", r->threshold);
+  for (const auto& card : cards) {
+    out += "scorecard " + card.period + " (" + days_of(card.first, card.last) + "; rules: " + judged + ")\n";
+    char b[320];
+    std::snprintf(b, sizeof b, "  %-14s %7s %12s %12s %12s %12s %12s %12s %12s %12s\n", "agent", "score", "inq conv",
+                  "pay conv", "AOV", "ans/q", "resp mean", "invites", "satisf.", "reply");
+    out += b;
+    for (const auto& row : card.agents) {
+      using csmetrics::kpi;
+      std::snprintf(b, sizeof b, "  %-14s %7s %12s %12s %12s %12s %12s %12s %12s %12s\n", row.agent.c_str(),
+                    row.score ? fmt("%.1f", *row.score).c_str() : "-", kpi_cell(row, kpi::inquiry_conversion).c_str(),
+                    kpi_cell(row, kpi::payment_conversion).c_str(), kpi_cell(row, kpi::aov_per_order).c_str(),
+                    kpi_cell(row, kpi::answer_ratio).c_str(), kpi_cell(row, kpi::response_s_mean).c_str(),
+                    kpi_cell(row, kpi::invite_rate).c_str(), kpi_cell(row, kpi::satisfaction).c_str(),
+                    kpi_cell(row, kpi::reply_rate).c_str());
+      out += b;
+    }
+  }
 }
 
 /// The sales change block: last period against the one before, by factor.
@@ -170,6 +211,7 @@ inline std::string to_text(const csmetrics::report& r, const std::string& by = "
         out += b;
       }
     }
+    if (by == "agent" && !s.scorecards.empty()) scorecard_lines(out, s.scorecards, r.scorecard_rules);
     if (by == "day" && !s.days.empty()) {
       char b[256];
       out += "days\n";

@@ -258,6 +258,7 @@ py::object report(shop_metrics_py& self, arg as_of, const std::string& by, arg p
     throw std::invalid_argument("by must be shop, agent or day: " + by);
   request.agents = true;
   request.days = by == "day";  // as shop_report --by: JSON always has shops and agents
+  request.scorecard = csmetrics::scorecard_options{};  // and the agents' monthly scorecards
   if (!period.is_none() || !target.is_none()) {  // as shop_report --period / --target
     const std::string p = period.is_none() ? "week" : text_of(period);
     if (p != "week" && p != "month") throw std::invalid_argument("period must be week or month: " + p);

@@ -395,6 +395,15 @@ TEST_CASE("orders: each inquiry day is credited to the agent who answers its fir
   REQUIRE(day3.size() == 1);
   CHECK(day3.at(10).inquired == 1);
   CHECK(day3.at(10).ordered == 0);
+  // Credit per day under a rule: b1's payment on 1 Sept, credited to 12.
+  const day_number d1 = local_day(sept(1, 11), orders_config{}.offset);
+  const auto credit1 = acc.agent_credits(attribution_rule::credit_on_order, d1, d1);
+  REQUIRE(credit1.count(12) == 1);
+  CHECK(credit1.at(12).paid_orders == 1);
+  CHECK(credit1.at(12).revenue == money::parse("20"));
+  CHECK(acc.agent_credits(attribution_rule::credit_on_order, d3, d3).empty());
+  CHECK(acc.agent_credits(attribution_rule::credit_on_order, d1, d3) ==
+        acc.attribution(attribution_rule::credit_on_order).agents);
 }
 
 TEST_CASE("orders: hand-worked attribution under the three rules", "[orders][attribution]") {

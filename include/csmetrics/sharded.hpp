@@ -279,6 +279,7 @@ class sharded_metrics {
     run_tasks(std::move(tasks));
     release_merged();
     report out;
+    if (request.scorecard) out.scorecard_rules = request.scorecard->rules;
     for (group& g : groups)
       for (auto& [shop, figures] : g.out.shops) out.shops.emplace(shop, std::move(figures));
     return out;

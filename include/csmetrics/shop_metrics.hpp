@@ -105,6 +105,9 @@ struct report_request {
   /// decompose_change; and, with `days`, each day's same-day inquiry conversion.
   int sales_change_days = 0;
   std::optional<money> sales_target;  ///< the later period's sales goal: its attainment
+  /// Agents' scorecards (io/scorecard.hpp): one per calendar month (or per
+  /// period_days) from the first event's day to as_of, each KPI judged by its rule.
+  std::optional<scorecard_options> scorecard;
 };
 
 /**
@@ -331,6 +334,9 @@ class shop_metrics {
   // One shop's figures read only that shop's state (its ratings' lazily
   // updated totals included), so threads may report different shops of one
   // state at once (sharded_metrics::make_report).
+  /// The shop's scorecards from first_day to as_of (report_request::scorecard).
+  std::vector<scorecard> scorecards(id_type shop, day_number first_day, day_number as_of,
+                                    const scorecard_options& opt) const;
   shop_report shop_figures(const std::string& shop, day_number as_of, const report_request& request,
                            std::int64_t oldest_us, std::int64_t newest_us) const;
 

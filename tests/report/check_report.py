@@ -536,6 +536,33 @@ def cli(binary):
     check(p.returncode == 2 and "--target must be an amount" in p.stderr, "bad --target")
     p = run([binary, "--help"])
     check(p.returncode == 0 and "usage: shop_report" in p.stdout, "--help")
+    # Agents' scorecards (issue 27): bad rules and weights are named; the demo
+    # week is one month, so its card holds the agents' rows; weights rank.
+    p = run([binary, "--kpi", "speed>=1"])
+    check(p.returncode == 2 and 'unknown KPI "speed"' in p.stderr, "bad --kpi: " + p.stderr)
+    p = run([binary, "--kpi-weights", "answer_ratio=-1"])
+    check(p.returncode == 2 and "a KPI weight is >= 0" in p.stderr, "bad --kpi-weights: " + p.stderr)
+    p = run([binary, "--scorecard-period", "week"])
+    check(p.returncode == 2 and "--scorecard-period must be month" in p.stderr, "bad --scorecard-period")
+    j = report_json(binary, "--kpi-weights", "inquiry_conversion=1,response_s_mean=1", "--kpi", "reply_rate>=0.995")
+    cards = j["scorecards"]["tmall-demo"]
+    check(len(cards) == 1 and cards[0]["period"] == "2019-09", "one card for the demo month")
+    rows = cards[0]["agents"]
+    check([r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True), "ranked by score")
+    for r in rows:
+        a = j["agents"]["tmall-demo"][r["agent"]]
+        k = r["kpis"]
+        check(k["inquiry_conversion"]["value"] == a["inquiry_conversion"] and
+              k["payment_conversion"]["value"] == a["payment_conversion"] and
+              k["aov_per_order"]["value"] == a["aov_per_order"] and
+              k["answer_ratio"]["value"] == a["answer_ratio"] and
+              abs(k["response_s_mean"]["value"] - a["response_s"]["mean"]) < 1e-6 and
+              k["reply_rate"]["value"] == a["reply_rate"], "the month's card is the agent's row: " + r["agent"])
+        check(k["reply_rate"]["rule"] == ">=0.995" and k["reply_rate"]["pass"] == (a["reply_rate"] >= 0.995),
+              "--kpi adds a rule and judges it: " + r["agent"])
+        check(k["answer_ratio"]["pass"] is False and r["failed"] >= 1, "answer ratio under 130 % fails")
+    p = run([binary, "--by", "agent", "--kpi-weights", "inquiry_conversion=1"])
+    check("scorecard 2019-09" in p.stdout and " !" in p.stdout, "text scorecard with flags")
 
 
 def main():

@@ -311,6 +311,17 @@ class money_sum {
   money sum_;
 };
 
+namespace detail {
+/// total / n rounded half away from zero to whole minor units (n > 0): an
+/// average price (客单价) in cents.
+inline money average_money(money total, std::uint64_t n) {
+  const std::int64_t t = total.minor();
+  const auto nn = static_cast<std::int64_t>(n);
+  const std::int64_t q = t >= 0 ? (t + nn / 2) / nn : -((-t + nn / 2) / nn);
+  return money::from_minor(q);
+}
+}  // namespace detail
+
 }  // namespace csmetrics
 
 #endif  // CSMETRICS_CORE_MONEY_HPP_

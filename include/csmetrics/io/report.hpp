@@ -26,6 +26,7 @@
 
 #include "csmetrics/core/money.hpp"
 #include "csmetrics/core/time.hpp"
+#include "csmetrics/io/scorecard.hpp"
 
 namespace csmetrics {
 
@@ -165,6 +166,7 @@ struct shop_report {
   std::optional<agent_report> unassigned;
   std::map<day_number, day_report> days;  // filled when asked (--by day)
   std::optional<sales_change_report> sales_change;  // filled when asked (shop_report --period)
+  std::vector<scorecard> scorecards;  // one per period, oldest first; filled when asked (report_request::scorecard)
 };
 
 /// The whole report: the input summary and every shop.
@@ -172,6 +174,7 @@ struct report {
   std::uint64_t rows = 0, accepted = 0, skipped = 0;
   std::map<std::string, std::uint64_t> skipped_by_reason;
   std::map<std::string, shop_report> shops;
+  kpi_rules scorecard_rules = default_kpi_rules();  ///< the rules the scorecards were judged by
 };
 
 /// Moves the events a state refused after the reader had accepted them
@@ -323,6 +326,51 @@ inline void json_sales_change(json_object& o, const sales_change_report& c, std:
   x.close();
 }
 
+/// A shop's scorecards: [{period, first, last, agents: [{agent, score,
+/// passed, failed, kpis: {name: {value, rule, pass}}}]}], agents ranked.
+inline void json_scorecards(std::string& out, const std::vector<scorecard>& cards, const kpi_rules& rules) {
+  out += '[';
+  for (std::size_t c = 0; c < cards.size(); ++c) {
+    if (c) out += ',';
+    const scorecard& card = cards[c];
+    json_object o(out);
+    o.str("period", card.period).str("first", format_day(card.first)).str("last", format_day(card.last));
+    o.key("agents");
+    out += '[';
+    for (std::size_t i = 0; i < card.agents.size(); ++i) {
+      if (i) out += ',';
+      const scorecard_row& row = card.agents[i];
+      json_object a(out);
+      a.str("agent", row.agent).num("score", row.score);
+      a.num("passed", std::uint64_t{row.passed}).num("failed", std::uint64_t{row.failed});
+      a.key("kpis");
+      json_object k(out);
+      for (std::size_t j = 0; j < kpi_count; ++j) {
+        k.key(to_string(static_cast<kpi>(j)));
+        json_object v(out);
+        if (static_cast<kpi>(j) == kpi::aov_per_order)
+          v.money_str("value", row.aov);
+        else
+          v.num("value", row.kpis[j].value);
+        v.key("rule");
+        if (const auto& r = rules[j]) {
+          json_string(out, std::string(r->at_least ? ">=" : "<=") + json_number(r->threshold));
+        } else {
+          out += "null";
+        }
+        v.key("pass");
+        out += row.kpis[j].pass ? (*row.kpis[j].pass ? "true" : "false") : "null";
+        v.close();
+      }
+      k.close();
+      a.close();
+    }
+    out += ']';
+    o.close();
+  }
+  out += ']';
+}
+
 }  // namespace detail
 
 namespace detail {
@@ -465,6 +513,19 @@ void json_report(const report& r, std::string& out, Flush flush) {
     flush(out);
   }
   agents.close();
+  bool any_card = false;
+  for (const auto& kv : r.shops) any_card = any_card || !kv.second.scorecards.empty();
+  if (any_card) {  // written when asked: report_request::scorecard
+    top.key("scorecards");
+    detail::json_object cards(out);
+    for (const auto& [name, s] : r.shops) {
+      if (s.scorecards.empty()) continue;
+      cards.key(name);
+      detail::json_scorecards(out, s.scorecards, r.scorecard_rules);
+      flush(out);
+    }
+    cards.close();
+  }
   top.close();
   out += '\n';
 }

@@ -305,6 +305,15 @@ class basic_orders {
       if (k.first >= first && k.first <= last) detail::orders_merge(out[k.second], c);
     return out;
   }
+  /// Per agent, the credit under `rule` booked on local days first .. last:
+  /// paid orders and assists on their payment day, revenue on the day of
+  /// the payment or refund (attribution(rule).agents over a period).
+  std::map<Agent, agent_credit> agent_credits(attribution_rule rule, day_number first, day_number last) const {
+    std::map<Agent, agent_credit> out;
+    for (const auto& [k, c] : credit_days_[static_cast<std::size_t>(rule)])
+      if (k.first >= first && k.first <= last) detail::orders_merge(out[*k.second], c);
+    return out;
+  }
   /// Inquiry days waiting for their credit, or credited and still able to convert.
   std::size_t tracked_credits() const { return credits_.size(); }
   /// Placed orders, consulted vs silent at order time.
@@ -522,8 +531,9 @@ class basic_orders {
 
   bool apply_payment(order_entry& e, money amount, const std::optional<Buyer>& buyer, timestamp t);
   /// Adds `minor` (negative for refunds) to revenue under every rule; on the
-  /// payment itself (`paid`) also counts the order and the assists.
-  void book_revenue(const order_entry& e, std::int64_t minor, bool paid);
+  /// payment itself (`paid`) also counts the order and the assists. `day`:
+  /// the local day of the payment or refund (agents' credit per day).
+  void book_revenue(const order_entry& e, std::int64_t minor, bool paid, day_number day);
 
   bool hold(const Shop& shop, const Order& id, money amount, const std::optional<Buyer>& buyer, timestamp t);
   /// Removes a held payment from both of its indexes and returns it.
@@ -582,6 +592,7 @@ class basic_orders {
   std::map<Script, script_counts> scripts_;
   std::map<Agent, std::array<std::uint64_t, loss_reason_count>> losses_;
   std::unordered_map<agent_day, agent_conversion, agent_day_hash> agent_days_;  // serialized sorted
+  std::array<std::unordered_map<agent_day, agent_credit, agent_day_hash>, attribution_rule_count> credit_days_;
   std::uint64_t repeat_buyers_ = 0, paying_buyers_ = 0;
   std::uint64_t visits_ = 0, refunds_ = 0, disputes_ = 0, disputed_orders_ = 0, orphaned_ = 0;
   money refunded_{};

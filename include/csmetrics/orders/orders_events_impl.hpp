@@ -192,7 +192,7 @@ inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::refund(const Shop& 
   e->refunded += amount.minor();
   detail::orders_inc(refunds_);
   refunded_ += amount;
-  book_revenue(*e, -amount.minor(), false);
+  book_revenue(*e, -amount.minor(), false, local_day(t, config_.offset));
   return true;
 }
 
@@ -419,7 +419,7 @@ inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::apply_payment(order
   e.flags |= detail::of_paid;
   e.t_paid = tp;
   e.paid = amount.minor();
-  book_revenue(e, amount.minor(), true);
+  book_revenue(e, amount.minor(), true, d_pay);
   // Reminder success.
   if ((e.flags & detail::of_reminded) && within && tp >= e.t_reminded) {
     script_counts& s = scripts_[e.script];
@@ -432,7 +432,7 @@ inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::apply_payment(order
 
 template <class Buyer, class Order, class Agent, class Shop, class Script>
 inline void basic_orders<Buyer, Order, Agent, Shop, Script>::book_revenue(const order_entry& e, std::int64_t minor,
-                                                                          bool paid) {
+                                                                          bool paid, day_number day) {
   detail::orders_add(revenue_, minor);
   for (std::size_t r = 0; r < attribution_rule_count; ++r) {
     bool order_side = r == 0 || (r == 2 && (e.flags & detail::of_consulted_order));
@@ -446,11 +446,15 @@ inline void basic_orders<Buyer, Order, Agent, Shop, Script>::book_revenue(const 
     if (paid && consulted && !has_agent) detail::orders_inc(rc.unassigned);
     if (consulted) detail::orders_add(rc.consulted_revenue, minor);
     if (has_agent) {
-      agent_credit& ac = agents_[r][agent];
-      if (paid) detail::orders_inc(ac.paid_orders);
-      detail::orders_add(ac.revenue, minor);
+      for (agent_credit* ac : {&agents_[r][agent], &credit_days_[r][agent_day(day, agent)]}) {
+        if (paid) detail::orders_inc(ac->paid_orders);
+        detail::orders_add(ac->revenue, minor);
+      }
     }
-    if (paid && has_assist) detail::orders_inc(agents_[r][assist].assists);
+    if (paid && has_assist) {
+      detail::orders_inc(agents_[r][assist].assists);
+      detail::orders_inc(credit_days_[r][agent_day(day, assist)].assists);
+    }
   }
 }
 

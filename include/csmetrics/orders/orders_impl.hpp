@@ -21,6 +21,8 @@
 //               cancelled, expired | s paid_amount
 //   3 x         rule: v consulted, silent, unassigned | s consulted_revenue
 //               | v n, n x (k agent | v paid_orders | s revenue | v assists)
+//               | v2: v n, n x (s day | k agent | v paid_orders | s revenue
+//               | v assists), sorted: the same credit per local day
 //   v n, n x    script: k script | v sent, reminded, succeeded | s recovered
 //   v n, n x    losses: k agent | v count[7]
 //   v2: v n, n x agent day (sorted): s day | u8 has agent [k agent] | v
@@ -139,6 +141,16 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     w.varint(agents_[r].size());
     for (const auto& [a, c] : agents_[r]) {
       key_serde<Agent>::write(w, a);
+      w.varint(c.paid_orders);
+      w.svarint(c.revenue.minor());
+      w.varint(c.assists);
+    }
+    std::vector<std::pair<agent_day, agent_credit>> days(credit_days_[r].begin(), credit_days_[r].end());
+    std::sort(days.begin(), days.end(), [](const auto& l, const auto& x) { return l.first < x.first; });
+    w.varint(days.size());
+    for (const auto& [k, c] : days) {
+      w.svarint(k.first);
+      key_serde<Agent>::write(w, *k.second);
       w.varint(c.paid_orders);
       w.svarint(c.revenue.minor());
       w.varint(c.assists);
@@ -334,6 +346,25 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
       c.revenue = money::from_minor(r.svarint());
       c.assists = r.varint();
       out.agents_[ru].emplace_hint(out.agents_[ru].end(), std::move(a), c);
+    }
+    if (version >= 2) {
+      std::size_t m = r.count(4, "agent credit days");
+      std::optional<agent_day> prev;
+      for (std::size_t i = 0; i < m; ++i) {
+        agent_day k;
+        const std::int64_t d = r.svarint();
+        r.check(d >= std::numeric_limits<day_number>::min() && d <= std::numeric_limits<day_number>::max(),
+                "credit day in range");
+        k.first = static_cast<day_number>(d);
+        k.second = key_serde<Agent>::read(r);
+        r.check(!prev || *prev < k, "agent credit days strictly increasing");
+        prev = k;
+        agent_credit c;
+        c.paid_orders = r.varint();
+        c.revenue = money::from_minor(r.svarint());
+        c.assists = r.varint();
+        out.credit_days_[ru].emplace(std::move(k), c);
+      }
     }
   }
   {

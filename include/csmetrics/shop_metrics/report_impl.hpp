@@ -42,14 +42,6 @@ inline dsr_summary dsr_of(const std::optional<score_summary>& s) {
   return d;
 }
 
-/// Half-up rounding of a non-negative total / n to whole minor units.
-inline money average_money(money total, std::uint64_t n) {
-  const std::int64_t t = total.minor();
-  const auto nn = static_cast<std::int64_t>(n);
-  const std::int64_t q = t >= 0 ? (t + nn / 2) / nn : -((-t + nn / 2) / nn);
-  return money::from_minor(q);
-}
-
 /// A shop's sales change between [as_of - 2n + 1, as_of - n] and
 /// [as_of - n + 1, as_of] (see report_request::sales_change_days).
 template <class Sales, class Id>
@@ -333,10 +325,66 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
         dr.payment_conversion = count_ratio{it->second.paying_buyers, it->second.ordering_buyers};
     }
   }
+  if (request.scorecard) s.scorecards = scorecards(shop, std::min(first_day, as_of), as_of, *request.scorecard);
   if (request.sales_change_days > 0)
     s.sales_change = detail::sales_change_of(sales_, shop, id_of(shop_text).has_value(), as_of,
                                              request.sales_change_days, request.sales_target);
   return s;
+}
+
+CSMETRICS_FUNC std::vector<scorecard> shop_metrics::scorecards(id_type shop, day_number first_day, day_number as_of,
+                                                              const scorecard_options& opt) const {
+  if (opt.period_days < 0 || opt.period_days > 3660)
+    CSMETRICS_THROW(std::invalid_argument("shop_metrics: scorecard period_days must be in [0, 3660]: " +
+                                          std::to_string(opt.period_days)));
+  std::vector<scorecard> out;
+  const orders_type* o = orders_state(shop);
+  for (const auto& [label, days] : scorecard_periods(first_day, as_of, opt.period_days)) {
+    const auto [first, last] = days;
+    std::map<id_type, agent_period> periods;  // in text order
+    std::map<id_type, std::optional<sessions_type::stats_type>> sessions;
+    sessions_.for_each_cell(shop, [&](const id_type&, const id_type* agent, day_number d, const auto& cell) {
+      if (!agent || d < first || d > last) return;
+      auto& st = sessions[*agent];
+      if (st)
+        st->merge(cell);
+      else
+        st = cell;
+    });
+    for (const auto& [a, st] : sessions) {
+      agent_period& p = periods[a];
+      p.agent_messages = st->agent_messages();
+      p.buyer_messages = st->credited_buyer_messages();
+      p.responses = st->response().count();
+      p.response_s_sum = std::chrono::duration<double>(st->response().total()).count();
+      p.invited = st->invitation_rate().successes();
+      p.served = st->invitation_rate().trials();
+      p.good_votes = st->satisfaction().successes();
+      p.votes = st->satisfaction().trials();
+      p.answered = st->answered();
+      p.unanswered = st->unanswered();
+    }
+    if (o) {
+      for (const auto& [a, c] : o->agent_conversions(first, last)) {
+        if (!a) continue;
+        agent_period& p = periods[*a];
+        p.inquired = c.inquired;
+        p.ordered = c.ordered;
+        p.placed = c.placed;
+        p.placed_paid = c.placed_paid;
+      }
+      for (const auto& [a, c] : o->agent_credits(options_.rule, first, last)) {
+        agent_period& p = periods[a];
+        p.paid_orders = c.paid_orders;
+        p.revenue = c.revenue;
+      }
+    }
+    if (periods.empty()) continue;  // no agent worked in the period: no card
+    std::map<std::string, agent_period> named;
+    for (const auto& [a, p] : periods) named.emplace(a.str(), p);
+    out.push_back(make_scorecard(label, first, last, named, opt));
+  }
+  return out;
 }
 
 CSMETRICS_FUNC report shop_metrics::make_report(const report_request& request) const {
@@ -361,6 +409,7 @@ CSMETRICS_FUNC report shop_metrics::make_report(const report_request& request, s
                                         std::int64_t newest_us) const {
   report r;
   const day_number as_of = report_day(request, newest_us);
+  if (request.scorecard) r.scorecard_rules = request.scorecard->rules;
   for (const std::string& sh : shops())
     r.shops.emplace_hint(r.shops.end(), sh, shop_figures(sh, as_of, request, oldest_us, newest_us));
   return r;
