@@ -413,8 +413,7 @@ CSMETRICS_FUNC bool shop_metrics::route(const event& e) {
     case et::visit: {
       if (!need(e.buyer)) return reject(shop_metrics_reject::missing_field);
       const id_type buyer = texts.intern(e.buyer);
-      sales_.visit(shop, buyer, e.time);
-      orders_of(shop).visit(shop, buyer, e.time);
+      sales_.visit(shop, buyer, e.time);  // traffic is the sales family's: no orders state for a visit
       return true;
     }
     case et::buyer_msg: {

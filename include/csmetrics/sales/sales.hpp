@@ -304,6 +304,11 @@ class basic_sales {
   }
   /// Shops seen.
   std::size_t shops() const { return cells_.size(); }
+  /// Calls f(shop) for every shop with a cell (any order).
+  template <class F>
+  void for_each_shop(F f) const {
+    cells_.for_each([&](const Shop& shop, const channels_table&) { f(shop); });
+  }
 
   // --- the common verbs -----------------------------------------------------
 
