@@ -145,7 +145,9 @@ inline std::string shop_section(const csmetrics::shop_report& s, const std::stri
        response_chart(s, p + "response") + "</div><div><h3>DSR, item as described, trailing 180 days</h3>" +
        dsr_chart(s, p + "dsr") + "</div></div>\n";
   o += "<h3>Agents</h3>" + agents_table(r, &name, p + "agents");
-  if (!s.scorecards.empty()) o += "<h3>Agents' scorecards</h3>" + scorecard_tables(s.scorecards, p + "scorecard");
+  // The latest period's scorecard (the month as_of falls in); the earlier ones are in the JSON and the text.
+  if (!s.scorecards.empty())
+    o += "<h3>Agents' scorecard</h3>" + scorecard_tables({s.scorecards.back()}, p + "scorecard");
   o += "</div></details>\n";
   return o;
 }

@@ -137,7 +137,7 @@ inline std::string overview(const csmetrics::report& r, int window) {
 /// An agents table: of one shop, or (with_shop) of every shop.
 inline std::string agents_table(const csmetrics::report& r, const std::string* only_shop, const std::string& id) {
   std::vector<const char*> cols{"agent", "conversations", "buyers", "mean resp.", "p90 resp.", "within 45 s",
-                                "answer/question", "invites", "satisfaction", "inquiry conv.", "payment conv.",
+                                "reply rate", "answer/question", "invites", "satisfaction", "inquiry conv.", "payment conv.",
                                 "orders", "revenue", "basket value"};
   if (!only_shop) cols.insert(cols.begin(), "shop");
   std::string o = "<table class=\"sortable agents\" id=\"" + id + "\">" + th_row(cols) + "<tbody>";
@@ -151,7 +151,8 @@ inline std::string agents_table(const csmetrics::report& r, const std::string* o
       o += "<td class=\"name\" data-v=\"" + esc(agent) + "\">" + esc(agent) + "</td>";
       o += td_count(a.conversations) + td_count(a.buyers_served);
       o += td_secs(a.response_s.mean, &mean_response_bar) + td_secs(a.response_s.p90);
-      o += td_pct(a.response_s.within_threshold) + td_pct(a.answer_ratio.value(), &answer_ratio_bar);
+      o += td_pct(a.response_s.within_threshold) + td_pct(a.reply_rate.value());
+      o += td_pct(a.answer_ratio.value(), &answer_ratio_bar);
       o += td_pct(a.invite_rate.value(), &invite_bar) + td_pct(a.satisfaction.value(), &satisfaction_bar);
       o += td_pct(a.inquiry_conversion.value()) + td_pct(a.payment_conversion.value());
       o += td_count(a.orders_credited) + td_money(a.revenue_credited) + td_opt_money(a.aov_per_order) + "</tr>\n";
@@ -160,7 +161,7 @@ inline std::string agents_table(const csmetrics::report& r, const std::string* o
       o += "<tr class=\"unassigned\">";
       if (!only_shop) o += "<td class=\"name\" data-v=\"" + esc(name) + "\">" + esc(name) + "</td>";
       o += "<td class=\"name\" data-v=\"~\"><em>unassigned</em></td><td></td><td></td><td></td><td></td><td></td>";
-      o += td_pct(u->answer_ratio.value()) + "<td></td><td></td>";
+      o += td_pct(u->reply_rate.value()) + td_pct(u->answer_ratio.value()) + "<td></td><td></td>";
       o += td_pct(u->inquiry_conversion.value()) + td_pct(u->payment_conversion.value());
       o += td_count(u->orders_credited) + td_money(u->revenue_credited) + td_opt_money(u->aov_per_order) + "</tr>\n";
     }

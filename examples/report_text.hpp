@@ -188,14 +188,14 @@ inline std::string to_text(const csmetrics::report& r, const std::string& by = "
     if (by == "agent" && !s.agents.empty()) {
       char b[256];
       out += "agents\n";
-      std::snprintf(b, sizeof b, "  %-14s %8s %10s %10s %9s %9s %9s %9s %9s %8s %12s %9s\n", "agent", "buyers",
-                    "resp mean", "resp p90", "ans/q", "invites", "satisf.", "inq conv", "pay conv", "orders", "revenue",
-                    "AOV");
+      std::snprintf(b, sizeof b, "  %-14s %8s %10s %10s %9s %9s %9s %9s %9s %9s %8s %12s %9s\n", "agent", "buyers",
+                    "resp mean", "resp p90", "reply", "ans/q", "invites", "satisf.", "inq conv", "pay conv", "orders",
+                    "revenue", "AOV");
       out += b;
       for (const auto& [agent, a] : s.agents) {
-        std::snprintf(b, sizeof b, "  %-14s %8s %10s %10s %9s %9s %9s %9s %9s %8s %12s %9s\n", agent.c_str(),
+        std::snprintf(b, sizeof b, "  %-14s %8s %10s %10s %9s %9s %9s %9s %9s %9s %8s %12s %9s\n", agent.c_str(),
                       num(a.buyers_served).c_str(), secs(a.response_s.mean).c_str(), secs(a.response_s.p90).c_str(),
-                      pct(a.answer_ratio.value()).c_str(), pct(a.invite_rate.value()).c_str(),
+                      pct(a.reply_rate.value()).c_str(), pct(a.answer_ratio.value()).c_str(), pct(a.invite_rate.value()).c_str(),
                       pct(a.satisfaction.value()).c_str(), pct(a.inquiry_conversion.value()).c_str(),
                       pct(a.payment_conversion.value()).c_str(), num(a.orders_credited).c_str(),
                       a.revenue_credited.to_string().c_str(),

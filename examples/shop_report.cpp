@@ -12,12 +12,15 @@
 //   shop_report --threads 2 --shard-by buyer log.csv  (shop, buyer) per thread, even with many shops
 //   shop_report --period month --target 200000 log.csv  what moved sales, last 30 days against the 30 before
 //   shop_report --service-hours 08:00-24:00 log.csv  response figures also on service time (--calendar FILE: per shop)
+#include <algorithm>  // std::upper_bound (the source of a refused row)
 #include <cstdio>     // std::fopen, std::fprintf
 #include <exception>  // std::exception
+#include <iterator>   // std::prev
 #include <iostream>   // std::cout
 #include <map>        // std::map (refused rows by reason)
 #include <string>     // std::string
 #include <type_traits>  // std::is_same_v
+#include <utility>    // std::pair
 #include <vector>     // std::vector
 
 #include <unistd.h>  // isatty: the progress bar's default
@@ -94,9 +97,13 @@ void read_source(csmetrics::event_csv_reader& in, Metrics& m, csmetrics::report&
   for (const std::string& msg : s.errors) std::fprintf(stderr, "%s: %s\n", name.c_str(), msg.c_str());
 }
 
+/// Where each source starts in the stream of events added (sharded_metrics
+/// positions), so that a refusal found on a worker can be named by file and line.
+using source_starts = std::vector<std::pair<std::uint64_t, std::string>>;
+
 /// Reads every input into `metrics`; returns the input summary.
 template <class Metrics>
-csmetrics::report read_inputs(const demo::cli_options& cli, Metrics& metrics) {
+csmetrics::report read_inputs(const demo::cli_options& cli, Metrics& metrics, source_starts* starts = nullptr) {
   csmetrics::event_csv_options read_options;
   read_options.strict = cli.strict;
   read_options.max_lateness = cli.max_lateness;
@@ -107,6 +114,8 @@ csmetrics::report read_inputs(const demo::cli_options& cli, Metrics& metrics) {
     const std::string text = demo::demo_week_builder().csv();
     csmetrics::event_csv_reader in(text, read_options);
     progress_bar bar(progress, text.size());
+    if constexpr (!std::is_same_v<Metrics, csmetrics::shop_metrics>)
+      if (starts) starts->emplace_back(metrics.added(), "demo week");
     read_source(in, metrics, input, bar, "demo week");
     bar.done();
   }
@@ -116,6 +125,8 @@ csmetrics::report read_inputs(const demo::cli_options& cli, Metrics& metrics) {
     progress_bar bar(progress, name == "-" ? 0 : file_size(f));
     try {
       csmetrics::event_csv_reader in(f, read_options);
+      if constexpr (!std::is_same_v<Metrics, csmetrics::shop_metrics>)
+        if (starts) starts->emplace_back(metrics.added(), name);
       read_source(in, metrics, input, bar, name);
     } catch (...) {
       if (f != stdin) std::fclose(f);
@@ -146,10 +157,18 @@ int run(const demo::cli_options& cli) {
              : cli.shard_by == "buyer" ? csmetrics::shard_key::shop_buyer
                                        : csmetrics::shard_key::automatic;
     csmetrics::sharded_metrics sharded(so, options);
-    input = read_inputs(cli, sharded);
+    source_starts starts;
+    input = read_inputs(cli, sharded, &starts);
     // "now" = the last event's time, the same on every shard.
     if (const auto last = sharded.newest_time()) {
       sharded.finish(*last);
+      // The refused rows, named by file and line as on one thread (found on the workers, told now).
+      for (const auto& x : sharded.first_refusals()) {
+        auto src = std::upper_bound(starts.begin(), starts.end(), x.position,
+                                    [](std::uint64_t p, const auto& s) { return p < s.first; });
+        std::fprintf(stderr, "%s: line %llu: refused: %.*s\n", src == starts.begin() ? "?" : std::prev(src)->second.c_str(),
+                     static_cast<unsigned long long>(x.line), static_cast<int>(x.reason.size()), x.reason.data());
+      }
       r = sharded.make_report(request);  // on the workers; by shop without a merge
       reported = true;
       refused = sharded.refused_by_reason();

@@ -296,8 +296,9 @@ TEST_CASE("shop_metrics: every row is counted once, accepted or skipped with its
   shop_metrics m;
   event e;
   std::uint64_t refused = 0;
+  std::vector<std::pair<std::uint64_t, std::string>> first;  // (line, reason) of the first 100
   while (in.next(e))
-    if (!m.add(e)) ++refused;
+    if (!m.add(e) && ++refused <= sharded_metrics::refusals_kept) first.emplace_back(e.line, m.last_refusal());
   m.finish(*m.newest_time());
   const std::map<std::string, std::uint64_t> by_reason = m.refused_by_reason();
   std::uint64_t sum = 0;
@@ -326,6 +327,10 @@ TEST_CASE("shop_metrics: every row is counted once, accepted or skipped with its
     while (again.next(e)) s.add(e);
     s.finish(*again.newest_time());
     CHECK(s.refused_by_reason() == by_reason);
+    // And the same first rows, named by line in stream order, as one thread names them.
+    std::vector<std::pair<std::uint64_t, std::string>> named;
+    for (const auto& x : s.first_refusals()) named.emplace_back(x.line, std::string(x.reason));
+    CHECK(named == first);
   }
 }
 

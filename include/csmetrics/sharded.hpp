@@ -69,7 +69,7 @@
 #ifndef CSMETRICS_SHARDED_HPP_
 #define CSMETRICS_SHARDED_HPP_
 
-#include <algorithm>           // std::min, std::max
+#include <algorithm>           // std::min, std::max, std::sort
 #include <atomic>              // std::atomic (task lists)
 #include <condition_variable>  // std::condition_variable (queues)
 #include <cstddef>             // std::size_t
@@ -285,6 +285,27 @@ class sharded_metrics {
     return out;
   }
 
+  /// An event a shard refused: its position in the stream (0: the first
+  /// event added), its line (event::line) and the reason (a static name).
+  struct refusal {
+    std::uint64_t position = 0, line = 0;
+    std::string_view reason;
+  };
+  static constexpr std::size_t refusals_kept = 100;
+  /// After finish(): the first refusals_kept events the shards refused (or
+  /// were rejected by shop_metrics::add), in stream order, so a caller can
+  /// name them by line as it does on one thread.
+  std::vector<refusal> first_refusals() const {
+    if (!finished_) CSMETRICS_THROW(std::logic_error("sharded_metrics::first_refusals before finish"));
+    std::vector<refusal> out;
+    for (const auto& w : workers_) out.insert(out.end(), w->refusals.begin(), w->refusals.end());
+    std::sort(out.begin(), out.end(), [](const refusal& a, const refusal& b) { return a.position < b.position; });
+    if (out.size() > refusals_kept) out.resize(refusals_kept);
+    return out;
+  }
+  /// Events added so far (the position the next one will have).
+  std::uint64_t added() const { return published_ + (pending_ ? pending_->size() : 0); }
+
   /// After finish(): shop_metrics::refused_by_reason() of the whole stream.
   std::map<std::string, std::uint64_t> refused_by_reason() const {
     if (!finished_ || taken_) CSMETRICS_THROW(std::logic_error("sharded_metrics::refused_by_reason: after finish, before result"));
@@ -322,6 +343,7 @@ class sharded_metrics {
     kind what = kind::batch;
     timestamp now{};
     shard_key key = shard_key::shop_buyer;  // batch: the key in use (decided at the first batch)
+    std::uint64_t first = 0;                // batch: the number of events published before it
   };
   struct worker {
     // The router's key comes with each batch (automatic decides at the first).
@@ -338,6 +360,7 @@ class sharded_metrics {
     std::uint64_t synced_unknown_orders = 0;  // router figures copied at each sync
     std::size_t synced_orders = 0;
     std::exception_ptr error;             // the first exception of this shard
+    std::vector<refusal> refusals;        // the first refusals_kept events this shard refused
   };
 
   /// Work the workers share: each takes the next task until none is left.
@@ -395,7 +418,9 @@ class sharded_metrics {
 
   void publish(std::shared_ptr<const event_batch> batch) {
     if (key_ == shard_key::automatic) key_ = choose_shard_key(*batch, workers_.size(), options_.batch_events);
-    for (std::size_t s = 0; s < workers_.size(); ++s) send(s, message{batch, kind::batch, {}, key_});
+    const std::uint64_t first = published_;
+    published_ += batch->size();
+    for (std::size_t s = 0; s < workers_.size(); ++s) send(s, message{batch, kind::batch, {}, key_, first});
   }
   void flush() {
     if (pending_ && pending_->size() > 0) publish(std::move(pending_));
@@ -453,8 +478,12 @@ class sharded_metrics {
         if (!w.error) {
           try {
             if (w.router.key() != m.key) w.router = shard_router(w.router.shards(), m.key);  // the first batch
-            for (const event& e : m.batch->events())
-              if (w.router.route(e) == w.id) w.metrics.add(e);
+            const std::vector<event>& events = m.batch->events();
+            for (std::size_t i = 0; i < events.size(); ++i) {
+              const event& e = events[i];
+              if (w.router.route(e) == w.id && !w.metrics.add(e) && w.refusals.size() < refusals_kept)
+                w.refusals.push_back(refusal{m.first + i, e.line, w.metrics.last_refusal()});
+            }
           } catch (...) {
             w.error = std::current_exception();  // read by the caller after the next sync
           }
@@ -569,6 +598,7 @@ class sharded_metrics {
   std::vector<std::unique_ptr<worker>> workers_;
   std::shared_ptr<batch_pool> pool_ = std::make_shared<batch_pool>();  // shared with the batches' deleters
   std::shared_ptr<event_batch> pending_;  // the batch add(e) fills
+  std::uint64_t published_ = 0;           // events in the batches sent to the workers
   task_list* tasks_ = nullptr;  // run_tasks' list, read by the workers
   std::exception_ptr merge_error_;  // merge_shards' failure, rethrown by every later call
   std::uint64_t dispatched_ = 0, beyond_lateness_ = 0;

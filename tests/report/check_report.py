@@ -530,6 +530,15 @@ def cli(binary):
     check("line 3: refused: amount_overflow" in p.stderr, "the refused row named with its line: " + p.stderr)
     check(j["shops"].get("s", {}).get("orders", {}).get("revenue") == "50000000000000009.90",
           "the other rows' figures: " + json.dumps(j["shops"].get("s", {}).get("orders")))
+    # A row a family refuses is named by its line on threads too (issue 27).
+    repro = ("time,type,shop,buyer,agent,order,amount,score,tag\n2019-09-01T10:00:00+08:00,buyer_msg,s1,b1,,,,,\n"
+             "2019-09-01T10:00:30+08:00,agent_msg,s1,b1,a1,,,,\n2019-09-01T10:00:20+08:00,agent_msg,s1,b1,a2,,,,\n")
+    for threads in ("1", "2"):
+        p = run([binary, "--threads", threads, "--format", "json", "-"], input=repro)
+        check("-: line 4: refused: conversation_out_of_order" in p.stderr,
+              f"--threads {threads} names the refused row: " + p.stderr)
+        check(json.loads(p.stdout)["input"]["skipped_by_reason"] == {"conversation_out_of_order": 1},
+              f"--threads {threads}: the refused row is skipped by reason")
     p = run([binary, "--period", "year"])
     check(p.returncode == 2 and "--period must be week or month" in p.stderr, "bad --period")
     p = run([binary, "--target", "12.345"])

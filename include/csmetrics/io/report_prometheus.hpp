@@ -195,13 +195,24 @@ inline std::string to_prometheus(const report& r) {
        &agent_report::inquiry_conversion},
       {"csmetrics_agent_payment_conversion",
        "Consulted orders credited to the agent when placed that were paid within the window / those orders.",
-       &agent_report::payment_conversion}};
+       &agent_report::payment_conversion},
+      {"csmetrics_agent_reply_rate", "Bursts credited to the agent that it answered / those bursts.",
+       &agent_report::reply_rate},
+      {"csmetrics_agent_invite_rate", "Buyers the agent invited to rate / buyers it served.", &agent_report::invite_rate},
+      {"csmetrics_agent_satisfaction", "4-5 star votes on the agent / votes on it.", &agent_report::satisfaction}};
   for (const auto& [family, help, field] : agent_rates) {
     w.family(family, "gauge", help);
     for (const auto& [name, s] : r.shops)
       for (const auto& [agent, a] : s.agents)
         w.sample(family, shop_label(name) + ",agent=\"" + detail::prom_label(agent) + "\"", (a.*field).value());
   }
+  w.family("csmetrics_agent_aov_yuan", "gauge",
+           "Revenue credited to the agent / paid orders credited to it (basket value, major units).");
+  for (const auto& [name, s] : r.shops)
+    for (const auto& [agent, a] : s.agents)
+      w.sample("csmetrics_agent_aov_yuan", shop_label(name) + ",agent=\"" + detail::prom_label(agent) + "\"",
+               a.aov_per_order ? std::optional<double>(static_cast<double>(a.aov_per_order->minor()) / 100.0)
+                               : std::nullopt);
   // The unassigned row: its own families, so no agent label can collide with it.
   const std::tuple<const char*, const char*, std::uint64_t agent_report::*> unassigned[] = {
       {"csmetrics_unassigned_buyer_messages",

@@ -340,7 +340,7 @@ CSMETRICS_FUNC std::vector<scorecard> shop_metrics::scorecards(id_type shop, day
   std::vector<scorecard> out;
   const orders_type* o = orders_state(shop);
   for (const auto& [label, days] : scorecard_periods(first_day, as_of, opt.period_days)) {
-    const auto [first, last] = days;
+    const day_number first = days.first, last = days.second;  // named: lambdas cannot capture bindings in C++17
     std::map<id_type, agent_period> periods;  // in text order
     std::map<id_type, std::optional<sessions_type::stats_type>> sessions;
     sessions_.for_each_cell(shop, [&](const id_type&, const id_type* agent, day_number d, const auto& cell) {
