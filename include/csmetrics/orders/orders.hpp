@@ -302,7 +302,8 @@ class basic_orders {
       day_number last = std::numeric_limits<day_number>::max()) const {
     std::map<std::optional<Agent>, agent_conversion> out;
     for (const auto& [k, c] : agent_days_)
-      if (k.first >= first && k.first <= last) detail::orders_merge(out[k.second], c);
+      if (k.first >= first && k.first <= last && c.conversion != agent_conversion{})
+        detail::orders_merge(out[k.second], c.conversion);
     return out;
   }
   /// Per agent, the credit under `rule` booked on local days first .. last:
@@ -310,8 +311,10 @@ class basic_orders {
   /// the payment or refund (attribution(rule).agents over a period).
   std::map<Agent, agent_credit> agent_credits(attribution_rule rule, day_number first, day_number last) const {
     std::map<Agent, agent_credit> out;
-    for (const auto& [k, c] : credit_days_[static_cast<std::size_t>(rule)])
-      if (k.first >= first && k.first <= last) detail::orders_merge(out[*k.second], c);
+    for (const auto& [k, c] : agent_days_) {
+      const agent_credit& credit = c.credit[static_cast<std::size_t>(rule)];
+      if (k.first >= first && k.first <= last && credit != agent_credit{}) detail::orders_merge(out[*k.second], credit);
+    }
     return out;
   }
   /// Inquiry days waiting for their credit, or credited and still able to convert.
@@ -591,8 +594,7 @@ class basic_orders {
   order_mix mix_;
   std::map<Script, script_counts> scripts_;
   std::map<Agent, std::array<std::uint64_t, loss_reason_count>> losses_;
-  std::unordered_map<agent_day, agent_conversion, agent_day_hash> agent_days_;  // serialized sorted
-  std::array<std::unordered_map<agent_day, agent_credit, agent_day_hash>, attribution_rule_count> credit_days_;
+  std::unordered_map<agent_day, detail::orders_agent_day, agent_day_hash> agent_days_;  // serialized sorted
   std::uint64_t repeat_buyers_ = 0, paying_buyers_ = 0;
   std::uint64_t visits_ = 0, refunds_ = 0, disputes_ = 0, disputed_orders_ = 0, orphaned_ = 0;
   money refunded_{};

@@ -133,7 +133,8 @@ inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::order(const Shop& s
   credit c = agent ? credit{true, true, *agent, pick_assist(b, o, *agent)} : credit_at(b, o, inquired_in_window);
   if (agent) e.flags |= detail::of_explicit_agent;
   record_credit(e, c, false);
-  if (c.consulted) detail::orders_inc(agent_days_[agent_day(d, c.agent ? std::optional<Agent>(c.who) : std::nullopt)].placed);
+  if (c.consulted)
+    detail::orders_inc(agent_days_[agent_day(d, c.agent ? std::optional<Agent>(c.who) : std::nullopt)].conversion.placed);
   // Placed-order mix, at order time.
   detail::orders_inc(c.consulted ? mix_.consulted : mix_.silent);
   if (amount) {
@@ -313,7 +314,7 @@ inline void basic_orders<Buyer, Order, Agent, Shop, Script>::settle_credit(credi
     credits_.erase(ckey(shop, buyer, c.day));
     return;
   }
-  agent_conversion& a = agent_days_[agent_day(c.day, agent)];
+  agent_conversion& a = agent_days_[agent_day(c.day, agent)].conversion;
   detail::orders_inc(a.inquired);
   if (c.flags & detail::ocf_ordered) detail::orders_inc(a.ordered);
   if (c.flags & detail::ocf_same_day) detail::orders_inc(a.same_day);
@@ -332,7 +333,7 @@ inline void basic_orders<Buyer, Order, Agent, Shop, Script>::credit_conversion(c
     c->flags |= static_cast<std::uint8_t>(detail::ocf_ordered | (same_day ? detail::ocf_same_day : 0));
     return;
   }
-  agent_conversion& a = agent_days_[agent_day(d, c->agent)];
+  agent_conversion& a = agent_days_[agent_day(d, c->agent)].conversion;
   detail::orders_inc(a.ordered);
   if (same_day) detail::orders_inc(a.same_day);
 }
@@ -388,7 +389,7 @@ inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::apply_payment(order
     if (e.flags & detail::of_consulted_order) {
       const std::optional<Agent> credited =
           (e.flags & detail::of_agent_order) ? std::optional<Agent>(e.agent_order) : std::nullopt;
-      detail::orders_inc(agent_days_[agent_day(d_order, credited)].placed_paid);
+      detail::orders_inc(agent_days_[agent_day(d_order, credited)].conversion.placed_paid);
     }
     detail::orders_inc(pc.paid_orders);
     detail::orders_add(pc.paid_amount, amount.minor());
@@ -434,6 +435,16 @@ template <class Buyer, class Order, class Agent, class Shop, class Script>
 inline void basic_orders<Buyer, Order, Agent, Shop, Script>::book_revenue(const order_entry& e, std::int64_t minor,
                                                                           bool paid, day_number day) {
   detail::orders_add(revenue_, minor);
+  // The day's row of an agent, looked up once for the rules that credit it.
+  const Agent* last = nullptr;
+  detail::orders_agent_day* row = nullptr;
+  auto day_row = [&](const Agent& a) -> detail::orders_agent_day& {
+    if (!last || !(*last == a)) {
+      row = &agent_days_[agent_day(day, a)];
+      last = &a;
+    }
+    return *row;
+  };
   for (std::size_t r = 0; r < attribution_rule_count; ++r) {
     bool order_side = r == 0 || (r == 2 && (e.flags & detail::of_consulted_order));
     const bool consulted = order_side ? (e.flags & detail::of_consulted_order) : (e.flags & detail::of_consulted_pay);
@@ -446,14 +457,14 @@ inline void basic_orders<Buyer, Order, Agent, Shop, Script>::book_revenue(const 
     if (paid && consulted && !has_agent) detail::orders_inc(rc.unassigned);
     if (consulted) detail::orders_add(rc.consulted_revenue, minor);
     if (has_agent) {
-      for (agent_credit* ac : {&agents_[r][agent], &credit_days_[r][agent_day(day, agent)]}) {
+      for (agent_credit* ac : {&agents_[r][agent], &day_row(agent).credit[r]}) {
         if (paid) detail::orders_inc(ac->paid_orders);
         detail::orders_add(ac->revenue, minor);
       }
     }
     if (paid && has_assist) {
       detail::orders_inc(agents_[r][assist].assists);
-      detail::orders_inc(credit_days_[r][agent_day(day, assist)].assists);
+      detail::orders_inc(day_row(assist).credit[r].assists);
     }
   }
 }

@@ -21,12 +21,11 @@
 //               cancelled, expired | s paid_amount
 //   3 x         rule: v consulted, silent, unassigned | s consulted_revenue
 //               | v n, n x (k agent | v paid_orders | s revenue | v assists)
-//               | v2: v n, n x (s day | k agent | v paid_orders | s revenue
-//               | v assists), sorted: the same credit per local day
 //   v n, n x    script: k script | v sent, reminded, succeeded | s recovered
 //   v n, n x    losses: k agent | v count[7]
 //   v2: v n, n x agent day (sorted): s day | u8 has agent [k agent] | v
-//               inquired, same_day, ordered, placed, placed_paid
+//               inquired, same_day, ordered, placed, placed_paid | 3 x (v
+//               paid_orders | s revenue | v assists): the rules' credit that day
 //   v n, n x    buyer (sorted by shop, buyer): k shop | k buyer | s base_day
 //               | u8 inquired, converted, ordered, paid | u8 age0 [k agent0
 //               unless age0 = 255] | u8 age1 [k agent1] | u8 paid_orders
@@ -145,16 +144,6 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
       w.svarint(c.revenue.minor());
       w.varint(c.assists);
     }
-    std::vector<std::pair<agent_day, agent_credit>> days(credit_days_[r].begin(), credit_days_[r].end());
-    std::sort(days.begin(), days.end(), [](const auto& l, const auto& x) { return l.first < x.first; });
-    w.varint(days.size());
-    for (const auto& [k, c] : days) {
-      w.svarint(k.first);
-      key_serde<Agent>::write(w, *k.second);
-      w.varint(c.paid_orders);
-      w.svarint(c.revenue.minor());
-      w.varint(c.assists);
-    }
   }
   w.varint(scripts_.size());
   for (const auto& [s, c] : scripts_) {
@@ -169,14 +158,20 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     key_serde<Agent>::write(w, a);
     for (std::uint64_t v : c) w.varint(v);
   }
-  std::vector<std::pair<agent_day, agent_conversion>> agent_days(agent_days_.begin(), agent_days_.end());
+  std::vector<std::pair<agent_day, detail::orders_agent_day>> agent_days(agent_days_.begin(), agent_days_.end());
   std::sort(agent_days.begin(), agent_days.end(), [](const auto& l, const auto& r) { return l.first < r.first; });
   w.varint(agent_days.size());
   for (const auto& [k, c] : agent_days) {
     w.svarint(k.first);
     w.u8(k.second ? 1 : 0);
     if (k.second) key_serde<Agent>::write(w, *k.second);
-    for (std::uint64_t v : {c.inquired, c.same_day, c.ordered, c.placed, c.placed_paid}) w.varint(v);
+    const agent_conversion& v = c.conversion;
+    for (std::uint64_t n : {v.inquired, v.same_day, v.ordered, v.placed, v.placed_paid}) w.varint(n);
+    for (const agent_credit& credit : c.credit) {
+      w.varint(credit.paid_orders);
+      w.svarint(credit.revenue.minor());
+      w.varint(credit.assists);
+    }
   }
   // Tracking tables, sorted so equal states give equal bytes.
   const std::vector<std::size_t> buyer_ix = detail::orders_sorted_indexes(buyers_, &buyer_entry::buyer);
@@ -347,25 +342,6 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
       c.assists = r.varint();
       out.agents_[ru].emplace_hint(out.agents_[ru].end(), std::move(a), c);
     }
-    if (version >= 2) {
-      std::size_t m = r.count(4, "agent credit days");
-      std::optional<agent_day> prev;
-      for (std::size_t i = 0; i < m; ++i) {
-        agent_day k;
-        const std::int64_t d = r.svarint();
-        r.check(d >= std::numeric_limits<day_number>::min() && d <= std::numeric_limits<day_number>::max(),
-                "credit day in range");
-        k.first = static_cast<day_number>(d);
-        k.second = key_serde<Agent>::read(r);
-        r.check(!prev || *prev < k, "agent credit days strictly increasing");
-        prev = k;
-        agent_credit c;
-        c.paid_orders = r.varint();
-        c.revenue = money::from_minor(r.svarint());
-        c.assists = r.varint();
-        out.credit_days_[ru].emplace(std::move(k), c);
-      }
-    }
   }
   {
     std::size_t n = r.count(5, "scripts");
@@ -393,7 +369,7 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
     }
   }
   if (version >= 2) {
-    std::size_t n = r.count(7, "agent days");
+    std::size_t n = r.count(16, "agent days");
     std::optional<agent_day> prev;
     for (std::size_t i = 0; i < n; ++i) {
       agent_day k;
@@ -406,11 +382,18 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
       if (has) k.second = key_serde<Agent>::read(r);
       r.check(!prev || *prev < k, "agent days strictly increasing");
       prev = k;
-      agent_conversion c;
+      detail::orders_agent_day row;
+      agent_conversion& c = row.conversion;
       for (std::uint64_t* v : {&c.inquired, &c.same_day, &c.ordered, &c.placed, &c.placed_paid}) *v = r.varint();
       r.check(c.same_day <= c.ordered && c.ordered <= c.inquired && c.placed_paid <= c.placed,
               "same_day <= ordered <= inquired, placed_paid <= placed");
-      out.agent_days_.emplace(std::move(k), c);
+      for (agent_credit& credit : row.credit) {
+        credit.paid_orders = r.varint();
+        credit.revenue = money::from_minor(r.svarint());
+        credit.assists = r.varint();
+      }
+      r.check(k.second || row.credit == decltype(row.credit){}, "credit only for an agent");
+      out.agent_days_.emplace(std::move(k), row);
     }
   }
   {

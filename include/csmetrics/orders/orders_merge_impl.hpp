@@ -47,7 +47,6 @@ inline void basic_orders<Buyer, Order, Agent, Shop, Script>::merge_in_place(cons
   for (std::size_t r = 0; r < attribution_rule_count; ++r) {
     rules_[r].merge(other.rules_[r]);
     for (const auto& [a, c] : other.agents_[r]) detail::orders_merge(agents_[r][a], c);
-    for (const auto& [k, c] : other.credit_days_[r]) detail::orders_merge(credit_days_[r][k], c);
   }
   detail::orders_add(revenue_, other.revenue_);
   detail::orders_merge(mix_, other.mix_);
@@ -56,7 +55,7 @@ inline void basic_orders<Buyer, Order, Agent, Shop, Script>::merge_in_place(cons
     auto& m = losses_[a];
     for (std::size_t i = 0; i < loss_reason_count; ++i) detail::orders_inc(m[i], c[i]);
   }
-  for (const auto& [k, c] : other.agent_days_) detail::orders_merge(agent_days_[k], c);
+  for (const auto& [k, c] : other.agent_days_) agent_days_[k].merge(c);
   detail::orders_inc(repeat_buyers_, other.repeat_buyers_);
   detail::orders_inc(paying_buyers_, other.paying_buyers_);
   detail::orders_inc(visits_, other.visits_);
@@ -129,7 +128,7 @@ inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::equals(const basic_
         paying_buyers_ == o.paying_buyers_ && visits_ == o.visits_ && refunds_ == o.refunds_ &&
         refunded_ == o.refunded_ && disputes_ == o.disputes_ && disputed_orders_ == o.disputed_orders_ &&
         orphaned_ == o.orphaned_ && orphaned_amount_ == o.orphaned_amount_ && rejected_ == o.rejected_ &&
-        held_ == o.held_ && agent_days_ == o.agent_days_ && credit_days_ == o.credit_days_ && buyers_.size() == o.buyers_.size() &&
+        held_ == o.held_ && agent_days_ == o.agent_days_ && buyers_.size() == o.buyers_.size() &&
         orders_.size() == o.orders_.size() && credits_.size() == o.credits_.size()))
     return false;
   for (std::size_t i = 0; i < buyers_.size(); ++i) {

@@ -14,6 +14,7 @@
 #define CSMETRICS_ORDERS_ORDERS_STATE_HPP_
 
 #include <algorithm>  // std::sort, std::min, std::max
+#include <array>      // std::array (credit per rule)
 #include <cstddef>    // std::size_t
 #include <cstdint>    // fixed-width integers
 #include <optional>   // std::optional
@@ -422,6 +423,20 @@ inline void orders_merge(order_mix& m, const order_mix& o) {
   m.consulted_amount += o.consulted_amount;
   m.silent_amount += o.silent_amount;
 }
+
+/// One agent's figures of one local day: its conversions and its credit
+/// under each rule (one table lookup for all of them).
+struct orders_agent_day {
+  agent_conversion conversion;
+  std::array<agent_credit, attribution_rule_count> credit{};
+  void merge(const orders_agent_day& o) {
+    orders_merge(conversion, o.conversion);
+    for (std::size_t r = 0; r < attribution_rule_count; ++r) orders_merge(credit[r], o.credit[r]);
+  }
+  friend bool operator==(const orders_agent_day& a, const orders_agent_day& b) {
+    return a.conversion == b.conversion && a.credit == b.credit;
+  }
+};
 
 }  // namespace detail
 }  // namespace csmetrics
