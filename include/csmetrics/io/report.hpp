@@ -14,6 +14,8 @@
 #define CSMETRICS_IO_REPORT_HPP_
 
 #include <algorithm>    // std::min
+#include <array>        // std::array (rule texts)
+#include <charconv>     // std::to_chars (numbers)
 #include <cmath>        // std::isfinite
 #include <cstdint>      // std::uint64_t
 #include <cstdio>       // std::snprintf
@@ -217,12 +219,21 @@ inline void json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-/// Shortest round-trip-ish decimal (17 significant digits trimmed), or null.
-inline std::string json_number(std::optional<double> v) {
-  if (!v || !std::isfinite(*v)) return "null";
+/// 10 significant digits, as printf's %.10g (std::to_chars: the same text,
+/// without printf's cost, which a report of 10^5 shops pays 10^7 times), or null.
+inline void json_number(std::string& out, std::optional<double> v) {
+  if (!v || !std::isfinite(*v)) {
+    out += "null";
+    return;
+  }
   char b[40];
-  std::snprintf(b, sizeof b, "%.10g", *v);
-  return b;
+  const auto r = std::to_chars(b, b + sizeof b, *v, std::chars_format::general, 10);
+  out.append(b, static_cast<std::size_t>(r.ptr - b));
+}
+inline std::string json_number(std::optional<double> v) {
+  std::string out;
+  json_number(out, v);
+  return out;
 }
 
 class json_object {
@@ -242,7 +253,7 @@ class json_object {
   }
   json_object& num(std::string_view k, std::optional<double> v) {
     key(k);
-    out_ += json_number(v);
+    json_number(out_, v);
     return *this;
   }
   json_object& str(std::string_view k, std::string_view v) {
@@ -329,6 +340,14 @@ inline void json_sales_change(json_object& o, const sales_change_report& c, std:
 /// A shop's scorecards: [{period, first, last, agents: [{agent, score,
 /// passed, failed, kpis: {name: {value, rule, pass}}}]}], agents ranked.
 inline void json_scorecards(std::string& out, const std::vector<scorecard>& cards, const kpi_rules& rules) {
+  std::array<std::string, kpi_count> rule_text;  // written for every agent: made once
+  for (std::size_t j = 0; j < kpi_count; ++j) {
+    if (const auto& r = rules[j]) {
+      json_string(rule_text[j], std::string(r->at_least ? ">=" : "<=") + json_number(r->threshold));
+    } else {
+      rule_text[j] = "null";
+    }
+  }
   out += '[';
   for (std::size_t c = 0; c < cards.size(); ++c) {
     if (c) out += ',';
@@ -353,11 +372,7 @@ inline void json_scorecards(std::string& out, const std::vector<scorecard>& card
         else
           v.num("value", row.kpis[j].value);
         v.key("rule");
-        if (const auto& r = rules[j]) {
-          json_string(out, std::string(r->at_least ? ">=" : "<=") + json_number(r->threshold));
-        } else {
-          out += "null";
-        }
+        out += rule_text[j];
         v.key("pass");
         out += row.kpis[j].pass ? (*row.kpis[j].pass ? "true" : "false") : "null";
         v.close();
