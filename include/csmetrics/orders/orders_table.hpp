@@ -2,8 +2,9 @@
 // File: csmetrics/orders/orders_table.hpp
 //
 // The compact hash table behind csmetrics::basic_orders' per-buyer and
-// per-order tracking state. Entries live densely in fixed-size chunks (no
-// growth waste, no per-entry allocation); an open-addressing index of
+// per-order tracking state. Entries live densely in chunks of 1024 (the
+// first grows by doubling: a small table is small; no per-entry
+// allocation); an open-addressing index of
 // 1 tag byte + 4 index bytes per slot, linear probing over the tag bytes,
 // max load 7/8, finds them. Memory per entry is therefore
 //     sizeof(Entry) + 5 / load,  load in (7/16, 7/8]   (after the first chunk)
@@ -13,6 +14,7 @@
 #ifndef CSMETRICS_ORDERS_ORDERS_TABLE_HPP_
 #define CSMETRICS_ORDERS_ORDERS_TABLE_HPP_
 
+#include <algorithm>    // std::min, std::max (chunk growth)
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint8_t, std::uint32_t, std::uint64_t
 #include <limits>       // std::numeric_limits
@@ -120,11 +122,13 @@ class orders_table {
     if (cap > tags_.size()) rehash(cap);
   }
 
-  /// Heap bytes held (chunks at their full size, tag and index arrays, the
+  /// Heap bytes held (the chunks' capacity, tag and index arrays, the
   /// chunk pointer vector). Excludes heap memory owned by the entries
   /// themselves (e.g. long std::string ids).
   std::size_t memory_bytes() const {
-    return chunks_.size() * chunk_size * sizeof(Entry) + tags_.capacity() + index_.capacity() * sizeof(std::uint32_t) +
+    std::size_t entries = 0;
+    for (const auto& c : chunks_) entries += c.capacity();
+    return entries * sizeof(Entry) + tags_.capacity() + index_.capacity() * sizeof(std::uint32_t) +
            chunks_.capacity() * sizeof(std::vector<Entry>);
   }
 
@@ -156,11 +160,14 @@ class orders_table {
     if (size_ >= std::numeric_limits<std::uint32_t>::max())
       CSMETRICS_THROW(std::length_error("csmetrics::orders: more than 2^32 - 1 tracked entries"));
     if ((size_ + 1) * 8 > tags_.size() * 7) rehash(tags_.empty() ? 16 : tags_.size() * 2);
-    // Chunks reserve their memory but construct entries one by one: a new
-    // chunk costs no page faults until it is used.
+    // A chunk grows by doubling up to chunk_size and then stays: a table of
+    // a few entries (a small shop's) takes a few entries' memory, not a
+    // whole chunk's (which huge pages would fault in whole). Growing moves
+    // the chunk's entries: no pointer into the table outlives an insert.
     if ((size_ >> chunk_bits) == chunks_.size()) chunks_.emplace_back();
     std::vector<Entry>& chunk = chunks_[size_ >> chunk_bits];
-    if (chunk.capacity() < chunk_size) chunk.reserve(chunk_size);  // also after a copy of the table
+    if (chunk.size() == chunk.capacity())
+      chunk.reserve(std::min(chunk_size, std::max<std::size_t>(8, chunk.capacity() * 2)));
     chunk.emplace_back();
     ++size_;
     return chunk.back();
