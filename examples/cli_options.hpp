@@ -121,7 +121,7 @@ inline const char* usage() {
          "  --session-gap 10m  --max-wait 24h  --attribution-window 3d  --payment-window 3d\n"
          "  --max-lateness 1h                      rows later than this behind the newest are skipped, counted\n"
          "  --by shop|agent|day                    breakdown rows (default shop); JSON always has shops\n"
-         "  --strict                               stop at the first bad row\n"
+         "  --strict                               stop at the first bad or refused row\n"
          "  --progress / --no-progress             progress bar on stderr (default: on when stderr is a terminal)\n"
          "  --threads N                            accumulate on N threads, sharded by shop or (shop, buyer)\n"
          "  --shard-by auto|buyer|shop             with --threads: whole shops per thread when they balance (auto,\n"

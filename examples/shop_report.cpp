@@ -19,6 +19,7 @@
 #include <iostream>   // std::cout
 #include <map>        // std::map (refused rows by reason)
 #include <string>     // std::string
+#include <string_view>  // std::string_view (a refusal's reason)
 #include <type_traits>  // std::is_same_v
 #include <utility>    // std::pair
 #include <vector>     // std::vector
@@ -67,19 +68,28 @@ std::uint64_t file_size(std::FILE* f) {
   return n > 0 ? static_cast<std::uint64_t>(n) : 0;
 }
 
-/// Reads one source into `m` (a shop_metrics or a sharded_metrics), adding its counts to `r`'s input summary.
+/// "FILE: line N: refused: REASON", as bad rows are named.
+std::string refusal_message(const std::string& source, std::uint64_t line, std::string_view reason) {
+  return source + ": line " + std::to_string(line) + ": refused: " + std::string(reason);
+}
+
+/// Reads one source into `m` (a shop_metrics or a sharded_metrics), adding
+/// its counts to `r`'s input summary. `strict`: a row a family refuses ends
+/// the run, as a bad row does.
 template <class Metrics>
-void read_source(csmetrics::event_csv_reader& in, Metrics& m, csmetrics::report& r,
-                 progress_bar& bar, const std::string& name) {
+void read_source(csmetrics::event_csv_reader& in, Metrics& m, csmetrics::report& r, progress_bar& bar,
+                 const std::string& name, bool strict) {
   csmetrics::event e;
   std::uint64_t refused = 0;
   try {
     while (in.next(e)) {
       if constexpr (std::is_same_v<Metrics, csmetrics::shop_metrics>) {
         // On one thread the refusals are known at once: named with their line, as bad rows are.
-        if (!m.add(e) && ++refused <= 100)
-          std::fprintf(stderr, "%s: line %llu: refused: %.*s\n", name.c_str(), static_cast<unsigned long long>(e.line),
-                       static_cast<int>(m.last_refusal().size()), m.last_refusal().data());
+        if (!m.add(e)) {
+          const std::string msg = refusal_message(name, e.line, m.last_refusal());
+          if (strict) throw std::runtime_error(msg + " (--strict)");
+          if (++refused <= 100) std::fprintf(stderr, "%s\n", msg.c_str());
+        }
       } else {
         m.add(e);
       }
@@ -116,7 +126,7 @@ csmetrics::report read_inputs(const demo::cli_options& cli, Metrics& metrics, so
     progress_bar bar(progress, text.size());
     if constexpr (!std::is_same_v<Metrics, csmetrics::shop_metrics>)
       if (starts) starts->emplace_back(metrics.added(), "demo week");
-    read_source(in, metrics, input, bar, "demo week");
+    read_source(in, metrics, input, bar, "demo week", cli.strict);
     bar.done();
   }
   for (const std::string& name : cli.files) {
@@ -127,7 +137,7 @@ csmetrics::report read_inputs(const demo::cli_options& cli, Metrics& metrics, so
       csmetrics::event_csv_reader in(f, read_options);
       if constexpr (!std::is_same_v<Metrics, csmetrics::shop_metrics>)
         if (starts) starts->emplace_back(metrics.added(), name);
-      read_source(in, metrics, input, bar, name);
+      read_source(in, metrics, input, bar, name, cli.strict);
     } catch (...) {
       if (f != stdin) std::fclose(f);
       throw;
@@ -163,11 +173,13 @@ int run(const demo::cli_options& cli) {
     if (const auto last = sharded.newest_time()) {
       sharded.finish(*last);
       // The refused rows, named by file and line as on one thread (found on the workers, told now).
+      // --strict: the first one ends the run (after the fact: the workers found it).
       for (const auto& x : sharded.first_refusals()) {
         auto src = std::upper_bound(starts.begin(), starts.end(), x.position,
                                     [](std::uint64_t p, const auto& s) { return p < s.first; });
-        std::fprintf(stderr, "%s: line %llu: refused: %.*s\n", src == starts.begin() ? "?" : std::prev(src)->second.c_str(),
-                     static_cast<unsigned long long>(x.line), static_cast<int>(x.reason.size()), x.reason.data());
+        const std::string msg = refusal_message(src == starts.begin() ? "?" : std::prev(src)->second, x.line, x.reason);
+        if (cli.strict) throw std::runtime_error(msg + " (--strict)");
+        std::fprintf(stderr, "%s\n", msg.c_str());
       }
       r = sharded.make_report(request);  // on the workers; by shop without a merge
       reported = true;

@@ -539,6 +539,9 @@ def cli(binary):
               f"--threads {threads} names the refused row: " + p.stderr)
         check(json.loads(p.stdout)["input"]["skipped_by_reason"] == {"conversation_out_of_order": 1},
               f"--threads {threads}: the refused row is skipped by reason")
+        p = run([binary, "--threads", threads, "--strict", "-"], input=repro)
+        check(p.returncode == 1 and "line 4: refused: conversation_out_of_order (--strict)" in p.stderr,
+              f"--threads {threads} --strict stops at a refused row: " + p.stderr)
     p = run([binary, "--period", "year"])
     check(p.returncode == 2 and "--period must be week or month" in p.stderr, "bad --period")
     p = run([binary, "--target", "12.345"])
