@@ -357,8 +357,9 @@ CSMETRICS_FUNC std::vector<scorecard> shop_metrics::scorecards(id_type shop, day
       p.buyer_messages = st->credited_buyer_messages();
       p.responses = st->response().count();
       p.response_s_sum = std::chrono::duration<double>(st->response().total()).count();
-      p.invited = st->invitation_rate().successes();
-      p.served = st->invitation_rate().trials();
+      const rate_counter invites = st->invitation_rate();  // an intersection of two buyer sets: once
+      p.invited = invites.successes();
+      p.served = invites.trials();
       p.good_votes = st->satisfaction().successes();
       p.votes = st->satisfaction().trials();
       p.answered = st->answered();
