@@ -72,13 +72,30 @@ bool orders_key_less(const Entry& a, const Entry& b, Id Entry::*id) {
 
 /// Dense indexes of a tracking table's entries in that order, so that equal
 /// states give equal bytes.
-template <class Table, class Entry, class Id>
-std::vector<std::size_t> orders_sorted_indexes(const Table& table, Id Entry::*id) {
+template <class Table, class Less>
+std::vector<std::size_t> orders_sorted_indexes(const Table& table, Less less) {
   std::vector<std::size_t> ix(table.size());
   std::iota(ix.begin(), ix.end(), std::size_t{0});
-  std::sort(ix.begin(), ix.end(),
-            [&table, id](std::size_t l, std::size_t r) { return orders_key_less(table.at(l), table.at(r), id); });
+  std::sort(ix.begin(), ix.end(), [&table, &less](std::size_t l, std::size_t r) { return less(table.at(l), table.at(r)); });
   return ix;
+}
+template <class Table, class Entry, class Id>
+std::vector<std::size_t> orders_sorted_indexes(const Table& table, Id Entry::*id) {
+  return orders_sorted_indexes(table, [id](const Entry& l, const Entry& r) { return orders_key_less(l, r, id); });
+}
+
+/// An agent's credit: v paid_orders | s revenue | v assists.
+inline void orders_write_credit(writer& w, const agent_credit& c) {
+  w.varint(c.paid_orders);
+  w.svarint(c.revenue.minor());
+  w.varint(c.assists);
+}
+inline agent_credit orders_read_credit(reader& r) {
+  agent_credit c;
+  c.paid_orders = r.varint();
+  c.revenue = money::from_minor(r.svarint());
+  c.assists = r.varint();
+  return c;
 }
 
 /// Reads a day key of a per-day table: after `prev` (updated) and within
@@ -140,9 +157,7 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     w.varint(agents_[r].size());
     for (const auto& [a, c] : agents_[r]) {
       key_serde<Agent>::write(w, a);
-      w.varint(c.paid_orders);
-      w.svarint(c.revenue.minor());
-      w.varint(c.assists);
+      detail::orders_write_credit(w, c);
     }
   }
   w.varint(scripts_.size());
@@ -167,11 +182,7 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     if (k.second) key_serde<Agent>::write(w, *k.second);
     const agent_conversion& v = c.conversion;
     for (std::uint64_t n : {v.inquired, v.same_day, v.ordered, v.placed, v.placed_paid}) w.varint(n);
-    for (const agent_credit& credit : c.credit) {
-      w.varint(credit.paid_orders);
-      w.svarint(credit.revenue.minor());
-      w.varint(credit.assists);
-    }
+    for (const agent_credit& credit : c.credit) detail::orders_write_credit(w, credit);
   }
   // Tracking tables, sorted so equal states give equal bytes.
   const std::vector<std::size_t> buyer_ix = detail::orders_sorted_indexes(buyers_, &buyer_entry::buyer);
@@ -225,11 +236,8 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     w.u8(h.buyer ? 1 : 0);
     if (h.buyer) key_serde<Buyer>::write(w, *h.buyer);
   }
-  std::vector<std::size_t> credit_ix(credits_.size());
-  std::iota(credit_ix.begin(), credit_ix.end(), std::size_t{0});
-  std::sort(credit_ix.begin(), credit_ix.end(), [this](std::size_t l, std::size_t r) {
-    return detail::orders_inquiry_key_less(credits_.at(l), credits_.at(r));
-  });
+  const std::vector<std::size_t> credit_ix =
+      detail::orders_sorted_indexes(credits_, detail::orders_inquiry_key_less<Shop, Buyer, Agent>);
   w.varint(credit_ix.size());
   for (std::size_t i : credit_ix) {
     const credit_entry& c = credits_.at(i);
@@ -336,10 +344,7 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
     for (std::size_t i = 0; i < n; ++i) {
       Agent a = key_serde<Agent>::read(r);
       r.check(out.agents_[ru].empty() || out.agents_[ru].rbegin()->first < a, "agents strictly increasing");
-      agent_credit c;
-      c.paid_orders = r.varint();
-      c.revenue = money::from_minor(r.svarint());
-      c.assists = r.varint();
+      const agent_credit c = detail::orders_read_credit(r);
       out.agents_[ru].emplace_hint(out.agents_[ru].end(), std::move(a), c);
     }
   }
@@ -387,11 +392,7 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
       for (std::uint64_t* v : {&c.inquired, &c.same_day, &c.ordered, &c.placed, &c.placed_paid}) *v = r.varint();
       r.check(c.same_day <= c.ordered && c.ordered <= c.inquired && c.placed_paid <= c.placed,
               "same_day <= ordered <= inquired, placed_paid <= placed");
-      for (agent_credit& credit : row.credit) {
-        credit.paid_orders = r.varint();
-        credit.revenue = money::from_minor(r.svarint());
-        credit.assists = r.varint();
-      }
+      for (agent_credit& credit : row.credit) credit = detail::orders_read_credit(r);
       r.check(k.second || row.credit == decltype(row.credit){}, "credit only for an agent");
       out.agent_days_.emplace(std::move(k), row);
     }
