@@ -90,6 +90,7 @@
 #include "csmetrics/core/error.hpp"
 #include "csmetrics/io/event.hpp"
 #include "csmetrics/io/event_batch.hpp"
+#include "csmetrics/sharded/batch_pool.hpp"
 #include "csmetrics/sharded/shard_router.hpp"
 #include "csmetrics/shop_metrics.hpp"
 #include "csmetrics/core/time.hpp"
@@ -383,38 +384,7 @@ class sharded_metrics {
     ++dispatched_;
   }
 
-  /// Batches for add(e) come back here when the last worker drops them: their
-  /// memory is reused instead of freed and faulted in again.
-  struct batch_pool {
-    std::mutex mutex;
-    std::vector<std::unique_ptr<event_batch>> free;
-    std::size_t keep = 0;
-  };
-  std::shared_ptr<event_batch> recycled_batch() {
-    std::unique_ptr<event_batch> b;
-    {
-      std::lock_guard<std::mutex> lock(pool_->mutex);
-      if (!pool_->free.empty()) {
-        b = std::move(pool_->free.back());
-        pool_->free.pop_back();
-      }
-    }
-    if (!b) {
-      b = std::make_unique<event_batch>();
-      b->reserve(options_.batch_events);
-    }
-    return std::shared_ptr<event_batch>(b.release(), [pool = pool_](event_batch* p) noexcept {
-      std::unique_ptr<event_batch> back(p);
-      back->clear();
-      std::lock_guard<std::mutex> lock(pool->mutex);
-      if (pool->free.size() < pool->keep) {
-        try {
-          pool->free.push_back(std::move(back));
-        } catch (...) {  // no room to remember it: free it
-        }
-      }
-    });
-  }
+  std::shared_ptr<event_batch> recycled_batch() { return detail::recycled_batch(pool_, options_.batch_events); }
 
   void publish(std::shared_ptr<const event_batch> batch) {
     if (key_ == shard_key::automatic) key_ = choose_shard_key(*batch, workers_.size(), options_.batch_events);
@@ -596,7 +566,7 @@ class sharded_metrics {
   shop_metrics_options metrics_options_;
   shop_metrics prototype_;  // validates the options once, copied into every shard
   std::vector<std::unique_ptr<worker>> workers_;
-  std::shared_ptr<batch_pool> pool_ = std::make_shared<batch_pool>();  // shared with the batches' deleters
+  std::shared_ptr<detail::batch_pool> pool_ = std::make_shared<detail::batch_pool>();  // shared with the batches' deleters
   std::shared_ptr<event_batch> pending_;  // the batch add(e) fills
   std::uint64_t published_ = 0;           // events in the batches sent to the workers
   task_list* tasks_ = nullptr;  // run_tasks' list, read by the workers

@@ -90,9 +90,8 @@
 // u64 buyer, u32 shop, u32 agent), plus the index: at most 43.5 bytes per
 // tracked buyer, ~40 on average (tests/orders_test.cpp asserts <= 48).
 // Buyer entries are kept for the accumulator's life (repeat purchase needs
-// them); order entries (~100 bytes) only while an order is open; an inquiry
-// day's credit entry (40 bytes for integer ids) while it waits for its reply
-// and, once credited, until no order can convert the day (9 local days).
+// them); order entries (~100 bytes) while an order is open; an inquiry day's
+// credit (40 bytes) until no order can convert the day (9 local days).
 //
 // Mergeable: shard the stream by (shop, buyer) – payments, cancels, refunds
 // and reminders go to the shard of their order's buyer – and a.merge(b)
@@ -292,31 +291,15 @@ class basic_orders {
     out.agents = agents_[r];
     return out;
   }
-  /// Per agent, the conversions credited to it on local days first .. last
-  /// (inquiry days for the inquiry counts, order days for the placed ones);
-  /// the key std::nullopt holds the consulted orders credited to nobody.
-  /// Inquiries credited to nobody or still waiting are the shop's cohorts
-  /// (inquiry_cohorts()) less every agent's.
+  /// Per agent, the conversions credited on local days first .. last (inquiry
+  /// days, order days for the placed ones); key std::nullopt: the consulted
+  /// orders credited to nobody. Uncredited inquiries: the shop's cohorts less these.
   std::map<std::optional<Agent>, agent_conversion> agent_conversions(
       day_number first = std::numeric_limits<day_number>::min(),
-      day_number last = std::numeric_limits<day_number>::max()) const {
-    std::map<std::optional<Agent>, agent_conversion> out;
-    for (const auto& [k, c] : agent_days_)
-      if (k.first >= first && k.first <= last && c.conversion != agent_conversion{})
-        detail::orders_merge(out[k.second], c.conversion);
-    return out;
-  }
-  /// Per agent, the credit under `rule` booked on local days first .. last:
-  /// paid orders and assists on their payment day, revenue on the day of
-  /// the payment or refund (attribution(rule).agents over a period).
-  std::map<Agent, agent_credit> agent_credits(attribution_rule rule, day_number first, day_number last) const {
-    std::map<Agent, agent_credit> out;
-    for (const auto& [k, c] : agent_days_) {
-      const agent_credit& credit = c.credit[static_cast<std::size_t>(rule)];
-      if (k.first >= first && k.first <= last && credit != agent_credit{}) detail::orders_merge(out[*k.second], credit);
-    }
-    return out;
-  }
+      day_number last = std::numeric_limits<day_number>::max()) const;
+  /// Per agent, the credit under `rule` booked on days first .. last (payment
+  /// or refund days): attribution(rule).agents over a period.
+  std::map<Agent, agent_credit> agent_credits(attribution_rule rule, day_number first, day_number last) const;
   /// Inquiry days waiting for their credit, or credited and still able to convert.
   std::size_t tracked_credits() const { return credits_.size(); }
   /// Placed orders, consulted vs silent at order time.
@@ -452,7 +435,7 @@ class basic_orders {
     Order order;
     friend bool operator>(const deadline_item& a, const deadline_item& b) { return a.deadline > b.deadline; }
   };
-  struct credit_item {
+  struct credit_item {  // an inquiry day's credit deadline, for advance()
     std::int64_t deadline;
     Shop shop;
     Buyer buyer;
@@ -561,15 +544,8 @@ class basic_orders {
   /// its fallback when the wait ends; a credited one is dropped once no
   /// order can convert its day any more (days beyond the buyer's horizon,
   /// with a day's margin for late events).
-  std::int64_t credit_deadline(const credit_entry& c) const {
-    if (c.state != detail::ocs_credited) return c.first_t + config_.credit_wait.count();
-    return day_start(static_cast<day_number>(c.day + detail::orders_horizon + 2), config_.offset)
-        .time_since_epoch()
-        .count();
-  }
-  void schedule(const credit_entry& c) {
-    credit_queue_.push(credit_item{credit_deadline(c), c.shop, c.buyer, c.day});
-  }
+  std::int64_t credit_deadline(const credit_entry& c) const;
+  void schedule(const credit_entry& c) { credit_queue_.push(credit_item{credit_deadline(c), c.shop, c.buyer, c.day}); }
   /// Credits a waiting inquiry day to `agent` (nobody when empty): its
   /// cohort counts so far move to the agent; an entry credited to nobody is
   /// dropped. The buyer's waiting bit is cleared by the caller.

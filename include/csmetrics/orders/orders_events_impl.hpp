@@ -306,6 +306,34 @@ inline auto basic_orders<Buyer, Order, Agent, Shop, Script>::touch_buyer(const S
 // ---- credit -----------------------------------------------------------------
 
 template <class Buyer, class Order, class Agent, class Shop, class Script>
+inline auto basic_orders<Buyer, Order, Agent, Shop, Script>::agent_conversions(day_number first, day_number last) const
+    -> std::map<std::optional<Agent>, agent_conversion> {
+  std::map<std::optional<Agent>, agent_conversion> out;
+  for (const auto& [k, c] : agent_days_)
+    if (k.first >= first && k.first <= last && c.conversion != agent_conversion{})
+      detail::orders_merge(out[k.second], c.conversion);
+  return out;
+}
+
+template <class Buyer, class Order, class Agent, class Shop, class Script>
+inline auto basic_orders<Buyer, Order, Agent, Shop, Script>::agent_credits(attribution_rule rule, day_number first,
+                                                                           day_number last) const
+    -> std::map<Agent, agent_credit> {
+  std::map<Agent, agent_credit> out;
+  for (const auto& [k, c] : agent_days_) {
+    const agent_credit& credit = c.credit[static_cast<std::size_t>(rule)];
+    if (k.first >= first && k.first <= last && credit != agent_credit{}) detail::orders_merge(out[*k.second], credit);
+  }
+  return out;
+}
+
+template <class Buyer, class Order, class Agent, class Shop, class Script>
+inline std::int64_t basic_orders<Buyer, Order, Agent, Shop, Script>::credit_deadline(const credit_entry& c) const {
+  if (c.state != detail::ocs_credited) return c.first_t + config_.credit_wait.count();
+  return day_start(static_cast<day_number>(c.day + detail::orders_horizon + 2), config_.offset).time_since_epoch().count();
+}
+
+template <class Buyer, class Order, class Agent, class Shop, class Script>
 inline void basic_orders<Buyer, Order, Agent, Shop, Script>::settle_credit(credit_entry& c,
                                                                            const std::optional<Agent>& agent) {
   if (!agent) {
