@@ -283,6 +283,9 @@ class session_stats {
   std::size_t buyers_served() const { return served_.size(); }
   /// Distinct buyers sent a rating invitation.
   std::size_t buyers_invited() const { return invited_.size(); }
+  /// The buyers served and invited (for unions over cells, as scorecards make).
+  const flat_set<BuyerId>& served_buyers() const { return served_; }
+  const flat_set<BuyerId>& invited_buyers() const { return invited_; }
   /// Invitations sent (not distinct).
   std::uint64_t invitations() const { return invitations_; }
   /// Served buyers who were invited / buyers served (Wilson via rate_counter).

@@ -342,28 +342,41 @@ CSMETRICS_FUNC std::vector<scorecard> shop_metrics::scorecards(id_type shop, day
   for (const auto& [label, days] : scorecard_periods(first_day, as_of, opt.period_days)) {
     const day_number first = days.first, last = days.second;  // named: lambdas cannot capture bindings in C++17
     std::map<id_type, agent_period> periods;  // in text order
-    std::map<id_type, std::optional<sessions_type::stats_type>> sessions;
+    // The counts a card needs and the buyer sets of the invitation rate:
+    // summed cell by cell, without merging the cells' sketches.
+    struct agent_cells {
+      std::uint64_t agent_messages = 0, buyer_messages = 0, responses = 0, unanswered = 0;
+      std::uint64_t response_us = 0, good_votes = 0, votes = 0;
+      flat_set<id_type> served, invited;
+    };
+    std::map<id_type, agent_cells> sessions;
     sessions_.for_each_cell(shop, [&](const id_type&, const id_type* agent, day_number d, const auto& cell) {
       if (!agent || d < first || d > last) return;
-      auto& st = sessions[*agent];
-      if (st)
-        st->merge(cell);
-      else
-        st = cell;
+      agent_cells& ac = sessions[*agent];
+      auto add = [](std::uint64_t& to, std::uint64_t n) { to = detail::checked_add(to, n); };
+      add(ac.agent_messages, cell.agent_messages());
+      add(ac.buyer_messages, cell.credited_buyer_messages());
+      add(ac.responses, cell.response().count());
+      add(ac.response_us, static_cast<std::uint64_t>(cell.response().total().count()));
+      add(ac.unanswered, cell.unanswered());
+      add(ac.good_votes, cell.satisfaction().successes());
+      add(ac.votes, cell.satisfaction().trials());
+      ac.served.merge(cell.served_buyers());
+      ac.invited.merge(cell.invited_buyers());
     });
-    for (const auto& [a, st] : sessions) {
+    for (const auto& [a, ac] : sessions) {
       agent_period& p = periods[a];
-      p.agent_messages = st->agent_messages();
-      p.buyer_messages = st->credited_buyer_messages();
-      p.responses = st->response().count();
-      p.response_s_sum = std::chrono::duration<double>(st->response().total()).count();
-      const rate_counter invites = st->invitation_rate();  // an intersection of two buyer sets: once
-      p.invited = invites.successes();
-      p.served = invites.trials();
-      p.good_votes = st->satisfaction().successes();
-      p.votes = st->satisfaction().trials();
-      p.answered = st->answered();
-      p.unanswered = st->unanswered();
+      p.agent_messages = ac.agent_messages;
+      p.buyer_messages = ac.buyer_messages;
+      p.responses = p.answered = ac.responses;
+      p.response_s_sum = std::chrono::duration<double>(duration{static_cast<duration::rep>(ac.response_us)}).count();
+      const flat_set<id_type>& small = ac.invited.size() < ac.served.size() ? ac.invited : ac.served;
+      const flat_set<id_type>& big = &small == &ac.invited ? ac.served : ac.invited;
+      small.for_each([&](const id_type& b) { p.invited += big.contains(b); });  // served buyers invited
+      p.served = ac.served.size();
+      p.good_votes = ac.good_votes;
+      p.votes = ac.votes;
+      p.unanswered = ac.unanswered;
     }
     if (o) {
       for (const auto& [a, c] : o->agent_conversions(first, last)) {
