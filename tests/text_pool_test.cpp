@@ -77,6 +77,24 @@ TEST_CASE("text_pool: many texts, growth keeps every ref valid", "[text_pool]") 
   CHECK(pool.memory_bytes() > big.size());
 }
 
+TEST_CASE("text_pool: texts of every short length that differ in one byte are distinct", "[text_pool]") {
+  // The comparison loads 4 or 8 bytes from each end: every byte must count.
+  text_pool pool;
+  for (std::size_t n = 1; n <= 40; ++n) {
+    const std::string base(n, 'a');
+    const auto ref = pool.intern(base);
+    CHECK(pool.intern(std::string(n, 'a')) == ref);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string other = base;
+      other[i] = 'b';
+      INFO("length " << n << ", byte " << i);
+      CHECK(pool.intern(other) != ref);
+      CHECK(pool.intern(other).view() == other);
+    }
+  }
+  CHECK(pool.size() == 40 + 40 * 41 / 2);
+}
+
 TEST_CASE("text_ref serializes as its text and is read into the reader's pool", "[text_pool]") {
   text_pool from;
   csmetrics::detail::writer w;
