@@ -119,13 +119,13 @@
 #include <optional>     // std::optional
 #include <queue>        // std::priority_queue (expiry deadlines)
 #include <set>          // std::set (held payments by age)
-#include <unordered_map>  // std::unordered_map (agents' conversions per day)
 #include <string>       // std::string
 #include <utility>      // std::pair
 #include <vector>       // std::vector
 
 #include "csmetrics/core/checked.hpp"
 #include "csmetrics/core/error.hpp"
+#include "csmetrics/core/keyed.hpp"
 #include "csmetrics/core/money.hpp"
 #include "csmetrics/core/rate.hpp"
 #include "csmetrics/core/serde.hpp"
@@ -570,7 +570,7 @@ class basic_orders {
   order_mix mix_;
   std::map<Script, script_counts> scripts_;
   std::map<Agent, std::array<std::uint64_t, loss_reason_count>> losses_;
-  std::unordered_map<agent_day, detail::orders_agent_day, agent_day_hash> agent_days_;  // serialized sorted
+  keyed<agent_day, detail::orders_agent_day, agent_day_hash> agent_days_;  // serialized sorted
   std::uint64_t repeat_buyers_ = 0, paying_buyers_ = 0;
   std::uint64_t visits_ = 0, refunds_ = 0, disputes_ = 0, disputed_orders_ = 0, orphaned_ = 0;
   money refunded_{};

@@ -173,7 +173,9 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     key_serde<Agent>::write(w, a);
     for (std::uint64_t v : c) w.varint(v);
   }
-  std::vector<std::pair<agent_day, detail::orders_agent_day>> agent_days(agent_days_.begin(), agent_days_.end());
+  std::vector<std::pair<agent_day, detail::orders_agent_day>> agent_days;
+  agent_days.reserve(agent_days_.size());
+  for (const auto& [k, c] : agent_days_) agent_days.emplace_back(k, c);
   std::sort(agent_days.begin(), agent_days.end(), [](const auto& l, const auto& r) { return l.first < r.first; });
   w.varint(agent_days.size());
   for (const auto& [k, c] : agent_days) {
@@ -394,7 +396,7 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
               "same_day <= ordered <= inquired, placed_paid <= placed");
       for (agent_credit& credit : row.credit) credit = detail::orders_read_credit(r);
       r.check(k.second || row.credit == decltype(row.credit){}, "credit only for an agent");
-      out.agent_days_.emplace(std::move(k), row);
+      out.agent_days_[std::move(k)] = row;
     }
   }
   {
