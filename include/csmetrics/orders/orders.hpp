@@ -288,7 +288,7 @@ class basic_orders {
     out.unassigned_paid_orders = rules_[r].unassigned;
     out.consulted_revenue = money::from_minor(rules_[r].consulted_revenue);
     out.total_revenue = money::from_minor(revenue_);
-    out.agents = agents_[r];
+    agents_[r].for_each_sorted([&](const Agent& a, const agent_credit& c) { out.agents.emplace_hint(out.agents.end(), a, c); });
     return out;
   }
   /// Per agent, the conversions credited on local days first .. last (inquiry
@@ -321,8 +321,12 @@ class basic_orders {
     return compare(ia->second.success, ib->second.success, confidence);
   }
 
-  /// Lost inquiries per agent, indexed by loss_reason.
-  const std::map<Agent, std::array<std::uint64_t, loss_reason_count>>& losses() const { return losses_; }
+  /// Lost inquiries per agent, indexed by loss_reason (a sorted copy).
+  std::map<Agent, std::array<std::uint64_t, loss_reason_count>> losses() const {
+    std::map<Agent, std::array<std::uint64_t, loss_reason_count>> out;
+    losses_.for_each_sorted([&](const Agent& a, const auto& c) { out.emplace_hint(out.end(), a, c); });
+    return out;
+  }
   /// Lost inquiries per reason over all agents.
   std::array<std::uint64_t, loss_reason_count> loss_totals() const {
     std::array<std::uint64_t, loss_reason_count> t{};
@@ -565,11 +569,12 @@ class basic_orders {
   std::map<day_number, detail::orders_inquiry_counts> inquiry_days_;
   std::map<day_number, payment_counts> payment_days_;
   std::array<detail::orders_rule_counts, attribution_rule_count> rules_{};
-  std::array<std::map<Agent, agent_credit>, attribution_rule_count> agents_;
+  // Keyed, not std::map: looked up by every payment and lost inquiry (sorted when read out).
+  std::array<keyed<Agent, agent_credit>, attribution_rule_count> agents_;
   std::int64_t revenue_ = 0;  // minor units, net of refunds
   order_mix mix_;
   std::map<Script, script_counts> scripts_;
-  std::map<Agent, std::array<std::uint64_t, loss_reason_count>> losses_;
+  keyed<Agent, std::array<std::uint64_t, loss_reason_count>> losses_;
   keyed<agent_day, detail::orders_agent_day, agent_day_hash> agent_days_;  // serialized sorted
   std::uint64_t repeat_buyers_ = 0, paying_buyers_ = 0;
   std::uint64_t visits_ = 0, refunds_ = 0, disputes_ = 0, disputed_orders_ = 0, orphaned_ = 0;

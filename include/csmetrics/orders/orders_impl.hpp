@@ -155,10 +155,10 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     w.varint(rules_[r].unassigned);
     w.svarint(rules_[r].consulted_revenue);
     w.varint(agents_[r].size());
-    for (const auto& [a, c] : agents_[r]) {
+    agents_[r].for_each_sorted([&](const Agent& a, const agent_credit& c) {
       key_serde<Agent>::write(w, a);
       detail::orders_write_credit(w, c);
-    }
+    });
   }
   w.varint(scripts_.size());
   for (const auto& [s, c] : scripts_) {
@@ -169,10 +169,10 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     w.svarint(c.recovered);
   }
   w.varint(losses_.size());
-  for (const auto& [a, c] : losses_) {
+  losses_.for_each_sorted([&](const Agent& a, const std::array<std::uint64_t, loss_reason_count>& c) {
     key_serde<Agent>::write(w, a);
     for (std::uint64_t v : c) w.varint(v);
-  }
+  });
   std::vector<std::pair<agent_day, detail::orders_agent_day>> agent_days;
   agent_days.reserve(agent_days_.size());
   for (const auto& [k, c] : agent_days_) agent_days.emplace_back(k, c);
@@ -343,11 +343,12 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
     rc.consulted_revenue = r.svarint();
     r.check(rc.unassigned <= rc.consulted, "unassigned <= consulted");
     std::size_t n = r.count(4, "agents");
+    std::optional<Agent> prev;
     for (std::size_t i = 0; i < n; ++i) {
       Agent a = key_serde<Agent>::read(r);
-      r.check(out.agents_[ru].empty() || out.agents_[ru].rbegin()->first < a, "agents strictly increasing");
-      const agent_credit c = detail::orders_read_credit(r);
-      out.agents_[ru].emplace_hint(out.agents_[ru].end(), std::move(a), c);
+      r.check(!prev || *prev < a, "agents strictly increasing");
+      out.agents_[ru][a] = detail::orders_read_credit(r);
+      prev = std::move(a);
     }
   }
   {
@@ -367,12 +368,12 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
   }
   {
     std::size_t n = r.count(8, "loss agents");
+    std::optional<Agent> prev;
     for (std::size_t i = 0; i < n; ++i) {
       Agent a = key_serde<Agent>::read(r);
-      r.check(out.losses_.empty() || out.losses_.rbegin()->first < a, "loss agents strictly increasing");
-      std::array<std::uint64_t, loss_reason_count> c{};
-      for (auto& v : c) v = r.varint();
-      out.losses_.emplace_hint(out.losses_.end(), std::move(a), c);
+      r.check(!prev || *prev < a, "loss agents strictly increasing");
+      for (auto& v : out.losses_[a]) v = r.varint();
+      prev = std::move(a);
     }
   }
   if (version >= 2) {

@@ -237,10 +237,12 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
     const orders_type* o = orders_state(shop);
     std::optional<attribution_report<id_type>> attr;
     std::map<std::optional<id_type>, agent_conversion> conversions;
+    std::map<id_type, std::array<std::uint64_t, loss_reason_count>> losses;
     if (o) {
       attr = o->attribution(options_.rule);
       for (const auto& [a, c] : attr->agents) names.insert(a);
-      for (const auto& [a, c] : o->losses()) names.insert(a);
+      losses = o->losses();
+      for (const auto& [a, c] : losses) names.insert(a);
       conversions = o->agent_conversions();
       for (const auto& [a, c] : conversions)
         if (a) names.insert(*a);
@@ -284,8 +286,8 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
           ar.orders_placed_paid = c.placed_paid;
           ar.payment_conversion = count_ratio{c.placed_paid, c.placed};
         }
-        auto lo = o->losses().find(a);
-        if (lo != o->losses().end())
+        auto lo = losses.find(a);
+        if (lo != losses.end())
           for (std::size_t i = 0; i < loss_reason_count; ++i)
             if (lo->second[i] != 0) ar.lost_by_reason[std::string(to_string(static_cast<loss_reason>(i)))] = lo->second[i];
       }
