@@ -426,6 +426,38 @@ TEST_CASE("report: JSON escapes quotes, backslashes and control bytes in ids, an
   CHECK_THAT(j, Catch::Contains(R"("plain-shop_7":{)"));
 }
 
+TEST_CASE("report: JSON escaping is the same at every position of long ids", "[report][json]") {
+  // The writer scans eight bytes at a time: each escaped byte, at each place
+  // in texts up to 40 bytes, against a byte-at-a-time reference.
+  auto reference = [](std::string_view s) {
+    std::string out = "\"";
+    for (unsigned char u : s) {
+      if (u == '"') out += "\\\"";
+      else if (u == '\\') out += "\\\\";
+      else if (u == '\n') out += "\\n";
+      else if (u == '\r') out += "\\r";
+      else if (u == '\t') out += "\\t";
+      else if (u < 0x20) {
+        char b[8];
+        std::snprintf(b, sizeof b, "\\u%04x", u);
+        out += b;
+      } else out += static_cast<char>(u);
+    }
+    return out + "\"";
+  };
+  for (std::size_t n = 1; n <= 40; ++n)
+    for (std::size_t at = 0; at < n; ++at)
+      for (char c : {'"', '\\', '\n', '\x01', '\x1f', ' ', '\x7f', '\xc3'}) {
+        std::string text(n, 'x');
+        text[at] = c;
+        if (n > 3) text[n - 1] = '"';  // a second one, later
+        std::string out;
+        csmetrics::detail::json_string(out, text);
+        INFO("length " << n << ", byte " << at << " = " << static_cast<int>(static_cast<unsigned char>(c)));
+        CHECK(out == reference(text));
+      }
+}
+
 TEST_CASE("report: Prometheus text has HELP and TYPE once per family and escaped labels", "[report][prometheus]") {
   csmetrics::report r;
   csmetrics::shop_report s;

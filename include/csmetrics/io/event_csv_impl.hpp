@@ -25,6 +25,8 @@
 #include <cstdint>    // std::uint64_t
 #include <cstring>    // std::memchr, std::memmove, std::memcpy
 
+#include "csmetrics/core/swar.hpp"
+
 namespace csmetrics {
 namespace detail {
 
@@ -42,22 +44,14 @@ struct csv_byte_table {
 inline constexpr csv_byte_table csv_bytes{};
 
 /// The first byte in [p, e) of class != 0 (',', '"', CR or >= 0x80), or e.
-/// Eight bytes at a time where the compiler and byte order allow: a row is
-/// mostly field text, and a byte at a time was a quarter of reading.
 inline const char* skip_plain(const char* p, const char* e) {
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-  // High bit of each zero byte; above the lowest one a borrow can add false
-  // hits, so only the lowest set bit of the union is used (always a true hit).
-  auto zeros = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
-  while (e - p >= 8) {
-    std::uint64_t v;
-    std::memcpy(&v, p, 8);
-    const std::uint64_t hit = zeros(v ^ (ones * ',')) | zeros(v ^ (ones * '"')) | zeros(v ^ (ones * '\r')) | (v & highs);
-    if (hit) return p + (__builtin_ctzll(hit) >> 3);
-    p += 8;
+  if constexpr (swar_enabled) {
+    for (; e - p >= 8; p += 8) {
+      const std::uint64_t v = swar_load(p);
+      const std::uint64_t hits = swar_equal(v, ',') | swar_equal(v, '"') | swar_equal(v, '\r') | swar_high(v);
+      if (hits) return p + swar_first(hits);
+    }
   }
-#endif
   while (p < e && csv_bytes.cls[static_cast<unsigned char>(*p)] == 0) ++p;
   return p;
 }

@@ -27,6 +27,7 @@
 #include <vector>       // std::vector
 
 #include "csmetrics/core/money.hpp"
+#include "csmetrics/core/swar.hpp"
 #include "csmetrics/core/time.hpp"
 #include "csmetrics/io/scorecard.hpp"
 
@@ -194,14 +195,29 @@ namespace detail {
 
 inline void json_string(std::string& out, std::string_view s) {
   out += '"';
-  // Runs of bytes that need no escape are appended whole (ids and keys
-  // rarely hold any): a report of 10^5 shops is 10^8 bytes.
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const unsigned char u = static_cast<unsigned char>(s[i]);
-    if (u >= 0x20 && u != '"' && u != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
+  // Runs of bytes that need no escape are appended whole, found eight bytes
+  // at a time (ids and keys rarely hold any): a report of 10^5 shops is 10^8 bytes.
+  const char* const b = s.data();
+  const std::size_t n = s.size();
+  std::size_t run = 0, i = 0;
+  for (;;) {
+    if (swar_enabled && n >= 8) {  // (n >= 8: g++ 12 then sees no read past a short literal key)
+      for (; n - i >= 8; i += 8) {
+        const std::uint64_t v = swar_load(b + i);
+        const std::uint64_t hits = swar_below(v, 0x20) | swar_equal(v, '"') | swar_equal(v, '\\');
+        if (hits) {
+          i += swar_first(hits);
+          break;
+        }
+      }
+    }
+    for (; i < n; ++i) {
+      const unsigned char u = static_cast<unsigned char>(b[i]);
+      if (u < 0x20 || u == '"' || u == '\\') break;
+    }
+    out.append(b + run, i - run);
+    if (i == n) break;
+    const unsigned char u = static_cast<unsigned char>(b[i]);
     switch (u) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -209,13 +225,13 @@ inline void json_string(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default: {
-        char b[8];
-        std::snprintf(b, sizeof b, "\\u%04x", u);
-        out += b;
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", u);
+        out += buf;
       }
     }
+    run = ++i;
   }
-  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
