@@ -322,18 +322,9 @@ class basic_orders {
   }
 
   /// Lost inquiries per agent, indexed by loss_reason (a sorted copy).
-  std::map<Agent, std::array<std::uint64_t, loss_reason_count>> losses() const {
-    std::map<Agent, std::array<std::uint64_t, loss_reason_count>> out;
-    losses_.for_each_sorted([&](const Agent& a, const auto& c) { out.emplace_hint(out.end(), a, c); });
-    return out;
-  }
+  std::map<Agent, std::array<std::uint64_t, loss_reason_count>> losses() const;
   /// Lost inquiries per reason over all agents.
-  std::array<std::uint64_t, loss_reason_count> loss_totals() const {
-    std::array<std::uint64_t, loss_reason_count> t{};
-    for (const auto& [a, c] : losses_)
-      for (std::size_t i = 0; i < loss_reason_count; ++i) t[i] = detail::checked_add(t[i], c[i]);
-    return t;
-  }
+  std::array<std::uint64_t, loss_reason_count> loss_totals() const;
 
   /// 复购率: buyers with >= 2 paid orders (successes) / with >= 1 (trials).
   rate_counter repeat_purchase() const { return rate_counter(repeat_buyers_, paying_buyers_); }

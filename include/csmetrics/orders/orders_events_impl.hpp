@@ -328,6 +328,23 @@ inline auto basic_orders<Buyer, Order, Agent, Shop, Script>::agent_credits(attri
 }
 
 template <class Buyer, class Order, class Agent, class Shop, class Script>
+inline auto basic_orders<Buyer, Order, Agent, Shop, Script>::losses() const
+    -> std::map<Agent, std::array<std::uint64_t, loss_reason_count>> {
+  std::map<Agent, std::array<std::uint64_t, loss_reason_count>> out;
+  losses_.for_each_sorted([&](const Agent& a, const auto& c) { out.emplace_hint(out.end(), a, c); });
+  return out;
+}
+
+template <class Buyer, class Order, class Agent, class Shop, class Script>
+inline auto basic_orders<Buyer, Order, Agent, Shop, Script>::loss_totals() const
+    -> std::array<std::uint64_t, loss_reason_count> {
+  std::array<std::uint64_t, loss_reason_count> t{};
+  for (const auto& [a, c] : losses_)
+    for (std::size_t i = 0; i < loss_reason_count; ++i) t[i] = detail::checked_add(t[i], c[i]);
+  return t;
+}
+
+template <class Buyer, class Order, class Agent, class Shop, class Script>
 inline std::int64_t basic_orders<Buyer, Order, Agent, Shop, Script>::credit_deadline(const credit_entry& c) const {
   if (c.state != detail::ocs_credited) return c.first_t + config_.credit_wait.count();
   return day_start(static_cast<day_number>(c.day + detail::orders_horizon + 2), config_.offset).time_since_epoch().count();
