@@ -288,7 +288,8 @@ class basic_orders {
     out.unassigned_paid_orders = rules_[r].unassigned;
     out.consulted_revenue = money::from_minor(rules_[r].consulted_revenue);
     out.total_revenue = money::from_minor(revenue_);
-    agents_[r].for_each_sorted([&](const Agent& a, const agent_credit& c) { out.agents.emplace_hint(out.agents.end(), a, c); });
+    agents_[r].for_each_sorted(
+        [&](const Agent& a, const agent_credit& c) { out.agents.emplace_hint(out.agents.end(), a, c); });
     return out;
   }
   /// Per agent, the conversions credited on local days first .. last (inquiry

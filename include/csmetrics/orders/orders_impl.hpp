@@ -173,19 +173,15 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     key_serde<Agent>::write(w, a);
     for (std::uint64_t v : c) w.varint(v);
   });
-  std::vector<std::pair<agent_day, detail::orders_agent_day>> agent_days;
-  agent_days.reserve(agent_days_.size());
-  for (const auto& [k, c] : agent_days_) agent_days.emplace_back(k, c);
-  std::sort(agent_days.begin(), agent_days.end(), [](const auto& l, const auto& r) { return l.first < r.first; });
-  w.varint(agent_days.size());
-  for (const auto& [k, c] : agent_days) {
+  w.varint(agent_days_.size());
+  agent_days_.for_each_sorted([&](const agent_day& k, const detail::orders_agent_day& c) {
     w.svarint(k.first);
     w.u8(k.second ? 1 : 0);
     if (k.second) key_serde<Agent>::write(w, *k.second);
     const agent_conversion& v = c.conversion;
     for (std::uint64_t n : {v.inquired, v.same_day, v.ordered, v.placed, v.placed_paid}) w.varint(n);
     for (const agent_credit& credit : c.credit) detail::orders_write_credit(w, credit);
-  }
+  });
   // Tracking tables, sorted so equal states give equal bytes.
   const std::vector<std::size_t> buyer_ix = detail::orders_sorted_indexes(buyers_, &buyer_entry::buyer);
   w.varint(buyer_ix.size());
