@@ -135,6 +135,13 @@ TEST_CASE("flat_set: insert, contains, merge, sorted order", "[keyed]") {
   CHECK(a == c);
   c.insert(4);
   CHECK(a != c);
+  // overlap: the keys in both, either way round, and with an empty set.
+  flat_set<int> d;
+  for (int k : {2, 4, 6, 8}) d.insert(k);
+  CHECK(c.overlap(d) == 2);
+  CHECK(d.overlap(c) == 2);
+  CHECK(d.overlap(flat_set<int>{}) == 0);
+  CHECK(d.overlap(d) == 4);
 }
 
 TEST_CASE("keyed::merge of a large table into a small one stays linear", "[keyed]") {

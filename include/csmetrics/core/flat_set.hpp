@@ -39,6 +39,14 @@ class flat_set {
   bool empty() const { return table_.empty(); }
   void reserve(std::size_t n) { table_.reserve(n); }
   void merge(const flat_set& o) { table_.merge(o.table_); }
+  /// Keys in both sets (walks the smaller, probes the larger).
+  std::size_t overlap(const flat_set& o) const {
+    const flat_set& small = size() < o.size() ? *this : o;
+    const flat_set& big = &small == this ? o : *this;
+    std::size_t n = 0;
+    small.for_each([&](const Key& k) { n += big.contains(k); });
+    return n;
+  }
   /// f(const Key&) for every key, in unspecified order.
   template <class F>
   void for_each(F f) const {

@@ -188,11 +188,7 @@ inline response_stats response_stats::deserialize_from(detail::reader& r) {
 
 template <class BuyerId>
 rate_counter session_stats<BuyerId>::invitation_rate() const {
-  std::uint64_t hit = 0;
-  const auto& small = invited_.size() < served_.size() ? invited_ : served_;
-  const auto& big = invited_.size() < served_.size() ? served_ : invited_;
-  small.for_each([&](const BuyerId& b) { hit += big.contains(b); });
-  return rate_counter(hit, served_.size());
+  return rate_counter(invited_.overlap(served_), served_.size());
 }
 
 template <class BuyerId>

@@ -372,9 +372,7 @@ CSMETRICS_FUNC std::vector<scorecard> shop_metrics::scorecards(id_type shop, day
       p.buyer_messages = ac.buyer_messages;
       p.responses = p.answered = ac.responses;
       p.response_s_sum = std::chrono::duration<double>(duration{static_cast<duration::rep>(ac.response_us)}).count();
-      const flat_set<id_type>& small = ac.invited.size() < ac.served.size() ? ac.invited : ac.served;
-      const flat_set<id_type>& big = &small == &ac.invited ? ac.served : ac.invited;
-      small.for_each([&](const id_type& b) { p.invited += big.contains(b); });  // served buyers invited
+      p.invited = ac.invited.overlap(ac.served);  // served buyers invited
       p.served = ac.served.size();
       p.good_votes = ac.good_votes;
       p.votes = ac.votes;
