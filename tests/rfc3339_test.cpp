@@ -153,3 +153,43 @@ TEST_CASE("format_rfc3339: round trips through parse_rfc3339", "[rfc3339]") {
     REQUIRE(*back == t);
   }
 }
+
+TEST_CASE("rfc3339_date_cache: the same instants and errors as parse_rfc3339 on streams sharing dates",
+          "[rfc3339]") {
+  // Runs of one date with edited clocks, fractions and offsets, and edits of
+  // the date itself: a cached date must never let a bad text through.
+  const std::string base[] = {"2019-09-01T10:15:30+08:00",       "2019-09-01T10:15:30.250+08:00",
+                              "2019-09-01T23:59:59.123456+08:00", "2019-09-01T23:59:59.999999Z",
+                              "2019-09-01 00:00:00.5-00:00",      "2020-02-29T12:00:00.001-05:30"};
+  const std::string alphabet = "0123456789:-+.TZz x";
+  std::mt19937_64 rng(7);
+  detail::rfc3339_date_cache cache;
+  int accepted = 0, rejected = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string s = base[rng() % 6];
+    const int edits = static_cast<int>(rng() % 3);
+    for (int k = 0; k < edits && !s.empty(); ++k) {
+      const std::size_t at = rng() % s.size();
+      switch (rng() % 3) {
+        case 0: s[at] = alphabet[rng() % alphabet.size()]; break;
+        case 1: s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), alphabet[rng() % alphabet.size()]); break;
+        default: s.erase(at, 1); break;
+      }
+    }
+    std::int64_t plain = -1, cached = -2;
+    rfc3339_error plain_why = rfc3339_error::empty, cached_why = rfc3339_error::empty;
+    const bool plain_ok = detail::parse_rfc3339_micros(s, plain, plain_why);
+    const bool cached_ok = cache.parse(s, cached, cached_why);
+    INFO(s);
+    REQUIRE(plain_ok == cached_ok);
+    if (plain_ok) {
+      REQUIRE(plain == cached);
+      ++accepted;
+    } else {
+      REQUIRE(plain_why == cached_why);
+      ++rejected;
+    }
+  }
+  CHECK(accepted > 5000);
+  CHECK(rejected > 5000);
+}

@@ -6,7 +6,8 @@
 // Ids and keys are mostly plain text, and a byte at a time was a quarter of
 // reading a row. Each mask flags a byte in its high bit; above the lowest
 // flagged byte a borrow can flag bytes falsely, so only the lowest flagged
-// byte of a mask, or of a union of masks, is exact: use swar_first().
+// byte of a mask, or of a union of masks, is exact: use swar_first(), or
+// swar_below_exact where every hit counts.
 // Where the compiler or the byte order does not allow it, swar_enabled is
 // false and callers scan a byte at a time.
 #ifndef CSMETRICS_CORE_SWAR_HPP_
@@ -39,6 +40,11 @@ constexpr std::uint64_t swar_below(std::uint64_t v, unsigned char n) { return (v
 /// Bytes equal to `c`.
 constexpr std::uint64_t swar_equal(std::uint64_t v, char c) {
   return swar_below(v ^ (swar_ones * static_cast<unsigned char>(c)), 1);
+}
+/// Bytes below `n` (n <= 128), each flagged exactly (no borrow runs into
+/// the next byte): a mask whose every hit is walked, as a row's commas are.
+constexpr std::uint64_t swar_below_exact(std::uint64_t v, unsigned char n) {
+  return ~((v | swar_highs) - swar_ones * n) & ~v & swar_highs;
 }
 /// Bytes >= 0x80.
 constexpr std::uint64_t swar_high(std::uint64_t v) { return v & swar_highs; }

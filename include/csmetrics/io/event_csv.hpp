@@ -235,7 +235,10 @@ class event_csv_reader {
   void read_header();
   bool refill();
   scan_status find_record(record& r);
+  bool split_plain_row(record& r, std::array<std::string_view, event_field_count>& f);
   bool parse_row(const record& r, event& out);
+  bool parse_fields(std::uint64_t line, const std::array<std::string_view, event_field_count>& f,
+                    std::uint32_t non_ascii, event& out);
   bool split(const record& r, std::array<std::string_view, event_field_count>& f, std::uint32_t& non_ascii);
   bool reject(row_error why, std::uint64_t line, const std::string& msg);
 
@@ -251,6 +254,7 @@ class event_csv_reader {
   std::size_t max_record_ = 0;         // longest valid row, raw bytes
   std::unique_ptr<char[]> scratch_;    // unquoted copies of fields with "" inside
   std::uint64_t line_ = 1;             // line the next row starts on
+  detail::rfc3339_date_cache dates_;   // rows share their date
   timestamp newest_{};
   bool have_newest_ = false;
   event_csv_stats stats_;

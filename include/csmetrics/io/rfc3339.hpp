@@ -25,6 +25,7 @@
 #define CSMETRICS_IO_RFC3339_HPP_
 
 #include <cstdint>      // std::int64_t, std::uint32_t
+#include <cstring>      // std::memcpy (the date cache)
 #include <optional>     // std::optional
 #include <string>       // std::string (formatting, messages)
 #include <string_view>  // std::string_view
@@ -78,6 +79,45 @@ constexpr std::int64_t days_since_epoch(unsigned y, unsigned m, unsigned d) {
   return static_cast<std::int64_t>(era) * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+/// The offset at s[i..]: "Z", "z", "+hh:mm" or "-hh:mm", to the end of `s`.
+constexpr bool parse_rfc3339_offset(std::string_view s, std::size_t i, std::int64_t& offset_minutes,
+                                    rfc3339_error& why) {
+  const std::size_t n = s.size();
+  offset_minutes = 0;
+  const char c = s[i];
+  if (c == 'Z' || c == 'z') {
+    if (i + 1 != n) {
+      why = rfc3339_error::syntax;
+      return false;
+    }
+  } else if (c == '+' || c == '-') {
+    if (n - i != 6 || s[i + 3] != ':') {
+      why = rfc3339_error::bad_offset;
+      return false;
+    }
+    const unsigned oh = two_digits(s.data() + i + 1), om = two_digits(s.data() + i + 4);
+    if (oh > 23 || om > 59) {
+      why = rfc3339_error::bad_offset;
+      return false;
+    }
+    offset_minutes = static_cast<std::int64_t>(oh * 60 + om);
+    if (c == '-') offset_minutes = -offset_minutes;
+  } else {
+    why = rfc3339_error::syntax;  // "10:15:30x", "10:15:301", "10:15:30 +08:00"
+    return false;
+  }
+  return true;
+}
+
+/// Microseconds since the epoch of local day `days`, clock h:mi:sec, the
+/// fraction and the offset.
+constexpr std::int64_t rfc3339_micros(std::int64_t days, unsigned h, unsigned mi, unsigned sec, std::int64_t micros,
+                                      std::int64_t offset_minutes) {
+  const std::int64_t seconds =
+      days * 86400 + static_cast<std::int64_t>(h * 3600 + mi * 60 + sec) - offset_minutes * 60;
+  return seconds * 1000000 + micros;
+}
+
 /// Core of parse_rfc3339: microseconds since the epoch, or false and `why`.
 constexpr bool parse_rfc3339_micros(std::string_view s, std::int64_t& out, rfc3339_error& why) {
   const std::size_t n = s.size();
@@ -121,34 +161,12 @@ constexpr bool parse_rfc3339_micros(std::string_view s, std::int64_t& out, rfc33
     }
     for (; kept < 6; ++kept) micros *= 10;
   }
-  // Offset.
-  std::int64_t offset_minutes = 0;
   if (i == n) {
     why = rfc3339_error::no_offset;
     return false;
   }
-  const char c = s[i];
-  if (c == 'Z' || c == 'z') {
-    if (i + 1 != n) {
-      why = rfc3339_error::syntax;
-      return false;
-    }
-  } else if (c == '+' || c == '-') {
-    if (n - i != 6 || s[i + 3] != ':') {
-      why = rfc3339_error::bad_offset;
-      return false;
-    }
-    const unsigned oh = two_digits(p + i + 1), om = two_digits(p + i + 4);
-    if (oh > 23 || om > 59) {
-      why = rfc3339_error::bad_offset;
-      return false;
-    }
-    offset_minutes = static_cast<std::int64_t>(oh * 60 + om);
-    if (c == '-') offset_minutes = -offset_minutes;
-  } else {
-    why = rfc3339_error::syntax;  // "10:15:30x", "10:15:301", "10:15:30 +08:00"
-    return false;
-  }
+  std::int64_t offset_minutes = 0;
+  if (!parse_rfc3339_offset(s, i, offset_minutes, why)) return false;
   if (y < 1970) {
     why = rfc3339_error::year_out_of_range;
     return false;
@@ -161,12 +179,74 @@ constexpr bool parse_rfc3339_micros(std::string_view s, std::int64_t& out, rfc33
     why = rfc3339_error::bad_time;
     return false;
   }
-  const std::int64_t days = days_since_epoch(y, mo, d);
-  const std::int64_t seconds =
-      days * 86400 + static_cast<std::int64_t>(h * 3600 + mi * 60 + sec) - offset_minutes * 60;
-  out = seconds * 1000000 + micros;
+  out = rfc3339_micros(days_since_epoch(y, mo, d), h, mi, sec, micros, offset_minutes);
   return true;
 }
+
+/// parse_rfc3339_micros for a stream of timestamps, which mostly share their
+/// date and offset: the first 11 bytes ("YYYY-MM-DDT") of the last valid one
+/// with its day number, and its offset when "+hh:mm"/"-hh:mm". A text with
+/// both the same, and a fraction of 0, 3 or 6 digits, parses only its clock;
+/// any other text, or one that fails on that path, goes through
+/// parse_rfc3339_micros: results and errors are its own.
+class rfc3339_date_cache {
+ public:
+  bool parse(std::string_view s, std::int64_t& out, rfc3339_error& why) {
+    const std::size_t n = s.size();
+    const char* p = s.data();
+    if (n >= 25 && have_offset_ && load8(p) == date_lo_ && load4(p + 7) == date_hi_ && load4(p + n - 6) == offset_lo_ &&
+        p[n - 2] == offset_end_[0] && p[n - 1] == offset_end_[1]) {
+      const unsigned h = two_digits(p + 11), mi = two_digits(p + 14), sec = two_digits(p + 17);
+      const std::size_t digits = n - 26;  // of the fraction, between '.' and the offset
+      if (h <= 23 && mi <= 59 && sec <= 59 && p[13] == ':' && p[16] == ':' &&
+          (n == 25 || (p[19] == '.' && (digits == 3 || digits == 6)))) {
+        std::int64_t micros = 0;
+        unsigned bad = 0;
+        for (std::size_t i = 0; n != 25 && i < digits; ++i) {
+          const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(p[20 + i])) - '0';
+          bad |= d > 9;
+          micros = micros * 10 + d;
+        }
+        if (!bad) {
+          out = rfc3339_micros(days_, h, mi, sec, digits == 3 ? micros * 1000 : micros, offset_minutes_);
+          return true;
+        }
+      }
+    }
+    if (!parse_rfc3339_micros(s, out, why)) return false;
+    date_lo_ = load8(p);
+    date_hi_ = load4(p + 7);
+    days_ = days_since_epoch(two_digits(p) * 100 + two_digits(p + 2), two_digits(p + 5), two_digits(p + 8));
+    have_offset_ = p[n - 6] == '+' || p[n - 6] == '-';
+    if (have_offset_) {
+      rfc3339_error unused = why;
+      parse_rfc3339_offset(s, n - 6, offset_minutes_, unused);  // valid: the whole text was
+      offset_lo_ = load4(p + n - 6);
+      offset_end_[0] = p[n - 2];
+      offset_end_[1] = p[n - 1];
+    }
+    return true;
+  }
+
+ private:
+  static std::uint64_t load8(const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  static std::uint32_t load4(const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  bool have_offset_ = false;  // the last valid text ended in "+hh:mm" or "-hh:mm"
+  std::uint64_t date_lo_ = 0;  // its bytes 0..7
+  std::uint32_t date_hi_ = 0;  // its bytes 7..10
+  std::int64_t days_ = 0;
+  std::uint32_t offset_lo_ = 0;  // its offset's first 4 bytes
+  char offset_end_[2] = {};      // and last 2
+  std::int64_t offset_minutes_ = 0;
+};
 
 /// The message for a rejected timestamp: "bad timestamp (no_offset): 2019-09-01T10:15:30".
 inline std::string rfc3339_error_message(rfc3339_error why, std::string_view text) {
