@@ -160,6 +160,11 @@ TEST_CASE("event_csv: event types, fields and vocabularies", "[event_csv]") {
   for (std::size_t i = 0; i < event_type_count; ++i) {
     auto t = static_cast<event_type>(i);
     CHECK(parse_event_type(name(t)) == t);
+    for (std::size_t k = 0; k < name(t).size(); ++k) {  // one byte off anywhere: no type
+      std::string off(name(t));
+      off[k] = static_cast<char>(off[k] ^ 0x20);
+      CHECK_FALSE(parse_event_type(off).has_value());
+    }
     CHECK((required_fields(t) & field_bit(event_field::shop)) != 0);  // every type names its shop
   }
   for (const char* bad : {"", "Visit", "visits", "vis", "refun", "reviews", "dsrs", "d", "r", "payment "})

@@ -53,11 +53,15 @@ constexpr std::string_view name(event_type t) {
 
 /// The type spelled `s` (exact, case-sensitive); empty for anything else.
 constexpr std::optional<event_type> parse_event_type(std::string_view s) {
-  // First letter, then the whole name: at most two comparisons per call.
+  // First letter, then the rest of the name: at most two comparisons per call.
   if (s.empty()) return std::nullopt;
   auto is = [s](event_type t) -> std::optional<event_type> {
-    if (s == name(t)) return t;
-    return std::nullopt;
+    // A byte loop, not operator== (a memcmp call costs more than these names)
+    const std::string_view n = name(t);
+    if (s.size() != n.size()) return std::nullopt;
+    for (std::size_t i = 1; i < n.size(); ++i)
+      if (s[i] != n[i]) return std::nullopt;
+    return t;
   };
   switch (s[0]) {
     case 'v': return s.size() == 5 ? is(event_type::visit) : is(event_type::vote);
