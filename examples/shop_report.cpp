@@ -156,6 +156,21 @@ int run(const demo::cli_options& cli) {
   csmetrics::report r;
   bool reported = false;
   std::map<std::string, std::uint64_t> refused;  // rows the reader accepted and the families did not
+  // JSON alone is written while the shops are reported: a report of 10^5
+  // shops then never exists whole in memory (the text and HTML need it whole).
+  const bool stream = cli.format == "json" && cli.html_file.empty();
+  auto stream_json = [&](auto& state) {
+    csmetrics::report head = input;  // the input counts
+    csmetrics::count_refused(head, refused);
+    if (request.scorecard) head.scorecard_rules = request.scorecard->rules;
+    csmetrics::json_report_writer out(std::cout, head);
+    state.for_each_shop_report(request, [&](const std::string& shop, csmetrics::shop_report&& figures) {
+      out.shop(shop, std::move(figures));
+    });
+    out.finish();
+    std::cout.flush();
+    reported = true;
+  };
   if (cli.threads == 1) {
     input = read_inputs(cli, metrics);
     if (const auto last = metrics.newest_time()) metrics.finish(*last);  // "now" = the last event's time
@@ -181,9 +196,13 @@ int run(const demo::cli_options& cli) {
         if (cli.strict) throw std::runtime_error(msg + " (--strict)");
         std::fprintf(stderr, "%s\n", msg.c_str());
       }
-      r = sharded.make_report(request);  // on the workers; by shop without a merge
-      reported = true;
       refused = sharded.refused_by_reason();
+      if (stream) {
+        stream_json(sharded);  // on the workers; by shop without a merge
+      } else {
+        r = sharded.make_report(request);
+        reported = true;
+      }
       if (!cli.save_state_file.empty()) metrics = sharded.result();
     }
     if (sharded.beyond_lateness() > 0)  // only across files: each file's reader keeps its rows within the lateness
@@ -193,6 +212,10 @@ int run(const demo::cli_options& cli) {
   }
   if (!cli.save_state_file.empty()) demo::save_state(metrics, cli.save_state_file);
 
+  if (stream) {
+    if (!reported) stream_json(metrics);
+    return 0;
+  }
   if (!reported) r = metrics.make_report(request);
   r.rows = input.rows;
   r.accepted = input.accepted;

@@ -10,11 +10,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "../bench/event_generator.hpp"
+#include "../bench/event_shapes.hpp"
 #include "../examples/demo_week.hpp"
 #include "csmetrics/io/event_csv.hpp"
 #include "csmetrics/io/report.hpp"
@@ -234,6 +236,83 @@ TEST_CASE("sharded_metrics: make_report on the workers is the merged state's rep
       }
     }
   }
+}
+
+namespace {
+/// The JSON of json_report_writer fed by for_each_shop_report.
+template <class State>
+std::string streamed_json(State& state, const csmetrics::report_request& request) {
+  csmetrics::report head;
+  head.rows = 7;  // the input counts come from the head
+  head.skipped_by_reason["bad_time"] = 2;
+  if (request.scorecard) head.scorecard_rules = request.scorecard->rules;
+  std::ostringstream os;
+  csmetrics::json_report_writer out(os, head);
+  state.for_each_shop_report(request, [&](const std::string& shop, csmetrics::shop_report&& s) {
+    out.shop(shop, std::move(s));
+  });
+  out.finish();
+  return os.str();
+}
+std::string whole_json(csmetrics::report r) {
+  r.rows = 7;
+  r.skipped_by_reason["bad_time"] = 2;
+  return csmetrics::to_json(r);
+}
+}  // namespace
+
+TEST_CASE("for_each_shop_report and json_report_writer: the JSON of make_report, one shop at a time",
+          "[sharded][report]") {
+  // 4 500 tiny shops: more than one of the workers' windows (4 096 shops);
+  // the demo week: agents, days, scorecards and a sales change too.
+  std::string tiny;
+  csmetrics::bench::generate_shape_csv(csmetrics::bench::log_shape::tiny_shops, 4500,
+                                       [&](std::string_view piece) { tiny.append(piece); });
+  csmetrics::report_request full;
+  full.days = true;
+  full.sales_change_days = 7;
+  full.scorecard = csmetrics::scorecard_options{};
+  for (const std::string* csv : {static_cast<const std::string*>(&tiny), &demo_csv()}) {
+    const shop_metrics whole = one_thread(*csv);
+    for (const csmetrics::report_request& request : {csmetrics::report_request{}, full}) {
+      if (csv == &tiny && request.days) continue;
+      const std::string expected = whole_json(whole.make_report(request));
+      CHECK(streamed_json(whole, request) == expected);
+      for (std::size_t n : {1, 3}) {
+        if (csv == &tiny && n == 1) continue;  // (the same path as 3, at a cost under the sanitizers)
+        INFO("threads " << n);
+        sharded_options so;
+        so.threads = n;
+        so.key = csmetrics::shard_key::shop;
+        sharded_metrics m(so);
+        csmetrics::event_csv_reader in(*csv);
+        event e;
+        while (in.next(e)) m.add(e);
+        m.finish(*in.newest_time());
+        CHECK(streamed_json(m, request) == expected);
+        CHECK(whole_json(m.make_report(request)) == expected);
+      }
+    }
+  }
+  // Nothing added: an empty report.
+  const shop_metrics empty;
+  CHECK(streamed_json(empty, {}) == whole_json(empty.make_report()));
+}
+
+TEST_CASE("json_report_writer: shops out of name order and use after finish are refused", "[report]") {
+  std::ostringstream os;
+  csmetrics::json_report_writer out(os, csmetrics::report{});
+  out.shop("b", csmetrics::shop_report{});
+  CHECK_THROWS_AS(out.shop("a", csmetrics::shop_report{}), std::invalid_argument);
+  CHECK_THROWS_AS(out.shop("b", csmetrics::shop_report{}), std::invalid_argument);
+  out.shop("c", csmetrics::shop_report{});
+  out.finish();
+  CHECK_THROWS_AS(out.shop("d", csmetrics::shop_report{}), std::logic_error);
+  CHECK_THROWS_AS(out.finish(), std::logic_error);
+  csmetrics::report r;
+  r.shops["b"];
+  r.shops["c"];
+  CHECK(os.str() == csmetrics::to_json(r));
 }
 
 TEST_CASE("sharded_metrics: batches handed over without a copy give the same bytes as add(e)", "[sharded][merge]") {

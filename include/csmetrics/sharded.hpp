@@ -233,57 +233,19 @@ class sharded_metrics {
   /// way the workers then report groups of shops in parallel. Errors (an
   /// as_of day older than the days kept: std::out_of_range) leave the state as it was.
   report make_report(const report_request& request = {}) {
-    if (!finished_) CSMETRICS_THROW(std::logic_error("sharded_metrics::make_report before finish"));
-    if (taken_) CSMETRICS_THROW(std::logic_error("sharded_metrics::make_report after result()"));
-    if (key_ != shard_key::shop) merge_shards();
-    std::vector<const shop_metrics*> parts;  // states holding whole shops
-    for (auto& w : workers_) {
-      parts.push_back(&w->metrics);
-      if (merged_) break;
-    }
-    // The merged state's time span (what shop_metrics::merge keeps).
-    bool any = false;
-    std::int64_t oldest_us = 0, newest_us = 0;
-    for (const shop_metrics* m : parts) {
-      if (!m->have_time_) continue;
-      oldest_us = any ? std::min(oldest_us, m->oldest_us_) : m->oldest_us_;
-      newest_us = any ? std::max(newest_us, m->newest_us_) : m->newest_us_;
-      any = true;
-    }
-    if (!any) return report{};
-    const day_number as_of = parts[0]->report_day(request, newest_us);
-
-    // Groups of a few shops, so that the workers stay busy to the end.
-    struct group {
-      const shop_metrics* from;
-      std::vector<std::string> shops;
-      report out;
-    };
-    std::vector<std::vector<std::string>> shops_of;
-    std::size_t total = 0;
-    for (const shop_metrics* m : parts) total += shops_of.emplace_back(m->shops()).size();
-    const std::size_t per_group = std::max<std::size_t>(1, total / (8 * workers_.size()));
-    std::vector<group> groups;
-    for (std::size_t p = 0; p < parts.size(); ++p)
-      for (std::size_t i = 0; i < shops_of[p].size(); i += per_group) {
-        const auto first = shops_of[p].begin() + static_cast<std::ptrdiff_t>(i);
-        const auto last = shops_of[p].begin() + static_cast<std::ptrdiff_t>(std::min(i + per_group, shops_of[p].size()));
-        groups.push_back(group{parts[p], std::vector<std::string>(first, last), report{}});
-      }
-    std::vector<std::function<void()>> tasks;
-    for (group& g : groups)
-      tasks.push_back([&g, &request, as_of, oldest_us, newest_us] {
-        for (const std::string& shop : g.shops)
-          g.out.shops.emplace_hint(g.out.shops.end(), shop,
-                                   g.from->shop_figures(shop, as_of, request, oldest_us, newest_us));
-      });
-    run_tasks(std::move(tasks));
-    release_merged();
     report out;
-    if (request.scorecard) out.scorecard_rules = request.scorecard->rules;
-    for (group& g : groups)
-      for (auto& [shop, figures] : g.out.shops) out.shops.emplace(shop, std::move(figures));
+    bool any = false;
+    for_each_shop_report(request, [&](const std::string& shop, shop_report&& figures) {
+      out.shops.emplace_hint(out.shops.end(), shop, std::move(figures));
+    }, &any);
+    if (any && request.scorecard) out.scorecard_rules = request.scorecard->rules;
     return out;
+  }
+  /// make_report's shops one at a time, in name order (as
+  /// shop_metrics::for_each_shop_report), reported on the workers a window
+  /// of shops at a time: memory holds one window's figures, not the report.
+  void for_each_shop_report(const report_request& request, const shop_metrics::shop_report_sink& sink) {
+    for_each_shop_report(request, sink, nullptr);
   }
 
   /// An event a shard refused: its position in the stream (0: the first
@@ -494,6 +456,54 @@ class sharded_metrics {
 
   /// Runs `tasks` on the workers (each takes the next one left) and waits for
   /// all; rethrows the first task's error.
+  // for_each_shop_report; *any (when given): some shard has events.
+  void for_each_shop_report(const report_request& request, const shop_metrics::shop_report_sink& sink, bool* any) {
+    if (!finished_) CSMETRICS_THROW(std::logic_error("sharded_metrics::make_report before finish"));
+    if (taken_) CSMETRICS_THROW(std::logic_error("sharded_metrics::make_report after result()"));
+    if (key_ != shard_key::shop) merge_shards();
+    std::vector<const shop_metrics*> parts;  // states holding whole shops
+    for (auto& w : workers_) {
+      parts.push_back(&w->metrics);
+      if (merged_) break;
+    }
+    // The merged state's time span (what shop_metrics::merge keeps).
+    bool have_time = false;
+    std::int64_t oldest_us = 0, newest_us = 0;
+    for (const shop_metrics* m : parts) {
+      if (!m->have_time_) continue;
+      oldest_us = have_time ? std::min(oldest_us, m->oldest_us_) : m->oldest_us_;
+      newest_us = have_time ? std::max(newest_us, m->newest_us_) : m->newest_us_;
+      have_time = true;
+    }
+    if (any) *any = have_time;
+    if (!have_time) return;
+    const day_number as_of = parts[0]->report_day(request, newest_us);
+
+    // Every shop with the state holding it, in name order; reported a window
+    // at a time in groups of a few shops, so that the workers stay busy to
+    // the end of each window.
+    std::vector<std::pair<std::string, const shop_metrics*>> shops;
+    for (const shop_metrics* m : parts)
+      for (std::string& sh : m->shops()) shops.emplace_back(std::move(sh), m);
+    std::sort(shops.begin(), shops.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    constexpr std::size_t window = 4096;
+    const std::size_t per_group = std::max<std::size_t>(1, std::min(window, shops.size()) / (8 * workers_.size()));
+    std::vector<shop_report> figures;
+    for (std::size_t first = 0; first < shops.size(); first += window) {
+      const std::size_t last = std::min(first + window, shops.size());
+      figures.assign(last - first, shop_report{});
+      std::vector<std::function<void()>> tasks;
+      for (std::size_t g = first; g < last; g += per_group)
+        tasks.push_back([&, g] {
+          for (std::size_t i = g; i < std::min(g + per_group, last); ++i)
+            figures[i - first] = shops[i].second->shop_figures(shops[i].first, as_of, request, oldest_us, newest_us);
+        });
+      run_tasks(std::move(tasks));
+      for (std::size_t i = first; i < last; ++i) sink(shops[i].first, std::move(figures[i - first]));
+    }
+    release_merged();
+  }
+
   void run_tasks(std::vector<std::function<void()>> tasks) {
     task_list list;
     list.tasks = std::move(tasks);

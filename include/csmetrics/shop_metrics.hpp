@@ -51,6 +51,7 @@
 #include <array>        // std::array (rejection counts)
 #include <chrono>       // std::chrono::hours
 #include <cstdint>      // std::uint64_t, std::int64_t
+#include <functional>   // std::function (shop_report_sink)
 #include <map>          // std::map (refused_by_reason)
 #include <memory>       // std::shared_ptr (the text pool)
 #include <optional>     // std::optional
@@ -161,6 +162,11 @@ class shop_metrics {
 
   /// The figures as of a local day (see report_request).
   report make_report(const report_request& request = {}) const;
+  /// Receives one shop's figures (for_each_shop_report).
+  using shop_report_sink = std::function<void(const std::string& shop, shop_report&& figures)>;
+  /// make_report's shops one at a time, in name order, without the whole
+  /// report in memory (json_report_writer writes them as they come).
+  void for_each_shop_report(const report_request& request, const shop_report_sink& sink) const;
   /// Every shop the report covers (any family holds state of it), in increasing order.
   std::vector<std::string> shops() const;
 

@@ -406,6 +406,13 @@ CSMETRICS_FUNC report shop_metrics::make_report(const report_request& request) c
   return make_report(request, oldest_us_, newest_us_);
 }
 
+CSMETRICS_FUNC void shop_metrics::for_each_shop_report(const report_request& request,
+                                                       const shop_report_sink& sink) const {
+  if (!have_time_) return;
+  const day_number as_of = report_day(request, newest_us_);
+  for (const std::string& sh : shops()) sink(sh, shop_figures(sh, as_of, request, oldest_us_, newest_us_));
+}
+
 CSMETRICS_FUNC day_number shop_metrics::report_day(const report_request& request, std::int64_t newest_us) const {
   const day_number newest_day = local_day(timestamp{duration{newest_us}}, options_.offset);
   const day_number as_of = request.as_of.value_or(newest_day);
