@@ -91,19 +91,24 @@ void BM_sessions_messages_night_no_calendar(benchmark::State& state) { run(state
 void BM_sessions_messages_night_calendar(benchmark::State& state) { run(state, 1, true); }
 void BM_sessions_messages_night_calendar_per_shop(benchmark::State& state) { run(state, 2, true); }
 
-/// service_hours::between alone: waits of under a minute, or of up to 3 days.
+/// service_hours::between alone: waits of under a minute (0), of up to 3
+/// days (1), or of up to 60 days over a year with 40 special dates (2).
 void BM_service_hours_between(benchmark::State& state) {
   const bool long_waits = state.range(0) != 0;
   service_hours h;
   for (int d = 0; d < 6; ++d) h.set_weekday(d, {service_interval{9 * 60, 12 * 60}, service_interval{13 * 60, 24 * 60}});
   h.set_date(*parse_day("2019-09-10"), {});
+  if (state.range(0) == 2)
+    for (int i = 0; i < 40; ++i) h.set_date(*parse_day("2019-09-01") + 9 * i + 3, {service_interval{10 * 60, 14 * 60}});
   std::mt19937_64 rng(2);
   std::vector<std::pair<timestamp, timestamp>> spans(4096);
   const timestamp start = day_start(*parse_day("2019-09-01"));
   for (auto& [a, b] : spans) {
     a = start + std::chrono::microseconds{static_cast<std::int64_t>(rng() % (std::uint64_t{30} * 86'400'000'000))};
     b = a + std::chrono::microseconds{static_cast<std::int64_t>(
-                rng() % (long_waits ? std::uint64_t{3} * 86'400'000'000 : std::uint64_t{60'000'000}))};
+                rng() % (state.range(0) == 2 ? std::uint64_t{60} * 86'400'000'000
+                         : long_waits           ? std::uint64_t{3} * 86'400'000'000
+                                                : std::uint64_t{60'000'000}))};
   }
   const utc_offset off{};
   for (auto _ : state)
@@ -119,6 +124,6 @@ BENCHMARK(BM_sessions_messages_day_calendar_per_shop)->Unit(benchmark::kMillisec
 BENCHMARK(BM_sessions_messages_night_no_calendar)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_sessions_messages_night_calendar)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_sessions_messages_night_calendar_per_shop)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_service_hours_between)->Arg(0)->Arg(1);
+BENCHMARK(BM_service_hours_between)->Arg(0)->Arg(1)->Arg(2);
 
 BENCHMARK_MAIN();

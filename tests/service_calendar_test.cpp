@@ -157,6 +157,33 @@ TEST_CASE("service_hours: between equals a day-by-day sum and adds up", "[servic
   }
 }
 
+// The one-day path, the whole-day tables and the special dates' prefix sums
+// where random microseconds rarely land: on interval edges and midnights,
+// before 1970, across hundreds of days and many special dates.
+TEST_CASE("service_hours: between on edges, before 1970 and across many dates", "[service_calendar]") {
+  std::mt19937_64 rng(2525);
+  service_hours h;
+  h.set_weekday(0, {iv(0, 0, 0, 1), iv(9, 0, 12, 0), iv(13, 0, 24, 0)});
+  h.set_weekday(2, {iv(8, 0, 24, 0)});
+  h.set_weekday(3, {iv(0, 0, 24, 0)});
+  h.set_weekday(5, {iv(10, 0, 10, 30), iv(11, 0, 11, 30), iv(12, 0, 16, 0)});
+  for (int i = 0; i < 60; ++i)
+    h.set_date(static_cast<day_number>(-200 + static_cast<int>(rng() % 600)),
+               rng() % 2 ? std::vector<service_interval>{} : std::vector<service_interval>{iv(0, 0, 6, 0), iv(20, 0, 24, 0)});
+  const std::int64_t day_us = 86'400'000'000, min_us = 60'000'000;
+  for (const utc_offset off : {utc_offset{}, utc_offset(minutes{330}), utc_offset(minutes{-600})}) {
+    for (int i = 0; i < 4000; ++i) {
+      // minute-aligned ends (every edge is a whole minute), days -300 .. 400
+      const std::int64_t a = (static_cast<std::int64_t>(rng() % 700) - 300) * day_us +
+                             static_cast<std::int64_t>(rng() % 1441) * min_us;
+      const std::int64_t span = i % 4 == 0   ? static_cast<std::int64_t>(rng() % 1441) * min_us
+                                : i % 4 == 1 ? static_cast<std::int64_t>(rng() % 15) * day_us
+                                             : static_cast<std::int64_t>(rng() % (400 * 1440)) * min_us;
+      REQUIRE(h.between_us(a, a + span, off.minutes().count() * min_us) == brute_force(h, a, a + span, off));
+    }
+  }
+}
+
 TEST_CASE("service_calendar: CSV rows, defaults and bad rows named by line", "[service_calendar][csv]") {
   const std::string csv =
       "shop,weekday_or_date,open,close\n"

@@ -13,15 +13,17 @@
 //                     default for the shops without their own.
 //
 // service_hours::between(from, to, offset) is the service time inside
-// [from, to): O(1) when both ends fall on one local day (a few intervals of
-// a plan precomputed per weekday), else O(1) plus the special dates between
-// them (whole weeks are summed at once). A calendar is immutable once built
-// and shared (std::shared_ptr<const service_calendar>) by the options that
-// name it: copies of states share it, and it travels with them serialized.
+// [from, to): one pass over a day's few intervals (a plan precomputed per
+// weekday) when both ends fall on one local day, the usual wait; else also
+// table lookups for the whole days between (weeks, a run of weekdays, the
+// special dates' gains as prefix sums): O(log special dates) in all, however
+// long the wait. A calendar is immutable once built and shared
+// (std::shared_ptr<const service_calendar>) by the options that name it:
+// copies of states share it, and it travels with them serialized.
 #ifndef CSMETRICS_SESSIONS_SERVICE_CALENDAR_HPP_
 #define CSMETRICS_SESSIONS_SERVICE_CALENDAR_HPP_
 
-#include <algorithm>    // std::sort, std::lower_bound, std::min
+#include <algorithm>    // std::sort, std::lower_bound, std::upper_bound, std::min, std::max
 #include <array>        // std::array (weekly plans)
 #include <cstdint>      // fixed-width integers
 #include <cstdio>       // std::snprintf (describe)
@@ -61,7 +63,10 @@ inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 /// 0 = Monday .. 6 = Sunday (day 0, 1970-01-01, was a Thursday).
-inline int weekday_of(std::int64_t day) { return static_cast<int>(((day + 3) % 7 + 7) % 7); }
+inline int weekday_of(std::int64_t day) {
+  const std::int64_t r = (day + 3) % 7;
+  return static_cast<int>(r < 0 ? r + 7 : r);
+}
 template <class T, class = void>
 struct has_view : std::false_type {};
 template <class T>
@@ -148,14 +153,15 @@ class service_hours {
   /// The same on microseconds since the epoch (offset in microseconds).
   std::int64_t between_us(std::int64_t from_us, std::int64_t to_us, std::int64_t offset_us) const {
     if (to_us <= from_us) return 0;
-    const std::int64_t la = from_us + offset_us, lb = to_us + offset_us;
-    const std::int64_t da = detail::floor_div(la, detail::us_per_day), db = detail::floor_div(lb, detail::us_per_day);
-    const day_plan& pa = plan(da);
-    const std::int64_t ta = la - da * detail::us_per_day, tb = lb - db * detail::us_per_day;
-    if (da == db) return pa.before(tb) - pa.before(ta);
-    std::int64_t s = pa.total - pa.before(ta) + plan(db).before(tb);
-    if (db - da > 1) s += whole_days(da + 1, db - 1);
-    return s;
+    const std::int64_t la = from_us + offset_us;
+    std::int64_t da = la / detail::us_per_day, ta = la - da * detail::us_per_day;
+    if (ta < 0) {  // floor, for times before 1970
+      --da;
+      ta += detail::us_per_day;
+    }
+    const std::int64_t tb = to_us + offset_us - da * detail::us_per_day;  // `to` from da's midnight
+    if (tb <= detail::us_per_day) return plan(da).span(ta, tb);  // one local day: the usual wait
+    return across_days(da, ta, tb);
   }
 
   /// "daily 08:00-24:00", "mon-fri 09:00-12:00,13:00-18:00; 2026-12-25 closed".
@@ -178,13 +184,15 @@ class service_hours {
     std::int64_t total = 0;
     std::uint32_t n = 0;
     std::array<std::int16_t, max_intervals> open{}, close{};
-    /// Service time from local midnight to `tod` (microseconds into the day).
-    std::int64_t before(std::int64_t tod) const {
+    /// Service time in [a, b), microseconds into the day (0 <= a < b <= a day):
+    /// one pass over the intervals, stopping at the first that opens at b.
+    std::int64_t span(std::int64_t a, std::int64_t b) const {
       std::int64_t s = 0;
       for (std::uint32_t i = 0; i < n; ++i) {
         const std::int64_t o = open[i] * detail::us_per_minute;
-        if (tod <= o) break;
-        s += std::min(tod, close[i] * detail::us_per_minute) - o;
+        if (b <= o) break;
+        const std::int64_t lo = std::max(a, o), hi = std::min(b, close[i] * detail::us_per_minute);
+        if (hi > lo) s += hi - lo;
       }
       return s;
     }
@@ -226,42 +234,62 @@ class service_hours {
       weekly_plan_[d] = plan_of(weekly_[d]);
       week_total_us_ += weekly_plan_[d].total;
     }
+    for (std::size_t k = 0; k + 1 < week_prefix_.size(); ++k)
+      week_prefix_[k + 1] = week_prefix_[k] + weekly_plan_[k % 7].total;
     special_days_.clear();
     special_plans_.clear();
+    special_gain_.assign(1, 0);
     for (const auto& [day, v] : dates_) {
       special_days_.push_back(day);
       special_plans_.push_back(plan_of(v));
+      special_gain_.push_back(special_gain_.back() + special_plans_.back().total -
+                              weekly_plan_[static_cast<std::size_t>(detail::weekday_of(day))].total);
     }
     special_first_ = dates_.empty() ? 1 : dates_.begin()->first;
     special_last_ = dates_.empty() ? 0 : dates_.rbegin()->first;
   }
   const day_plan& plan(std::int64_t day) const {
     if (day >= special_first_ && day <= special_last_) {  // (no dates: first > last)
-      auto it = std::lower_bound(special_days_.begin(), special_days_.end(), day);
-      if (it != special_days_.end() && *it == day) return special_plans_[static_cast<std::size_t>(it - special_days_.begin())];
+      // the last date <= day (there is one: day >= first), searched inline
+      const std::int64_t* d = special_days_.data();
+      for (std::size_t n = special_days_.size(); n > 1;) {
+        const std::size_t half = n / 2;
+        if (d[half] <= day) d += half;
+        n -= half;
+      }
+      if (*d == day) return special_plans_[static_cast<std::size_t>(d - special_days_.data())];
     }
     return weekly_plan_[static_cast<std::size_t>(detail::weekday_of(day))];
   }
-  /// Service time of the whole local days first..last (first <= last).
+  /// between_us past one local day: [ta, tb) from the midnight starting day
+  /// da, tb > a day (apart from the one-day path, the usual wait).
+  std::int64_t across_days(std::int64_t da, std::int64_t ta, std::int64_t tb) const {
+    const std::int64_t k = tb / detail::us_per_day, rest = tb - k * detail::us_per_day;  // `to` is rest into day da + k
+    std::int64_t s = plan(da).span(ta, detail::us_per_day);
+    if (rest > 0) s += plan(da + k).span(0, rest);
+    if (k > 1) s += whole_days(da + 1, da + k - 1);
+    return s;
+  }
+  /// Service time of the whole local days first..last (first <= last): whole
+  /// weeks, a run of weekdays and the special dates' gains, each a lookup.
   std::int64_t whole_days(std::int64_t first, std::int64_t last) const {
     const std::int64_t n = last - first + 1;
-    std::int64_t s = (n / 7) * week_total_us_;
-    const int w = detail::weekday_of(first);
-    for (std::int64_t i = 0; i < n % 7; ++i) s += weekly_plan_[static_cast<std::size_t>((w + i) % 7)].total;
+    const auto w = static_cast<std::size_t>(detail::weekday_of(first)), r = static_cast<std::size_t>(n % 7);
+    std::int64_t s = (n / 7) * week_total_us_ + week_prefix_[w + r] - week_prefix_[w];
     if (first > special_last_ || last < special_first_) return s;
-    auto it = std::lower_bound(special_days_.begin(), special_days_.end(), first);
-    for (; it != special_days_.end() && *it <= last; ++it)
-      s += special_plans_[static_cast<std::size_t>(it - special_days_.begin())].total -
-           weekly_plan_[static_cast<std::size_t>(detail::weekday_of(*it))].total;
-    return s;
+    const auto lo = std::lower_bound(special_days_.begin(), special_days_.end(), first) - special_days_.begin();
+    const auto hi = std::upper_bound(special_days_.begin() + lo, special_days_.end(), last) - special_days_.begin();
+    return s + special_gain_[static_cast<std::size_t>(hi)] - special_gain_[static_cast<std::size_t>(lo)];
   }
 
   // derived by rebuild(), read by between_us (first: the hot part)
   std::int64_t special_first_ = 1, special_last_ = 0;  // the dates' range, read without touching the vectors
-  std::int64_t week_total_us_ = 0;
   std::array<day_plan, 7> weekly_plan_{};
+  std::int64_t week_total_us_ = 0;
+  std::array<std::int64_t, 14> week_prefix_{};  // [k]: service of the k days from a Monday (two weeks: no wrap)
   std::vector<std::int64_t> special_days_;
   std::vector<day_plan> special_plans_;
+  std::vector<std::int64_t> special_gain_;  // [i]: the first i dates' total minus their weekdays' (prefix sums)
   // the definition
   std::array<std::vector<service_interval>, 7> weekly_{};
   std::map<day_number, std::vector<service_interval>> dates_;
