@@ -77,6 +77,26 @@ TEST_CASE("text_pool: many texts, growth keeps every ref valid", "[text_pool]") 
   CHECK(pool.memory_bytes() > big.size());
 }
 
+TEST_CASE("text_pool: texts in many blocks, large ones between, are all found again", "[text_pool]") {
+  // A slot locates its entry by block and 8-byte step: every block, every
+  // step of a block (texts of every length), large texts in blocks of their own.
+  text_pool pool;
+  std::vector<std::pair<std::string, text_ref>> kept;
+  for (int i = 0; i < 60000; ++i) {
+    std::string t = std::to_string(i) + std::string(static_cast<std::size_t>(i % 37), 'y');
+    if (i % 5000 == 4999) t = std::string(70000 + static_cast<std::size_t>(i), 'z');  // > a block
+    kept.emplace_back(t, pool.intern(t));
+  }
+  REQUIRE(pool.size() == kept.size());
+  for (const auto& [t, r] : kept) {
+    REQUIRE(r.view() == t);
+    REQUIRE(pool.find(t) == r);
+    REQUIRE(pool.intern(t) == r);
+  }
+  CHECK(pool.size() == kept.size());
+  CHECK_FALSE(pool.find("absent").has_value());
+}
+
 TEST_CASE("text_pool: texts of every short length that differ in one byte are distinct", "[text_pool]") {
   // The comparison loads 4 or 8 bytes from each end: every byte must count.
   text_pool pool;
