@@ -661,3 +661,42 @@ TEST_CASE("sales: split/merge, merge laws, round trip, corruption, golden", "[sa
     csm_test::check_golden(g, "sales_v1.bin");
   }
 }
+
+TEST_CASE("sales_day: the orders part is made at the first order, copied deep, merged in", "[sales][merge]") {
+  using day = detail::sales_day<std::uint64_t, std::uint64_t>;
+  day visits_only;
+  visits_only.visit(1);
+  visits_only.visit(2);
+  day with_orders;
+  with_orders.visit(3);
+  const std::uint64_t agent = 7;
+  const money amount = money::from_minor(1990);
+  with_orders.orders_of(&agent).add(3, &amount, true);
+  with_orders.refund(money::from_minor(500));
+  CHECK(visits_only.no_agent() == detail::sales_orders<std::uint64_t>{});  // read without a part
+  CHECK(visits_only.refunds().count() == 0);
+
+  day copy = with_orders;  // deep: changing the copy leaves the original
+  copy.refund(money::from_minor(100));
+  CHECK(copy.refunds().count() == 2);
+  CHECK(with_orders.refunds().count() == 1);
+  CHECK(copy != with_orders);
+
+  day merged = visits_only;
+  merged.merge(with_orders);
+  CHECK(merged.visits() == 3);
+  CHECK(merged.by_agent().size() == 1);
+  CHECK(merged.refunds().sum() == money::from_minor(500));
+  day other = with_orders;
+  other.merge(visits_only);
+  CHECK(other == merged);  // either way round
+
+  // Serialized the same whether or not the part exists; read back equal.
+  for (const day* d : {&visits_only, &with_orders, &merged}) {
+    detail::writer w;
+    d->serialize_to(w);
+    const std::vector<std::uint8_t> bytes = w.take();
+    detail::reader r(bytes.data(), bytes.size());
+    CHECK(day::deserialize_from(r) == *d);
+  }
+}
