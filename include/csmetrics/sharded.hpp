@@ -454,12 +454,10 @@ class sharded_metrics {
     }
   }
 
-  /// Runs `tasks` on the workers (each takes the next one left) and waits for
-  /// all; rethrows the first task's error.
   // for_each_shop_report; *any (when given): some shard has events.
   void for_each_shop_report(const report_request& request, const shop_metrics::shop_report_sink& sink, bool* any) {
-    if (!finished_) CSMETRICS_THROW(std::logic_error("sharded_metrics::make_report before finish"));
-    if (taken_) CSMETRICS_THROW(std::logic_error("sharded_metrics::make_report after result()"));
+    if (!finished_) CSMETRICS_THROW(std::logic_error("sharded_metrics: a report before finish"));
+    if (taken_) CSMETRICS_THROW(std::logic_error("sharded_metrics: a report after result()"));
     if (key_ != shard_key::shop) merge_shards();
     std::vector<const shop_metrics*> parts;  // states holding whole shops
     for (auto& w : workers_) {
@@ -504,6 +502,8 @@ class sharded_metrics {
     release_merged();
   }
 
+  /// Runs `tasks` on the workers (each takes the next one left) and waits for
+  /// all; rethrows the first task's error.
   void run_tasks(std::vector<std::function<void()>> tasks) {
     task_list list;
     list.tasks = std::move(tasks);

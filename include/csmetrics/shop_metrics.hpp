@@ -331,10 +331,9 @@ class shop_metrics {
   void merge_family(std::size_t family, Other&& other);
   void merge_totals(const shop_metrics& other);
   void housekeeping(std::int64_t now_us);
-  /// The report with the stream's time span given: a shard holding whole
-  /// shops reports them as the merged state would (sharded_metrics).
+  // A shard holding whole shops reports them as the merged state would,
+  // given the stream's time span (sharded_metrics).
   friend class sharded_metrics;
-  report make_report(const report_request& request, std::int64_t oldest_us, std::int64_t newest_us) const;
   /// The report's as-of day; std::out_of_range when older than the days kept.
   day_number report_day(const report_request& request, std::int64_t newest_us) const;
   // One shop's figures read only that shop's state (its ratings' lazily

@@ -359,8 +359,8 @@ inline bool event_csv_reader::split_plain_row(record& r, std::array<std::string_
   const char* field = base_ + pos_;
   std::size_t n = 0;
   for (const char* p = field; e - p >= 8; p += 8) {
-    // ',' '"' CR LF are below '-' (so are '+', space and other punctuation:
-    // stepped over), as are no digits, letters, '-', '.' or ':'.
+    // ',', '"', CR and LF are all below '-', as no digit, letter, '-', '.'
+    // or ':' is; the other bytes below it ('+', space, ...) are stepped over.
     const std::uint64_t v = swar_load(p);
     for (std::uint64_t hits = swar_below_exact(v, '-') | swar_high(v); hits != 0; hits &= hits - 1) {
       const char* h = p + swar_first(hits);

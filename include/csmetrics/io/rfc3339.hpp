@@ -197,12 +197,12 @@ class rfc3339_date_cache {
     if (n >= 25 && have_offset_ && load8(p) == date_lo_ && load4(p + 7) == date_hi_ && load4(p + n - 6) == offset_lo_ &&
         p[n - 2] == offset_end_[0] && p[n - 1] == offset_end_[1]) {
       const unsigned h = two_digits(p + 11), mi = two_digits(p + 14), sec = two_digits(p + 17);
-      const std::size_t digits = n - 26;  // of the fraction, between '.' and the offset
+      const std::size_t digits = n == 25 ? 0 : n - 26;  // of the fraction, between '.' and the offset
       if (h <= 23 && mi <= 59 && sec <= 59 && p[13] == ':' && p[16] == ':' &&
           (n == 25 || (p[19] == '.' && (digits == 3 || digits == 6)))) {
         std::int64_t micros = 0;
         unsigned bad = 0;
-        for (std::size_t i = 0; n != 25 && i < digits; ++i) {
+        for (std::size_t i = 0; i < digits; ++i) {
           const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(p[20 + i])) - '0';
           bad |= d > 9;
           micros = micros * 10 + d;
@@ -219,7 +219,7 @@ class rfc3339_date_cache {
     days_ = days_since_epoch(two_digits(p) * 100 + two_digits(p + 2), two_digits(p + 5), two_digits(p + 8));
     have_offset_ = p[n - 6] == '+' || p[n - 6] == '-';
     if (have_offset_) {
-      rfc3339_error unused = why;
+      rfc3339_error unused = rfc3339_error::syntax;
       parse_rfc3339_offset(s, n - 6, offset_minutes_, unused);  // valid: the whole text was
       offset_lo_ = load4(p + n - 6);
       offset_end_[0] = p[n - 2];

@@ -403,7 +403,12 @@ CSMETRICS_FUNC std::vector<scorecard> shop_metrics::scorecards(id_type shop, day
 
 CSMETRICS_FUNC report shop_metrics::make_report(const report_request& request) const {
   if (!have_time_) return report{};
-  return make_report(request, oldest_us_, newest_us_);
+  report r;
+  if (request.scorecard) r.scorecard_rules = request.scorecard->rules;
+  for_each_shop_report(request, [&](const std::string& shop, shop_report&& figures) {
+    r.shops.emplace_hint(r.shops.end(), shop, std::move(figures));
+  });
+  return r;
 }
 
 CSMETRICS_FUNC void shop_metrics::for_each_shop_report(const report_request& request,
@@ -424,16 +429,6 @@ CSMETRICS_FUNC day_number shop_metrics::report_day(const report_request& request
                                       " is older than the " + std::to_string(options_.curve_days) +
                                       " days kept before the newest day " + format_day(newest_day)));
   return as_of;
-}
-
-CSMETRICS_FUNC report shop_metrics::make_report(const report_request& request, std::int64_t oldest_us,
-                                        std::int64_t newest_us) const {
-  report r;
-  const day_number as_of = report_day(request, newest_us);
-  if (request.scorecard) r.scorecard_rules = request.scorecard->rules;
-  for (const std::string& sh : shops())
-    r.shops.emplace_hint(r.shops.end(), sh, shop_figures(sh, as_of, request, oldest_us, newest_us));
-  return r;
 }
 
 CSMETRICS_FUNC std::vector<std::string> shop_metrics::shops() const {
