@@ -700,3 +700,31 @@ TEST_CASE("sales_day: the orders part is made at the first order, copied deep, m
     CHECK(day::deserialize_from(r) == *d);
   }
 }
+
+TEST_CASE("count_union: the largest set counted in place equals the union of all the sets", "[sales][property]") {
+  using detail::sales_id_set;
+  std::mt19937_64 rng(2026);
+  for (int round = 0; round < 300; ++round) {
+    const std::size_t n_sets = rng() % 5;  // none, one (no gathering) and several
+    std::vector<sales_id_set<std::uint64_t>> sets(n_sets);
+    std::map<std::uint64_t, std::uint8_t> all;  // the union, by hand
+    for (auto& s : sets)
+      for (std::uint64_t k = 0, n = rng() % 60; k < n; ++k) {
+        const std::uint64_t id = rng() % 80;  // ids shared between sets
+        const auto bits = static_cast<std::uint8_t>(1 + rng() % 63);
+        s.add(id, bits);
+        all[id] = static_cast<std::uint8_t>(all[id] | bits);
+      }
+    std::vector<const sales_id_set<std::uint64_t>*> ptrs;
+    for (const auto& s : sets) ptrs.push_back(&s);
+    const std::array<std::uint8_t, 3> masks{detail::sales_visited,
+                                            detail::sales_bought_silent | detail::sales_bought_consulted,
+                                            detail::sales_amount_consulted};
+    const auto got = detail::count_union(ptrs, masks);
+    for (std::size_t m = 0; m < masks.size(); ++m) {
+      std::uint64_t want = 0;
+      for (const auto& [id, bits] : all) want += (bits & masks[m]) != 0;
+      CHECK(got[m] == want);
+    }
+  }
+}

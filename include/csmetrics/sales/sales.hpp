@@ -27,6 +27,7 @@
 #ifndef CSMETRICS_SALES_SALES_HPP_
 #define CSMETRICS_SALES_SALES_HPP_
 
+#include <array>        // std::array (the masks of count_union)
 #include <cstddef>      // std::size_t
 #include <cstdint>      // fixed-width integers
 #include <map>          // std::map (mix groups)
@@ -226,12 +227,12 @@ class basic_sales {
   /// The counts of a selection and period.
   sales_snapshot snapshot(const query& q) const {
     sales_snapshot s;
-    detail::sales_id_set<Person> people;
+    std::vector<const detail::sales_id_set<Person>*> visitors, buyers;  // counted as unions at the end
     const std::uint8_t g_mask = group_mask(q.orders);
     const bool whole = !q.agent && q.orders == sales_orders_filter::all;
     for_each_day(q, [&](const detail::sales_day<Person, Agent>& d) {
       s.visits = detail::checked_add(s.visits, d.visits());
-      people.merge(d.people(), detail::sales_visited);
+      if (!d.people().empty()) visitors.push_back(&d.people());
       auto take = [&](const detail::sales_orders<Person>& o) {
         for (int g = 0; g < 2; ++g) {
           if (!(g_mask & (1 << g))) continue;
@@ -240,7 +241,7 @@ class basic_sales {
               detail::checked_add(s.orders_without_amount, o.orders(g) - o.revenue(g).count());
           s.revenue += o.revenue(g).sum();
         }
-        people.merge(o.buyers(), buyer_bits(g_mask));
+        if (!o.buyers().empty()) buyers.push_back(&o.buyers());
       };
       if (q.agent) {
         if (const auto* o = d.by_agent().find(*q.agent)) take(*o);
@@ -253,9 +254,14 @@ class basic_sales {
         s.refund_count = detail::checked_add(s.refund_count, d.refunds().count());
       }
     });
-    s.visitors = people.count_any(detail::sales_visited);
-    s.paying_buyers = people.count_any(detail::sales_bought_silent | detail::sales_bought_consulted);
-    s.buyers_with_amount = people.count_any(detail::sales_amount_silent | detail::sales_amount_consulted);
+    s.visitors = detail::count_union(visitors, std::array<std::uint8_t, 1>{detail::sales_visited})[0];
+    const std::uint8_t bought = buyer_bits(g_mask);
+    const auto [paying, with_amount] = detail::count_union(
+        buyers, std::array<std::uint8_t, 2>{
+                    static_cast<std::uint8_t>(bought & (detail::sales_bought_silent | detail::sales_bought_consulted)),
+                    static_cast<std::uint8_t>(bought & (detail::sales_amount_silent | detail::sales_amount_consulted))});
+    s.paying_buyers = paying;
+    s.buyers_with_amount = with_amount;
     return s;
   }
   /// snapshot() of the consulted and of the silent orders of a selection.

@@ -14,7 +14,8 @@
 #ifndef CSMETRICS_SALES_SALES_DAY_HPP_
 #define CSMETRICS_SALES_SALES_DAY_HPP_
 
-#include <algorithm>    // std::max
+#include <algorithm>    // std::max, std::max_element
+#include <array>        // std::array (count_union's masks)
 #include <cstddef>      // std::size_t
 #include <cstdint>      // fixed-width integers
 #include <memory>       // std::unique_ptr (a day's orders part)
@@ -67,6 +68,11 @@ class sales_id_set {
     return table_.size() != before;
   }
   bool contains(const Id& id) const { return table_.find(id) != nullptr; }
+  /// True when `id` is here with any of `mask` set.
+  bool has_any(const Id& id, std::uint8_t mask) const {
+    const sales_flags* f = table_.find(id);
+    return f && (f->bits & mask) != 0;
+  }
   std::size_t size() const { return table_.size(); }
   bool empty() const { return table_.size() == 0; }
   /// Ids with any of `mask` set.
@@ -121,6 +127,33 @@ class sales_id_set {
  private:
   keyed<Id, sales_flags> table_;
 };
+
+/// For each mask of `masks`: the ids that have one of its bits in at least
+/// one of `sets`. The largest set is counted where it is and only the others
+/// are gathered (and only their ids with a bit of `any`, the masks' union):
+/// a large shop's day holds millions of visitors, and a day or a week with
+/// one busy day costs no copy of it.
+template <class Id, std::size_t N>
+std::array<std::uint64_t, N> count_union(const std::vector<const sales_id_set<Id>*>& sets,
+                                         const std::array<std::uint8_t, N>& masks) {
+  std::array<std::uint64_t, N> n{};
+  if (sets.empty()) return n;
+  const auto largest =
+      *std::max_element(sets.begin(), sets.end(), [](const auto* a, const auto* b) { return a->size() < b->size(); });
+  std::uint8_t any = 0;
+  for (std::size_t m = 0; m < N; ++m) {
+    n[m] = largest->count_any(masks[m]);
+    any = static_cast<std::uint8_t>(any | masks[m]);
+  }
+  if (sets.size() == 1) return n;
+  sales_id_set<Id> rest;
+  for (const auto* s : sets)
+    if (s != largest) rest.merge(*s, any);
+  rest.for_each([&](const Id& id, std::uint8_t bits) {
+    for (std::size_t m = 0; m < N; ++m) n[m] += (bits & masks[m]) != 0 && !largest->has_any(id, masks[m]);
+  });
+  return n;
+}
 
 /// Orders of one (shop, channel, day, agent): silent [0] and consulted [1].
 template <class Person>
