@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // keyed<Key, Acc> against std::unordered_map<Key, Acc>, accumulating a small
-// counter struct (count + sum, 16 bytes) per key. Input: 10 million events
+// tally (count + sum, 16 bytes; tests/tally.hpp) per key. Input: 10 million events
 // over a universe of 10 million random 64-bit ids (100 000 when
 // CSMETRICS_BENCH_TINY is set), keys drawn
 //   uniform  every id equally likely (~63 % of the ids appear);
@@ -35,21 +35,11 @@
 
 #include "bench_support.hpp"
 #include "csmetrics/core/keyed.hpp"
+#include "../tests/tally.hpp"
 
 namespace {
 
-struct counter {
-  std::uint64_t n = 0;
-  std::int64_t sum = 0;
-  void add(std::int64_t v) {
-    n += 1;
-    sum += v;
-  }
-  void merge(const counter& o) {
-    n += o.n;
-    sum += o.sum;
-  }
-};
+using csm_test::tally;
 
 using csmetrics::bench::tiny;
 std::size_t universe() { return tiny() ? 100000 : 10000000; }
@@ -127,8 +117,8 @@ void run_update(benchmark::State& state) {
   state.SetLabel(state.range(0) == uniform ? "uniform" : "zipf");
 }
 
-using keyed_table = csmetrics::keyed<std::uint64_t, counter>;
-using map_table = std::unordered_map<std::uint64_t, counter>;
+using keyed_table = csmetrics::keyed<std::uint64_t, tally>;
+using map_table = std::unordered_map<std::uint64_t, tally>;
 
 void BM_keyed_add(benchmark::State& state) { run_add<keyed_table>(state); }
 void BM_unordered_map_add(benchmark::State& state) { run_add<map_table>(state); }
@@ -156,9 +146,9 @@ void run_add_string(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events.size()));
 }
-void BM_keyed_add_string(benchmark::State& state) { run_add_string<csmetrics::keyed<std::string, counter>>(state); }
+void BM_keyed_add_string(benchmark::State& state) { run_add_string<csmetrics::keyed<std::string, tally>>(state); }
 void BM_unordered_map_add_string(benchmark::State& state) {
-  run_add_string<std::unordered_map<std::string, counter>>(state);
+  run_add_string<std::unordered_map<std::string, tally>>(state);
 }
 
 template <class Table>

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // File: examples/cli_options.hpp
 //
-// Command-line options shared by shop_report and mpi_report: parsing of
-// durations ("10m", "24h", "3d", "45s", "500ms"), UTC offsets ("+08:00") and
-// dates, with an error message naming the option and the bad value.
+// Command-line options shared by shop_report, csm_merge and mpi_report:
+// parsing of durations ("10m", "24h", "3d", "45s", "500ms"), UTC offsets
+// ("+08:00") and dates, with an error message naming the option and the bad
+// value; and the main() of a report command (run_command).
 #ifndef CSMETRICS_EXAMPLES_CLI_OPTIONS_HPP_
 #define CSMETRICS_EXAMPLES_CLI_OPTIONS_HPP_
 
+#include <algorithm>    // std::find
 #include <chrono>       // durations
 #include <cstdint>      // std::int64_t
+#include <cstdio>       // std::fprintf, std::fputs (run_command)
+#include <exception>    // std::exception (run_command)
+#include <initializer_list>  // an option's choices
 #include <optional>     // std::optional
 #include <stdexcept>    // std::invalid_argument
 #include <string>       // std::string
@@ -98,6 +103,20 @@ inline std::optional<csmetrics::duration> parse_duration(std::string_view s) {
   return csmetrics::duration{static_cast<std::int64_t>(total)};
 }
 
+/// "7", "0042" -> the number if it lies in [lo, hi]; empty for anything
+/// else (no digits, a sign, a non-digit, out of range).
+inline std::optional<int> parse_int_in(std::string_view s, int lo, int hi) {
+  if (s.empty()) return std::nullopt;
+  int n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+    if (n > hi) return std::nullopt;  // before it can overflow
+  }
+  if (n < lo) return std::nullopt;
+  return n;
+}
+
 /// "+08:00", "-03:00", "Z" -> offset.
 inline std::optional<csmetrics::utc_offset> parse_offset(std::string_view s) {
   if (s == "Z" || s == "z") return csmetrics::utc_offset::utc();
@@ -154,13 +173,19 @@ inline cli_options parse_cli(int argc, char** argv) {
                                   std::string(v));
     return *d;
   };
+  // The value of `opt`, which must be one of `allowed`.
+  auto one_of = [&](int& i, std::string_view opt, std::initializer_list<std::string_view> allowed) {
+    std::string_view v = value(i, opt);
+    if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return std::string(v);
+    std::string choices;  // "a, b or c"
+    for (std::size_t k = 0; k < allowed.size(); ++k)
+      choices += (k == 0 ? "" : k + 1 < allowed.size() ? ", " : " or ") + std::string(allowed.begin()[k]);
+    throw std::invalid_argument(std::string(opt) + " must be " + choices + ": " + std::string(v));
+  };
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a == "--format") {
-      std::string_view v = value(i, a);
-      if (v != "text" && v != "json" && v != "prometheus")
-        throw std::invalid_argument("--format must be text, json or prometheus: " + std::string(v));
-      o.format = v;
+      o.format = one_of(i, a, {"text", "json", "prometheus"});
     } else if (a == "--html") {
       o.html_file = value(i, a);
     } else if (a == "--utc-offset") {
@@ -183,29 +208,20 @@ inline cli_options parse_cli(int argc, char** argv) {
     } else if (a == "--max-lateness") {
       o.max_lateness = dur(i, a);
     } else if (a == "--by") {
-      std::string_view v = value(i, a);
-      if (v != "shop" && v != "agent" && v != "day")
-        throw std::invalid_argument("--by must be shop, agent or day: " + std::string(v));
-      o.by = v;
+      o.by = one_of(i, a, {"shop", "agent", "day"});
     } else if (a == "--strict") {
       o.strict = true;
     } else if (a == "--threads") {
       std::string_view v = value(i, a);
-      int n = 0;
-      for (char c : v) n = (c >= '0' && c <= '9' && n <= 256) ? n * 10 + (c - '0') : 1000;
-      if (v.empty() || n < 1 || n > 256) throw std::invalid_argument("--threads must be in [1, 256]: " + std::string(v));
-      o.threads = n;
+      const std::optional<int> n = parse_int_in(v, 1, 256);
+      if (!n) throw std::invalid_argument("--threads must be in [1, 256]: " + std::string(v));
+      o.threads = *n;
     } else if (a == "--shard-by") {
-      std::string_view v = value(i, a);
-      if (v != "auto" && v != "buyer" && v != "shop")
-        throw std::invalid_argument("--shard-by must be auto, buyer or shop: " + std::string(v));
-      o.shard_by = v;
+      o.shard_by = one_of(i, a, {"auto", "buyer", "shop"});
     } else if (a == "--save-state") {
       o.save_state_file = value(i, a);
     } else if (a == "--period") {
-      std::string_view v = value(i, a);
-      if (v != "week" && v != "month") throw std::invalid_argument("--period must be week or month: " + std::string(v));
-      o.period = v;
+      o.period = one_of(i, a, {"week", "month"});
       o.period_given = true;
     } else if (a == "--target") {
       std::string_view v = value(i, a);
@@ -227,15 +243,15 @@ inline cli_options parse_cli(int argc, char** argv) {
       o.scorecard.weights = csmetrics::parse_kpi_weights(value(i, a));
     } else if (a == "--scorecard-period") {
       const std::string v(value(i, a));
-      int n = 0;
+      std::optional<int> days = 0;  // 0: calendar months
       if (v != "month") {
-        for (std::size_t k = 0; k + 1 < v.size(); ++k)
-          n = (v[k] >= '0' && v[k] <= '9' && n <= 3660) ? n * 10 + (v[k] - '0') : 100000;
-        if (v.size() < 2 || v.back() != 'd' || n < 1 || n > 3660)
+        days = !v.empty() && v.back() == 'd' ? parse_int_in(std::string_view(v).substr(0, v.size() - 1), 1, 3660)
+                                             : std::nullopt;
+        if (!days)
           throw std::invalid_argument("--scorecard-period must be month or a number of days like 7d (1d .. 3660d): " +
                                       v);
       }
-      o.scorecard.period_days = n;
+      o.scorecard.period_days = *days;
     } else if (a == "--progress") {
       o.progress = 1;
     } else if (a == "--no-progress") {
@@ -249,6 +265,32 @@ inline cli_options parse_cli(int argc, char** argv) {
   if (!o.service_hours.empty() && !o.calendar_file.empty())
     throw std::invalid_argument("give --service-hours or --calendar, not both (a calendar's * rows are every shop's hours)");
   return o;
+}
+
+/// The main() of a report command: --help or -h anywhere prints `usage_text`
+/// (exit 0); a bad command line prints the error and `usage_text` (exit 2);
+/// else the exit status of `run(options)`, or 1 after printing what it threw.
+/// Messages start with `program`.
+template <class Run>
+int run_command(const char* program, const char* usage_text, int argc, char** argv, Run run) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      std::fputs(usage_text, stdout);
+      return 0;
+    }
+  cli_options cli;
+  try {
+    cli = parse_cli(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n%s", program, e.what(), usage_text);
+    return 2;
+  }
+  try {
+    return run(cli);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", program, e.what());
+    return 1;
+  }
 }
 
 }  // namespace demo

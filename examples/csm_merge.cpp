@@ -22,7 +22,6 @@
 // (the merged state, to merge again up a tree; replaced atomically,
 // csmetrics/io/state_file.hpp).
 #include <cstdint>    // std::uint8_t, std::uint64_t
-#include <cstdio>     // std::fprintf
 #include <exception>  // std::exception
 #include <map>        // std::map (refused events by reason)
 #include <optional>   // std::optional
@@ -78,22 +77,5 @@ const char* usage() {
 
 int main(int argc, char** argv) {
   demo::restart_on_huge_pages(argv);
-  for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
-      std::fputs(usage(), stdout);
-      return 0;
-    }
-  demo::cli_options cli;
-  try {
-    cli = demo::parse_cli(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "csm_merge: %s\n%s", e.what(), usage());
-    return 2;
-  }
-  try {
-    return run(cli);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "csm_merge: %s\n", e.what());
-    return 1;
-  }
+  return demo::run_command("csm_merge", usage(), argc, argv, run);
 }

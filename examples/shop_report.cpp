@@ -14,7 +14,6 @@
 //   shop_report --service-hours 08:00-24:00 log.csv  response figures also on service time (--calendar FILE: per shop)
 #include <algorithm>  // std::upper_bound (the source of a refused row)
 #include <cstdio>     // std::fopen, std::fprintf
-#include <exception>  // std::exception
 #include <iterator>   // std::prev
 #include <iostream>   // std::cout
 #include <map>        // std::map (refused rows by reason)
@@ -231,22 +230,5 @@ int run(const demo::cli_options& cli) {
 
 int main(int argc, char** argv) {
   demo::restart_on_huge_pages(argv);
-  for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
-      std::fputs(demo::usage(), stdout);
-      return 0;
-    }
-  demo::cli_options cli;
-  try {
-    cli = demo::parse_cli(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "shop_report: %s\n%s", e.what(), demo::usage());
-    return 2;
-  }
-  try {
-    return run(cli);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "shop_report: %s\n", e.what());
-    return 1;
-  }
+  return demo::run_command("shop_report", demo::usage(), argc, argv, run);
 }

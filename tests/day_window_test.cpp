@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "support.hpp"
+#include "tally.hpp"
 
 #if __has_include("csmetrics/core/rate.hpp")
 #include "csmetrics/core/rate.hpp"
@@ -20,41 +21,8 @@ using namespace std::chrono;
 
 namespace {
 
-// A counting and summing accumulator with subtract: the window rolls its
-// running total incrementally.
-struct tally {
-  std::uint64_t n = 0;
-  std::int64_t sum = 0;
-
-  void add(std::int64_t v) {
-    n += 1;
-    sum += v;
-  }
-  void merge(const tally& o) {
-    n += o.n;
-    sum += o.sum;
-  }
-  void subtract(const tally& o) {
-    REQUIRE(o.n <= n);
-    n -= o.n;
-    sum -= o.sum;
-  }
-  std::uint64_t count() const { return n; }
-  friend bool operator==(const tally& a, const tally& b) { return a.n == b.n && a.sum == b.sum; }
-  void serialize_to(detail::writer& w) const {
-    w.header(static_cast<detail::type_id>(250), 1);
-    w.varint(n);
-    w.svarint(sum);
-  }
-  static tally deserialize_from(detail::reader& r) {
-    r.header(static_cast<detail::type_id>(250), "tally", 1);
-    tally t;
-    t.n = r.varint();
-    t.sum = r.svarint();
-    r.check(t.n != 0 || t.sum == 0, "an empty tally sums to 0");
-    return t;
-  }
-};
+// tally (tally.hpp) can subtract: its windows roll their running total incrementally.
+using csm_test::tally;
 
 // Count and maximum: cannot subtract, so the window re-merges.
 struct peak {
@@ -70,17 +38,11 @@ struct peak {
     max = std::max(max, o.max);
   }
   friend bool operator==(const peak& a, const peak& b) { return a.n == b.n && a.max == b.max; }
-  void serialize_to(detail::writer& w) const {
-    w.header(static_cast<detail::type_id>(251), 1);
-    w.varint(n);
-    w.svarint(max);
-  }
+  static constexpr auto type = static_cast<detail::type_id>(251);  // a test-only id
+  void serialize_to(detail::writer& w) const { csm_test::write_count_and_figure(w, type, n, max); }
   static peak deserialize_from(detail::reader& r) {
-    r.header(static_cast<detail::type_id>(251), "peak", 1);
-    peak p;
-    p.n = r.varint();
-    p.max = r.svarint();
-    return p;
+    const auto [values, highest] = csm_test::read_count_and_figure(r, type, "peak");
+    return peak{values, highest};
   }
 };
 

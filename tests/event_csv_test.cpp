@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "event_csv_support.hpp"
 #include "support.hpp"
 
 using namespace csmetrics;
@@ -22,57 +23,33 @@ namespace {
 
 const std::string header = "time,type,shop,buyer,agent,order,amount,score,tag\n";
 
-/// An event with its own strings, to compare reads made different ways.
-struct owned_event {
-  timestamp time;
-  event_type type;
-  std::string shop, buyer, agent, order, tag;
-  std::optional<money> amount;
-  int score;
-  std::uint64_t line;
-  explicit owned_event(const event& e)
-      : time(e.time),
-        type(e.type),
-        shop(e.shop),
-        buyer(e.buyer),
-        agent(e.agent),
-        order(e.order),
-        tag(e.tag),
-        amount(e.amount),
-        score(e.score),
-        line(e.line) {}
-  bool operator==(const owned_event& o) const {
-    return time == o.time && type == o.type && shop == o.shop && buyer == o.buyer && agent == o.agent &&
-           order == o.order && tag == o.tag && amount == o.amount && score == o.score && line == o.line;
-  }
-};
+using csm_test::owned_event;
+using csm_test::same_stats;
 
 struct result {
   std::vector<owned_event> events;
   event_csv_stats stats;
 };
 
-bool same_stats(const event_csv_stats& a, const event_csv_stats& b) {
-  return a.lines == b.lines && a.rows == b.rows && a.accepted == b.accepted && a.skipped == b.skipped &&
-         a.out_of_order == b.out_of_order && a.blank_lines == b.blank_lines && a.bytes == b.bytes &&
-         a.skipped_by == b.skipped_by && a.errors == b.errors;
-}
-
-/// Reads `text` in place.
-result read_text(std::string_view text, event_csv_options o = {}) {
+/// Every event `in` delivers, then its statistics.
+result read_to_end(event_csv_reader& in) {
   result r;
-  event_csv_reader in(text, o);
   event e;
   while (in.next(e)) r.events.emplace_back(e);
   r.stats = in.stats();
   return r;
 }
 
+/// Reads `text` in place.
+result read_text(std::string_view text, event_csv_options o = {}) {
+  event_csv_reader in(text, o);
+  return read_to_end(in);
+}
+
 /// Reads `text` through a read function handing out at most `chunk` bytes.
 result read_chunked(const std::string& text, std::size_t chunk, event_csv_options o = {}) {
   o.chunk_bytes = chunk;
   std::size_t at = 0;
-  result r;
   event_csv_reader in(
       event_csv_reader::read_function([&](char* dst, std::size_t n) {
         REQUIRE(n <= chunk);
@@ -82,10 +59,7 @@ result read_chunked(const std::string& text, std::size_t chunk, event_csv_option
         return k;
       }),
       o);
-  event e;
-  while (in.next(e)) r.events.emplace_back(e);
-  r.stats = in.stats();
-  return r;
+  return read_to_end(in);
 }
 
 /// Reads in place and chunked with several chunk sizes; all must agree.
@@ -101,6 +75,15 @@ result read_all_ways(const std::string& text, event_csv_options o = {}) {
 }
 
 std::string row(const std::string& fields) { return fields + "\n"; }
+
+/// The comma-separated fields of a row without quotes.
+std::vector<std::string> split_plain(const std::string& row) {
+  std::vector<std::string> fields;
+  std::stringstream ss(row);
+  std::string field;
+  while (std::getline(ss, field, ',')) fields.push_back(field);
+  return fields;
+}
 
 /// A valid row of each type (times ascending by one minute from 10:00).
 std::vector<std::string> one_row_per_type() {
@@ -262,10 +245,7 @@ TEST_CASE("event_csv: every bad-row class is reported with its line, skipped and
   for (std::size_t t = 0; t < event_type_count; ++t) {
     for (std::size_t f = 2; f < event_field_count; ++f) {
       if (!(required_fields(static_cast<event_type>(t)) & (1u << f))) continue;
-      std::vector<std::string> cols;
-      std::stringstream ss(rows[t]);
-      std::string c;
-      while (std::getline(ss, c, ',')) cols.push_back(c);
+      std::vector<std::string> cols = split_plain(rows[t]);
       cols.resize(9);
       cols[0] = "2019-09-01T10:00:00+08:00";
       cols[f] = "";
@@ -591,26 +571,22 @@ TEST_CASE("event_csv: FILE*, std::istream and read_event_csv agree", "[event_csv
   std::rewind(f);
   event_csv_options small;
   small.chunk_bytes = 100;
+  auto check_same = [&](const result& got) {
+    CHECK(got.events == expect.events);
+    CHECK(same_stats(got.stats, expect.stats));
+  };
   event_csv_reader from_file(f, small);
-  std::vector<owned_event> got;
-  event e;
-  while (from_file.next(e)) got.emplace_back(e);
+  check_same(read_to_end(from_file));
   std::fclose(f);
-  CHECK(got == expect.events);
-  CHECK(same_stats(from_file.stats(), expect.stats));
 
   std::istringstream ss(text);
   event_csv_reader from_stream(ss, small);
-  got.clear();
-  while (from_stream.next(e)) got.emplace_back(e);
-  CHECK(got == expect.events);
-  CHECK(same_stats(from_stream.stats(), expect.stats));
+  check_same(read_to_end(from_stream));
 
-  got.clear();
-  event_csv_stats s = read_event_csv(text, [&](const event& ev) { got.emplace_back(ev); });
-  CHECK(got == expect.events);
-  CHECK(same_stats(s, expect.stats));
-  CHECK(s.skipped == 1);
+  result by_callback;
+  by_callback.stats = read_event_csv(text, [&](const event& ev) { by_callback.events.emplace_back(ev); });
+  check_same(by_callback);
+  CHECK(by_callback.stats.skipped == 1);
 }
 
 TEST_CASE("event_csv: any input reads the same in place and in tiny chunks (fuzz)", "[event_csv][fuzz]") {
@@ -779,10 +755,7 @@ TEST_CASE("event_csv: the real olist log, every row accepted", "[event_csv][shar
   std::string line;
   money naive;
   while (std::getline(in, line)) {
-    std::vector<std::string> c;
-    std::stringstream ss(line);
-    std::string x;
-    while (std::getline(ss, x, ',')) c.push_back(x);
+    const std::vector<std::string> c = split_plain(line);
     if (c.size() > 6 && c[1] == "payment") naive += money::parse(c[6]);
   }
   money total;

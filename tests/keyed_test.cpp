@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "support.hpp"
+#include "tally.hpp"
 
 #if __has_include("csmetrics/core/rate.hpp")
 #include "csmetrics/core/rate.hpp"
@@ -21,34 +22,7 @@ using namespace csmetrics;
 
 namespace {
 
-// A counting and summing accumulator.
-struct tally {
-  std::uint64_t n = 0;
-  std::int64_t sum = 0;
-
-  void add(std::int64_t v) {
-    n += 1;
-    sum += v;
-  }
-  void merge(const tally& o) {
-    n += o.n;
-    sum += o.sum;
-  }
-  friend bool operator==(const tally& a, const tally& b) { return a.n == b.n && a.sum == b.sum; }
-  void serialize_to(detail::writer& w) const {
-    w.header(static_cast<detail::type_id>(250), 1);
-    w.varint(n);
-    w.svarint(sum);
-  }
-  static tally deserialize_from(detail::reader& r) {
-    r.header(static_cast<detail::type_id>(250), "tally", 1);
-    tally t;
-    t.n = r.varint();
-    t.sum = r.svarint();
-    r.check(t.n != 0 || t.sum == 0, "an empty tally sums to 0");
-    return t;
-  }
-};
+using csm_test::tally;
 
 // An accumulator that owns heap memory, so the sanitizer builds see every
 // construction, move and destruction the table does.

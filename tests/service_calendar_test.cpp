@@ -12,6 +12,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../examples/demo_week.hpp"
@@ -225,21 +226,27 @@ TEST_CASE("service_calendar: CSV rows, defaults and bad rows named by line", "[s
     }
     return std::string("no error");
   };
-  CHECK(error_of("shop,weekday_or_date,open,close\n*,daily,08:00\n") ==
-        "line 2: expected 4 fields shop,weekday_or_date,open,close, found 3");
-  CHECK(error_of("*,daily,08:00,24:00\n\n*,funday,08:00,09:00\n") ==
-        "line 3: expected a weekday (mon..sun, mon-fri, daily) or a date YYYY-MM-DD: 'funday'");
-  CHECK(error_of("*,mon,8:00,09:00\n") == "line 1: open must be a time HH:MM or closed: '8:00'");
-  CHECK(error_of("*,mon,08:00,24:30\n") == "line 1: close must be a time HH:MM (24:00 allowed): '24:30'");
-  CHECK(error_of("*,mon,18:00,09:00\n") == "line 1: open 18:00 is not before close 09:00");
-  CHECK(error_of("a,mon,09:00,12:00\na,mon,11:00,13:00\n") ==
-        "line 2: service_hours: overlapping intervals 09:00-12:00 and 11:00-13:00");
-  CHECK(error_of("a,2026-02-30,09:00,12:00\n") ==
-        "line 1: expected a weekday (mon..sun, mon-fri, daily) or a date YYYY-MM-DD: '2026-02-30'");
-  CHECK(error_of("a,2026-12-25,closed,\na,2026-12-25,09:00,12:00\n") ==
-        "line 2: 2026-12-25 is both closed and open (line 1)");
-  CHECK(error_of(",mon,09:00,12:00\n") == "line 1: empty shop (use * for every shop)");
-  CHECK(error_of("a,fri-mon,09:00,12:00\n") == "line 1: weekday range must run forward (mon-fri): 'fri-mon'");
+  // Each bad calendar and the error it gets.
+  const std::pair<const char*, const char*> bad_calendars[] = {
+      {"shop,weekday_or_date,open,close\n*,daily,08:00\n",
+       "line 2: expected 4 fields shop,weekday_or_date,open,close, found 3"},
+      {"*,daily,08:00,24:00\n\n*,funday,08:00,09:00\n",
+       "line 3: expected a weekday (mon..sun, mon-fri, daily) or a date YYYY-MM-DD: 'funday'"},
+      {"*,mon,8:00,09:00\n", "line 1: open must be a time HH:MM or closed: '8:00'"},
+      {"*,mon,08:00,24:30\n", "line 1: close must be a time HH:MM (24:00 allowed): '24:30'"},
+      {"*,mon,18:00,09:00\n", "line 1: open 18:00 is not before close 09:00"},
+      {"a,mon,09:00,12:00\na,mon,11:00,13:00\n",
+       "line 2: service_hours: overlapping intervals 09:00-12:00 and 11:00-13:00"},
+      {"a,2026-02-30,09:00,12:00\n",
+       "line 1: expected a weekday (mon..sun, mon-fri, daily) or a date YYYY-MM-DD: '2026-02-30'"},
+      {"a,2026-12-25,closed,\na,2026-12-25,09:00,12:00\n", "line 2: 2026-12-25 is both closed and open (line 1)"},
+      {",mon,09:00,12:00\n", "line 1: empty shop (use * for every shop)"},
+      {"a,fri-mon,09:00,12:00\n", "line 1: weekday range must run forward (mon-fri): 'fri-mon'"},
+  };
+  for (const auto& [csv, message] : bad_calendars) {
+    INFO("calendar: " << csv);
+    CHECK(error_of(csv) == message);
+  }
 }
 
 TEST_CASE("sessions: response figures on service time beside wall time", "[service_calendar][sessions]") {

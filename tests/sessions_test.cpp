@@ -34,6 +34,12 @@ Id id(int n) {
 using int_sessions = sessions<>;
 using str_sessions = sessions<std::string, std::string, std::string>;
 
+/// Buyer `buyer` of shop 1 asks at t0() and agent 3 answers `after` later.
+void answered_after(sessions<>& s, std::uint64_t buyer, duration after) {
+  s.buyer_message(1, buyer, t0());
+  s.agent_message(1, buyer, 3, t0() + after);
+}
+
 }  // namespace
 
 TEMPLATE_TEST_CASE("sessions: a burst is answered once, clock from its first message", "[sessions]", int_sessions,
@@ -109,25 +115,24 @@ TEST_CASE("sessions: within and slow thresholds are exact at the boundary", "[se
 }
 
 TEST_CASE("sessions: an idle gap opens a new conversation", "[sessions]") {
-  SECTION("11 minutes: new conversation, a new first response") {
+  // A question answered in 30 s, then, `idle` after the answer, a second one
+  // answered in 10 s (the session gap is 10 minutes).
+  const auto two_questions = [](minutes idle) {
     sessions<> s;
-    s.buyer_message(1, 7, t0());
-    s.agent_message(1, 7, 3, t0() + seconds{30});
-    s.buyer_message(1, 7, t0() + seconds{30} + minutes{11});
-    s.agent_message(1, 7, 3, t0() + seconds{30} + minutes{11} + seconds{10});
-    auto r = s.shop(1);
+    answered_after(s, 7, seconds{30});
+    s.buyer_message(1, 7, t0() + seconds{30} + idle);
+    s.agent_message(1, 7, 3, t0() + seconds{30} + idle + seconds{10});
+    return s.shop(1);
+  };
+  SECTION("11 minutes: new conversation, a new first response") {
+    auto r = two_questions(minutes{11});
     CHECK(r.conversations() == 2);
     CHECK(r.response().count() == 2);
     CHECK(r.first_response().count() == 2);
     CHECK(r.buyers_served() == 1);
   }
   SECTION("9 minutes: same conversation, a second response but no first") {
-    sessions<> s;
-    s.buyer_message(1, 7, t0());
-    s.agent_message(1, 7, 3, t0() + seconds{30});
-    s.buyer_message(1, 7, t0() + seconds{30} + minutes{9});
-    s.agent_message(1, 7, 3, t0() + seconds{30} + minutes{9} + seconds{10});
-    auto r = s.shop(1);
+    auto r = two_questions(minutes{9});
     CHECK(r.conversations() == 1);
     CHECK(r.response().count() == 2);
     CHECK(r.first_response().count() == 1);
@@ -334,10 +339,8 @@ TEST_CASE("sessions: local days in UTC+8 across midnight", "[sessions]") {
 
 TEST_CASE("sessions: invitations and satisfaction votes", "[sessions]") {
   sessions<> s;
-  s.buyer_message(1, 7, t0());
-  s.agent_message(1, 7, 3, t0() + seconds{10});
-  s.buyer_message(1, 8, t0());
-  s.agent_message(1, 8, 3, t0() + seconds{10});
+  answered_after(s, 7, seconds{10});
+  answered_after(s, 8, seconds{10});
   s.invite(1, 7, 3, t0() + minutes{1});
   s.invite(1, 7, 3, t0() + minutes{2});  // the same buyer again
   s.vote(1, 7, 3, 5, t0() + minutes{3});
@@ -381,10 +384,8 @@ TEST_CASE("sessions: state per open conversation is small and freed on close", "
 
 TEST_CASE("sessions: Kaplan-Meier median keeps censored bursts in the risk set", "[sessions][km]") {
   sessions<> s;
-  s.buyer_message(1, 1, t0());
-  s.agent_message(1, 1, 3, t0() + seconds{10});
-  s.buyer_message(1, 2, t0());
-  s.agent_message(1, 2, 3, t0() + seconds{20});
+  answered_after(s, 1, seconds{10});
+  answered_after(s, 2, seconds{20});
   s.buyer_message(1, 3, t0());  // expires
   s.buyer_message(1, 4, t0());  // expires
   s.flush(t0() + hours{25});

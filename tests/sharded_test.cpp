@@ -18,6 +18,7 @@
 #include "../bench/event_generator.hpp"
 #include "../bench/event_shapes.hpp"
 #include "../examples/demo_week.hpp"
+#include "agent_sums.hpp"
 #include "csmetrics/io/event_csv.hpp"
 #include "csmetrics/io/report.hpp"
 #include "csmetrics/sharded.hpp"
@@ -419,40 +420,21 @@ void check_books_balance(const csmetrics::report& r, const shop_metrics& m) {
   for (const auto& [name, s] : r.shops) {
     INFO("shop " << name);
     REQUIRE(s.unassigned);
-    std::uint64_t buyer = s.unassigned->buyer_messages, agent = s.unassigned->agent_messages;
-    std::uint64_t answered = s.unassigned->answered, unanswered = s.unassigned->unanswered;
-    std::uint64_t orders = s.unassigned->orders_credited;
-    csmetrics::money revenue = s.unassigned->revenue_credited;
-    std::map<std::string, std::uint64_t> lost = s.unassigned->lost_by_reason;
-    std::uint64_t inquired = s.unassigned->inquired, same_day = s.unassigned->ordered_same_day,
-                  ordered = s.unassigned->ordered_final, placed = s.unassigned->orders_placed;
-    for (const auto& [a, x] : s.agents) {
-      inquired += x.inquired;
-      same_day += x.ordered_same_day;
-      ordered += x.ordered_final;
-      placed += x.orders_placed;
-      CHECK(x.orders_placed_paid <= x.orders_placed);
-      buyer += x.buyer_messages;
-      agent += x.agent_messages;
-      answered += x.answered;
-      unanswered += x.unanswered;
-      orders += x.orders_credited;
-      revenue += x.revenue_credited;
-      for (const auto& [why, n] : x.lost_by_reason) lost[why] += n;
-    }
-    CHECK(buyer == s.buyer_messages);
-    CHECK(agent == s.agent_messages);
-    CHECK(answered == s.answered);
-    CHECK(unanswered == s.unanswered);
-    CHECK(lost == s.lost_by_reason);
-    CHECK(inquired == s.inquiry_conversion.denominator);
-    CHECK(same_day == s.inquiry_conversion_same_day.numerator);
-    CHECK(ordered == s.inquiry_conversion.numerator);
+    for (const auto& [a, x] : s.agents) CHECK(x.orders_placed_paid <= x.orders_placed);
+    const csmetrics::agent_report sum = csm_test::sum_over_agents(s);
+    CHECK(sum.buyer_messages == s.buyer_messages);
+    CHECK(sum.agent_messages == s.agent_messages);
+    CHECK(sum.answered == s.answered);
+    CHECK(sum.unanswered == s.unanswered);
+    CHECK(sum.lost_by_reason == s.lost_by_reason);
+    CHECK(sum.inquired == s.inquiry_conversion.denominator);
+    CHECK(sum.ordered_same_day == s.inquiry_conversion_same_day.numerator);
+    CHECK(sum.ordered_final == s.inquiry_conversion.numerator);
     if (const auto* o = m.orders_state(name)) {
-      CHECK(placed == o->placed_order_mix().consulted);
+      CHECK(sum.orders_placed == o->placed_order_mix().consulted);
       const auto attr = o->attribution(m.options().rule);
-      CHECK(orders == attr.consulted_paid_orders);
-      CHECK(revenue == attr.consulted_revenue);
+      CHECK(sum.orders_credited == attr.consulted_paid_orders);
+      CHECK(sum.revenue_credited == attr.consulted_revenue);
     }
   }
 }

@@ -66,24 +66,15 @@ void check_split_merge(Make make, const std::vector<Event>& events, Add add, std
 /// a+b == b+a, (a+b)+c == a+(b+c), a+empty == a.
 template <class Acc>
 void check_merge_laws(const Acc& a, const Acc& b, const Acc& c, const Acc& empty) {
-  Acc ab = a;
-  ab.merge(b);
-  Acc ba = b;
-  ba.merge(a);
-  CHECK(ab == ba);
-  Acc ab_c = ab;
-  ab_c.merge(c);
-  Acc bc = b;
-  bc.merge(c);
-  Acc a_bc = a;
-  a_bc.merge(bc);
-  CHECK(ab_c == a_bc);
-  Acc ae = a;
-  ae.merge(empty);
-  CHECK(ae == a);
-  Acc ea = empty;
-  ea.merge(a);
-  CHECK(ea == a);
+  const auto merged = [](const Acc& x, const Acc& y) {  // x + y, leaving both as they are
+    Acc sum = x;
+    sum.merge(y);
+    return sum;
+  };
+  CHECK(merged(a, b) == merged(b, a));
+  CHECK(merged(merged(a, b), c) == merged(a, merged(b, c)));
+  CHECK(merged(a, empty) == a);
+  CHECK(merged(empty, a) == a);
 }
 
 /// serialize -> deserialize gives an equal state and the same bytes.

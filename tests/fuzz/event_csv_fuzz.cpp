@@ -19,48 +19,26 @@
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint8_t, std::uint64_t
 #include <cstring>      // std::memcpy
-#include <optional>     // std::optional
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector
 
 #include "csmetrics/io/event_csv.hpp"
+#include "../event_csv_support.hpp"
 #include "fuzz_support.hpp"
 
 namespace {
 
 using namespace csmetrics;
 
-/// An event with its own copies of the text columns.
-struct owned_event {
-  timestamp time;
-  event_type type;
-  std::string shop, buyer, agent, order, tag;
-  std::optional<money> amount;
-  std::uint8_t score;
-  std::uint64_t line;
-
-  explicit owned_event(const event& e)
-      : time(e.time), type(e.type), shop(e.shop), buyer(e.buyer), agent(e.agent), order(e.order), tag(e.tag),
-        amount(e.amount), score(e.score), line(e.line) {}
-  bool same_values(const owned_event& o) const {
-    return time == o.time && type == o.type && shop == o.shop && buyer == o.buyer && agent == o.agent &&
-           order == o.order && tag == o.tag && amount == o.amount && score == o.score;
-  }
-  bool operator==(const owned_event& o) const { return same_values(o) && line == o.line; }
-};
+using csm_test::owned_event;
+using csm_test::same_stats;
 
 struct outcome {
   bool header_error = false;
   std::vector<owned_event> events;
   event_csv_stats stats;
 };
-
-bool same_stats(const event_csv_stats& a, const event_csv_stats& b) {
-  return a.lines == b.lines && a.rows == b.rows && a.accepted == b.accepted && a.skipped == b.skipped &&
-         a.out_of_order == b.out_of_order && a.blank_lines == b.blank_lines && a.bytes == b.bytes &&
-         a.skipped_by == b.skipped_by && a.errors == b.errors;
-}
 
 /// Lenient read (options.strict must be false).
 outcome read_all(event_csv_reader& in) {
