@@ -238,24 +238,27 @@ inline std::string to_prometheus(const report& r) {
     auto yuan = [](std::optional<money> m) {
       return m ? std::optional<double>(static_cast<double>(m->minor()) / 100.0) : std::nullopt;
     };
+    // Calls sample(change, labels) for each shop with a change; the labels end
+    // with the period's.
+    auto each_change = [&](auto sample) {
+      for (const auto& [name, s] : r.shops)
+        if (const auto& c = s.sales_change) sample(*c, shop_label(name) + ",period=\"" + c->period + "\"");
+    };
     w.family("csmetrics_period_sales_yuan", "gauge",
              "Sales (placed orders with an amount) of the last period and of the one before (major units).");
-    for (const auto& [name, s] : r.shops)
-      if (const auto& c = s.sales_change) {
-        const std::string l = shop_label(name) + ",period=\"" + c->period + "\"";
-        w.sample("csmetrics_period_sales_yuan", l + ",which=\"before\"", yuan(c->before));
-        w.sample("csmetrics_period_sales_yuan", l + ",which=\"after\"", yuan(c->after));
-      }
+    each_change([&](const auto& c, const std::string& l) {
+      w.sample("csmetrics_period_sales_yuan", l + ",which=\"before\"", yuan(c.before));
+      w.sample("csmetrics_period_sales_yuan", l + ",which=\"after\"", yuan(c.after));
+    });
     w.family("csmetrics_sales_change_yuan", "gauge",
              "Change of sales between the two periods by factor (exact Shapley split, cents add up to the change).");
-    for (const auto& [name, s] : r.shops)
-      if (const auto& c = s.sales_change) {
-        const std::string l = shop_label(name) + ",period=\"" + c->period + "\",part=\"";
-        w.sample("csmetrics_sales_change_yuan", l + "traffic\"", yuan(c->traffic_part));
-        w.sample("csmetrics_sales_change_yuan", l + "conversion\"", yuan(c->conversion_part));
-        w.sample("csmetrics_sales_change_yuan", l + "aov\"", yuan(c->aov_part));
-        if (!c->explained) w.sample("csmetrics_sales_change_yuan", l + "unexplained\"", yuan(c->unexplained));
-      }
+    each_change([&](const auto& c, const std::string& period) {
+      const std::string l = period + ",part=\"";
+      w.sample("csmetrics_sales_change_yuan", l + "traffic\"", yuan(c.traffic_part));
+      w.sample("csmetrics_sales_change_yuan", l + "conversion\"", yuan(c.conversion_part));
+      w.sample("csmetrics_sales_change_yuan", l + "aov\"", yuan(c.aov_part));
+      if (!c.explained) w.sample("csmetrics_sales_change_yuan", l + "unexplained\"", yuan(c.unexplained));
+    });
   }
   return w.take();
 }

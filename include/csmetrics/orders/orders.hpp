@@ -488,6 +488,8 @@ class basic_orders {
   /// unpaid. Decided from event times alone, so results never depend on when
   /// (or whether) advance() ran.
   order_entry* tracked(const Shop& shop, const Order& id, timestamp t);
+  /// The tracked order a cancel or a reminder may still act on; nullptr once rejected.
+  order_entry* open_order(const Shop& shop, const Order& id, timestamp t, order_reject when_cancelled);
 
   /// The buyer's entry, created and moved forward to day d as needed.
   buyer_entry& touch_buyer(const Shop& shop, const Buyer& buyer, day_number d);

@@ -171,11 +171,8 @@ inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::payment(const Shop&
 template <class Buyer, class Order, class Agent, class Shop, class Script>
 inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::cancel(const Shop& shop, const Order& id, timestamp t) {
   see(t);
-  order_entry* e = tracked(shop, id, t);
-  if (!e) return reject(order_reject::unknown_order);
-  if (e->flags & detail::of_paid) return reject(order_reject::already_paid);
-  if (e->flags & detail::of_cancelled) return reject(order_reject::duplicate_cancel);
-  if (e->flags & detail::of_expired) return reject(order_reject::unknown_order);  // closed when its window passed
+  order_entry* e = open_order(shop, id, t, order_reject::duplicate_cancel);
+  if (!e) return false;
   e->flags |= detail::of_cancelled;
   detail::orders_inc(payment_days_[order_day(*e)].cancelled_orders);
   return true;
@@ -216,11 +213,8 @@ inline bool basic_orders<Buyer, Order, Agent, Shop, Script>::reminder(const Shop
                                                                       const Script& script,
                                                                       const std::optional<Agent>& agent, timestamp t) {
   see(t);
-  order_entry* e = tracked(shop, id, t);
-  if (!e) return reject(order_reject::unknown_order);
-  if (e->flags & detail::of_paid) return reject(order_reject::already_paid);
-  if (e->flags & detail::of_cancelled) return reject(order_reject::cancelled_order);
-  if (e->flags & detail::of_expired) return reject(order_reject::unknown_order);  // closed when its window passed
+  order_entry* e = open_order(shop, id, t, order_reject::cancelled_order);
+  if (!e) return false;
   script_counts& s = scripts_[script];
   detail::orders_inc(s.sent);
   if (!(e->flags & detail::of_reminded)) {
@@ -274,6 +268,25 @@ inline void basic_orders<Buyer, Order, Agent, Shop, Script>::advance(timestamp n
 }
 
 // ---- tracking ---------------------------------------------------------------
+
+template <class Buyer, class Order, class Agent, class Shop, class Script>
+inline auto basic_orders<Buyer, Order, Agent, Shop, Script>::open_order(const Shop& shop, const Order& id, timestamp t,
+                                                                        order_reject when_cancelled) -> order_entry* {
+  order_entry* e = tracked(shop, id, t);
+  order_reject why;
+  if (!e)
+    why = order_reject::unknown_order;
+  else if (e->flags & detail::of_paid)
+    why = order_reject::already_paid;
+  else if (e->flags & detail::of_cancelled)
+    why = when_cancelled;
+  else if (e->flags & detail::of_expired)
+    why = order_reject::unknown_order;  // closed when its window passed
+  else
+    return e;
+  reject(why);
+  return nullptr;
+}
 
 template <class Buyer, class Order, class Agent, class Shop, class Script>
 inline auto basic_orders<Buyer, Order, Agent, Shop, Script>::tracked(const Shop& shop, const Order& id, timestamp t)

@@ -84,6 +84,26 @@ std::vector<std::size_t> orders_sorted_indexes(const Table& table, Id Entry::*id
   return orders_sorted_indexes(table, [id](const Entry& l, const Entry& r) { return orders_key_less(l, r, id); });
 }
 
+/// Writes a tracking table as v n, n x entry, in the order of
+/// orders_sorted_indexes(table, order) so that equal states give equal bytes.
+template <class Table, class Order, class WriteEntry>
+void orders_write_sorted(writer& w, const Table& table, Order order, WriteEntry write_entry) {
+  const std::vector<std::size_t> ix = orders_sorted_indexes(table, order);
+  w.varint(ix.size());
+  for (std::size_t i : ix) write_entry(table.at(i));
+}
+
+/// Reads a tracking table that orders_write_sorted wrote: v n, then n x the
+/// entry `read_entry(prev)` returns (prev: the entry before, nullptr first),
+/// which checks that the keys increase.
+template <class Table, class ReadEntry>
+void orders_read_sorted(reader& r, Table& table, std::size_t min_bytes, const char* what, ReadEntry read_entry) {
+  const std::size_t n = r.count(min_bytes, what);
+  table.reserve(n);
+  const decltype(read_entry(nullptr))* prev = nullptr;
+  for (std::size_t i = 0; i < n; ++i) prev = &table.insert_new(read_entry(prev));
+}
+
 /// An agent's credit: v paid_orders | s revenue | v assists.
 inline void orders_write_credit(writer& w, const agent_credit& c) {
   w.varint(c.paid_orders);
@@ -105,6 +125,12 @@ inline day_number orders_read_day(reader& r, std::int64_t& prev, const char* inv
   r.check(d > prev && d >= std::numeric_limits<day_number>::min() && d <= std::numeric_limits<day_number>::max(),
           invariant);
   prev = d;
+  return static_cast<day_number>(d);
+}
+/// Reads a day field of an entry (no order to keep): within day_number's range.
+inline day_number orders_read_day(reader& r, const char* invariant) {
+  const std::int64_t d = r.svarint();
+  r.check(d >= std::numeric_limits<day_number>::min() && d <= std::numeric_limits<day_number>::max(), invariant);
   return static_cast<day_number>(d);
 }
 
@@ -183,10 +209,7 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     for (const agent_credit& credit : c.credit) detail::orders_write_credit(w, credit);
   });
   // Tracking tables, sorted so equal states give equal bytes.
-  const std::vector<std::size_t> buyer_ix = detail::orders_sorted_indexes(buyers_, &buyer_entry::buyer);
-  w.varint(buyer_ix.size());
-  for (std::size_t i : buyer_ix) {
-    const buyer_entry& b = buyers_.at(i);
+  detail::orders_write_sorted(w, buyers_, &buyer_entry::buyer, [&](const buyer_entry& b) {
     key_serde<Shop>::write(w, b.shop);
     key_serde<Buyer>::write(w, b.buyer);
     w.svarint(b.base_day);
@@ -200,11 +223,8 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     }
     w.u8(b.paid_orders);
     w.u8(b.awaiting);
-  }
-  const std::vector<std::size_t> order_ix = detail::orders_sorted_indexes(orders_, &order_entry::order);
-  w.varint(order_ix.size());
-  for (std::size_t i : order_ix) {
-    const order_entry& e = orders_.at(i);
+  });
+  detail::orders_write_sorted(w, orders_, &order_entry::order, [&](const order_entry& e) {
     key_serde<Shop>::write(w, e.shop);
     key_serde<Order>::write(w, e.order);
     key_serde<Buyer>::write(w, e.buyer);
@@ -224,7 +244,7 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     if (e.flags & detail::of_assist_order) key_serde<Agent>::write(w, e.assist_order);
     if (e.flags & detail::of_agent_pay) key_serde<Agent>::write(w, e.agent_pay);
     if (e.flags & detail::of_assist_pay) key_serde<Agent>::write(w, e.assist_pay);
-  }
+  });
   w.varint(held_.size());
   for (const auto& [k, h] : held_) {
     key_serde<Shop>::write(w, k.first);
@@ -234,11 +254,7 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     w.u8(h.buyer ? 1 : 0);
     if (h.buyer) key_serde<Buyer>::write(w, *h.buyer);
   }
-  const std::vector<std::size_t> credit_ix =
-      detail::orders_sorted_indexes(credits_, detail::orders_inquiry_key_less<Shop, Buyer, Agent>);
-  w.varint(credit_ix.size());
-  for (std::size_t i : credit_ix) {
-    const credit_entry& c = credits_.at(i);
+  detail::orders_write_sorted(w, credits_, detail::orders_inquiry_key_less<Shop, Buyer, Agent>, [&](const credit_entry& c) {
     key_serde<Shop>::write(w, c.shop);
     key_serde<Buyer>::write(w, c.buyer);
     w.svarint(c.day);
@@ -246,7 +262,7 @@ void basic_orders<Buyer, Order, Agent, Shop, Script>::serialize_to(detail::write
     w.u8(c.flags);
     w.svarint(c.first_t);
     if (c.state != detail::ocs_waiting) key_serde<Agent>::write(w, c.agent);
-  }
+  });
 }
 
 template <class Buyer, class Order, class Agent, class Shop, class Script>
@@ -377,10 +393,7 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
     std::optional<agent_day> prev;
     for (std::size_t i = 0; i < n; ++i) {
       agent_day k;
-      const std::int64_t d = r.svarint();
-      r.check(d >= std::numeric_limits<day_number>::min() && d <= std::numeric_limits<day_number>::max(),
-              "agent day in range");
-      k.first = static_cast<day_number>(d);
+      k.first = detail::orders_read_day(r, "agent day in range");
       const std::uint8_t has = r.u8();
       r.check(has <= 1, "agent day's agent flag is 0 or 1");
       if (has) k.second = key_serde<Agent>::read(r);
@@ -396,87 +409,74 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
       out.agent_days_[std::move(k)] = row;
     }
   }
-  {
-    std::size_t n = r.count(10, "buyers");
-    out.buyers_.reserve(n);
-    const buyer_entry* prev = nullptr;
-    for (std::size_t i = 0; i < n; ++i) {
-      buyer_entry b;
-      b.shop = key_serde<Shop>::read(r);
-      b.buyer = key_serde<Buyer>::read(r);
-      r.check(!prev || detail::orders_key_less(*prev, b, &buyer_entry::buyer), "buyers strictly increasing");
-      const std::int64_t base = r.svarint();
-      r.check(base >= std::numeric_limits<day_number>::min() && base <= std::numeric_limits<day_number>::max(),
-              "base day in range");
-      b.base_day = static_cast<day_number>(base);
-      b.inquired = r.u8();
-      b.converted = r.u8();
-      b.ordered = r.u8();
-      b.paid = r.u8();
-      r.check((b.converted & ~b.inquired) == 0, "converted within inquired");
-      r.check((b.paid & ~b.ordered) == 0, "paid within ordered");
-      for (int k = 0; k < 2; ++k) {
-        b.age[k] = r.u8();
-        if (b.age[k] != detail::orders_no_age) b.agent[k] = key_serde<Agent>::read(r);
-      }
-      r.check(b.age[0] != detail::orders_no_age || b.age[1] == detail::orders_no_age, "empty agent slots last");
-      r.check(b.age[1] == detail::orders_no_age || (b.age[0] <= b.age[1] && !(b.agent[0] == b.agent[1])),
-              "agent slots ordered and distinct");
-      b.paid_orders = r.u8();
-      r.check(b.paid_orders <= 2, "paid_orders <= 2");
-      if (version >= 2) {
-        b.awaiting = r.u8();
-        r.check((b.awaiting & ~b.inquired) == 0, "awaiting within inquired");
-      }
-      prev = &out.buyers_.insert_new(std::move(b));
+  detail::orders_read_sorted(r, out.buyers_, 10, "buyers", [&](const buyer_entry* prev) {
+    buyer_entry b;
+    b.shop = key_serde<Shop>::read(r);
+    b.buyer = key_serde<Buyer>::read(r);
+    r.check(!prev || detail::orders_key_less(*prev, b, &buyer_entry::buyer), "buyers strictly increasing");
+    b.base_day = detail::orders_read_day(r, "base day in range");
+    b.inquired = r.u8();
+    b.converted = r.u8();
+    b.ordered = r.u8();
+    b.paid = r.u8();
+    r.check((b.converted & ~b.inquired) == 0, "converted within inquired");
+    r.check((b.paid & ~b.ordered) == 0, "paid within ordered");
+    for (int k = 0; k < 2; ++k) {
+      b.age[k] = r.u8();
+      if (b.age[k] != detail::orders_no_age) b.agent[k] = key_serde<Agent>::read(r);
     }
-  }
-  {
-    std::size_t n = r.count(6, "orders");
-    out.orders_.reserve(n);
-    const order_entry* prev = nullptr;
-    for (std::size_t i = 0; i < n; ++i) {
-      order_entry e;
-      e.shop = key_serde<Shop>::read(r);
-      e.order = key_serde<Order>::read(r);
-      r.check(!prev || detail::orders_key_less(*prev, e, &order_entry::order), "orders strictly increasing");
-      e.buyer = key_serde<Buyer>::read(r);
-      r.check(out.buyers_.find(bkey(e.shop, e.buyer)) != nullptr, "order's buyer tracked");
-      e.flags = r.u16();
-      const std::uint16_t f = e.flags;
-      r.check((f & ~detail::of_all) == 0, "known order flags");
-      r.check(!((f & detail::of_paid) && (f & detail::of_cancelled)), "not both paid and cancelled");
-      const std::uint16_t pay_only =
-          detail::of_consulted_pay | detail::of_agent_pay | detail::of_assist_pay | detail::of_late;
-      r.check((f & detail::of_paid) || !(f & pay_only), "payment credit only when paid");
-      r.check(!(f & detail::of_agent_order) || (f & detail::of_consulted_order), "order credit only when consulted");
-      r.check(!(f & detail::of_assist_order) || (f & detail::of_agent_order), "order assist only with a credit");
-      r.check(!(f & detail::of_agent_pay) || (f & detail::of_consulted_pay), "payment credit only when consulted");
-      r.check(!(f & detail::of_assist_pay) || (f & detail::of_agent_pay), "payment assist only with a credit");
-      r.check(!(f & detail::of_explicit_agent) || (f & detail::of_agent_order), "explicit agent credited");
-      r.check(!(f & detail::of_disputed) || (f & detail::of_paid), "disputed only when paid");
-      e.t_order = r.svarint();
-      if (f & detail::of_paid) {
-        e.t_paid = r.svarint();
-        e.paid = r.svarint();
-        e.refunded = r.svarint();
-        r.check(e.paid >= 0 && e.refunded >= 0 && e.refunded <= e.paid, "0 <= refunded <= paid");
-      }
-      if (f & detail::of_reminded) {
-        e.t_reminded = r.svarint();
-        e.script = key_serde<Script>::read(r);
-      }
-      if (f & detail::of_has_amount) {
-        e.amount = r.svarint();
-        r.check(e.amount >= 0, "order amount >= 0");
-      }
-      if (f & detail::of_agent_order) e.agent_order = key_serde<Agent>::read(r);
-      if (f & detail::of_assist_order) e.assist_order = key_serde<Agent>::read(r);
-      if (f & detail::of_agent_pay) e.agent_pay = key_serde<Agent>::read(r);
-      if (f & detail::of_assist_pay) e.assist_pay = key_serde<Agent>::read(r);
-      prev = &out.orders_.insert_new(std::move(e));
+    r.check(b.age[0] != detail::orders_no_age || b.age[1] == detail::orders_no_age, "empty agent slots last");
+    r.check(b.age[1] == detail::orders_no_age || (b.age[0] <= b.age[1] && !(b.agent[0] == b.agent[1])),
+            "agent slots ordered and distinct");
+    b.paid_orders = r.u8();
+    r.check(b.paid_orders <= 2, "paid_orders <= 2");
+    if (version >= 2) {
+      b.awaiting = r.u8();
+      r.check((b.awaiting & ~b.inquired) == 0, "awaiting within inquired");
     }
-  }
+    return b;
+  });
+  detail::orders_read_sorted(r, out.orders_, 6, "orders", [&](const order_entry* prev) {
+    order_entry e;
+    e.shop = key_serde<Shop>::read(r);
+    e.order = key_serde<Order>::read(r);
+    r.check(!prev || detail::orders_key_less(*prev, e, &order_entry::order), "orders strictly increasing");
+    e.buyer = key_serde<Buyer>::read(r);
+    r.check(out.buyers_.find(bkey(e.shop, e.buyer)) != nullptr, "order's buyer tracked");
+    e.flags = r.u16();
+    const std::uint16_t f = e.flags;
+    r.check((f & ~detail::of_all) == 0, "known order flags");
+    r.check(!((f & detail::of_paid) && (f & detail::of_cancelled)), "not both paid and cancelled");
+    const std::uint16_t pay_only =
+        detail::of_consulted_pay | detail::of_agent_pay | detail::of_assist_pay | detail::of_late;
+    r.check((f & detail::of_paid) || !(f & pay_only), "payment credit only when paid");
+    r.check(!(f & detail::of_agent_order) || (f & detail::of_consulted_order), "order credit only when consulted");
+    r.check(!(f & detail::of_assist_order) || (f & detail::of_agent_order), "order assist only with a credit");
+    r.check(!(f & detail::of_agent_pay) || (f & detail::of_consulted_pay), "payment credit only when consulted");
+    r.check(!(f & detail::of_assist_pay) || (f & detail::of_agent_pay), "payment assist only with a credit");
+    r.check(!(f & detail::of_explicit_agent) || (f & detail::of_agent_order), "explicit agent credited");
+    r.check(!(f & detail::of_disputed) || (f & detail::of_paid), "disputed only when paid");
+    e.t_order = r.svarint();
+    if (f & detail::of_paid) {
+      e.t_paid = r.svarint();
+      e.paid = r.svarint();
+      e.refunded = r.svarint();
+      r.check(e.paid >= 0 && e.refunded >= 0 && e.refunded <= e.paid, "0 <= refunded <= paid");
+    }
+    if (f & detail::of_reminded) {
+      e.t_reminded = r.svarint();
+      e.script = key_serde<Script>::read(r);
+    }
+    if (f & detail::of_has_amount) {
+      e.amount = r.svarint();
+      r.check(e.amount >= 0, "order amount >= 0");
+    }
+    if (f & detail::of_agent_order) e.agent_order = key_serde<Agent>::read(r);
+    if (f & detail::of_assist_order) e.assist_order = key_serde<Agent>::read(r);
+    if (f & detail::of_agent_pay) e.agent_pay = key_serde<Agent>::read(r);
+    if (f & detail::of_assist_pay) e.assist_pay = key_serde<Agent>::read(r);
+    return e;
+  });
   {
     std::size_t n = r.count(5, "held payments");
     r.check(n <= cfg.max_held_payments, "held payments <= max_held_payments");
@@ -497,18 +497,12 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
       out.held_.emplace_hint(out.held_.end(), std::move(k), std::move(h));
     }
   }
-  if (version >= 2) {
-    std::size_t n = r.count(6, "inquiry credits");
-    out.credits_.reserve(n);
-    const credit_entry* prev = nullptr;
-    for (std::size_t i = 0; i < n; ++i) {
+  if (version >= 2)
+    detail::orders_read_sorted(r, out.credits_, 6, "inquiry credits", [&](const credit_entry* prev) {
       credit_entry c;
       c.shop = key_serde<Shop>::read(r);
       c.buyer = key_serde<Buyer>::read(r);
-      const std::int64_t d = r.svarint();
-      r.check(d >= std::numeric_limits<day_number>::min() && d <= std::numeric_limits<day_number>::max(),
-              "credit day in range");
-      c.day = static_cast<day_number>(d);
+      c.day = detail::orders_read_day(r, "credit day in range");
       r.check(!prev || detail::orders_inquiry_key_less(*prev, c), "inquiry credits strictly increasing");
       r.check(out.buyers_.find(bkey(c.shop, c.buyer)) != nullptr, "credit's buyer tracked");
       c.state = r.u8();
@@ -520,9 +514,8 @@ basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent
               "credit flags only while waiting, same day only when ordered");
       c.first_t = r.svarint();
       if (c.state != detail::ocs_waiting) c.agent = key_serde<Agent>::read(r);
-      prev = &out.credits_.insert_new(std::move(c));
-    }
-  }
+      return c;
+    });
   out.rebuild_expiry();
   return out;
 }

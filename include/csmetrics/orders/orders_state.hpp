@@ -18,6 +18,7 @@
 #include <cstddef>    // std::size_t
 #include <cstdint>    // fixed-width integers
 #include <optional>   // std::optional
+#include <tuple>      // std::tie, std::apply (counter fields)
 #include <utility>    // std::swap
 #include <vector>     // std::vector
 
@@ -335,16 +336,24 @@ inline bool orders_held_less(const orders_held<Buyer>& a, const orders_held<Buye
 
 // ---- counters ---------------------------------------------------------------
 
+/// Adds each counter of `from` to the one in the same place of `to`
+/// (checked), first to last: the counter structs below merge field by field.
+template <class... To, class... From>
+void orders_add_fields(std::tuple<To&...> to, std::tuple<From&...> from) {
+  std::apply([&](auto&... t) { std::apply([&](auto&... f) { ((t = checked_add(t, f)), ...); }, from); }, to);
+}
+
 /// One inquiry day's cohort.
 struct orders_inquiry_counts {
   std::uint64_t inquired = 0, same_day = 0, ordered = 0;
-  void merge(const orders_inquiry_counts& o) {
-    orders_inc(inquired, o.inquired);
-    orders_inc(same_day, o.same_day);
-    orders_inc(ordered, o.ordered);
+  /// Every counter, in the order merge and == visit them.
+  template <class Self>
+  static auto fields(Self& s) {
+    return std::tie(s.inquired, s.same_day, s.ordered);
   }
+  void merge(const orders_inquiry_counts& o) { orders_add_fields(fields(*this), fields(o)); }
   friend bool operator==(const orders_inquiry_counts& a, const orders_inquiry_counts& b) {
-    return a.inquired == b.inquired && a.same_day == b.same_day && a.ordered == b.ordered;
+    return fields(a) == fields(b);
   }
 };
 
@@ -353,21 +362,14 @@ struct orders_payment_counts {
   std::uint64_t ordering_buyers = 0, paying_buyers = 0, orders = 0, paid_orders = 0, late_paid_orders = 0,
                 cancelled_orders = 0, expired_orders = 0;
   std::int64_t paid_amount = 0;
-  void merge(const orders_payment_counts& o) {
-    orders_inc(ordering_buyers, o.ordering_buyers);
-    orders_inc(paying_buyers, o.paying_buyers);
-    orders_inc(orders, o.orders);
-    orders_inc(paid_orders, o.paid_orders);
-    orders_inc(late_paid_orders, o.late_paid_orders);
-    orders_inc(cancelled_orders, o.cancelled_orders);
-    orders_inc(expired_orders, o.expired_orders);
-    orders_add(paid_amount, o.paid_amount);
+  template <class Self>
+  static auto fields(Self& s) {
+    return std::tie(s.ordering_buyers, s.paying_buyers, s.orders, s.paid_orders, s.late_paid_orders,
+                    s.cancelled_orders, s.expired_orders, s.paid_amount);
   }
+  void merge(const orders_payment_counts& o) { orders_add_fields(fields(*this), fields(o)); }
   friend bool operator==(const orders_payment_counts& a, const orders_payment_counts& b) {
-    return a.ordering_buyers == b.ordering_buyers && a.paying_buyers == b.paying_buyers && a.orders == b.orders &&
-           a.paid_orders == b.paid_orders && a.late_paid_orders == b.late_paid_orders &&
-           a.cancelled_orders == b.cancelled_orders && a.expired_orders == b.expired_orders &&
-           a.paid_amount == b.paid_amount;
+    return fields(a) == fields(b);
   }
 };
 
@@ -375,30 +377,25 @@ struct orders_payment_counts {
 struct orders_rule_counts {
   std::uint64_t consulted = 0, silent = 0, unassigned = 0;
   std::int64_t consulted_revenue = 0;  // minor units, net
-  void merge(const orders_rule_counts& o) {
-    orders_inc(consulted, o.consulted);
-    orders_inc(silent, o.silent);
-    orders_inc(unassigned, o.unassigned);
-    orders_add(consulted_revenue, o.consulted_revenue);
+  template <class Self>
+  static auto fields(Self& s) {
+    return std::tie(s.consulted, s.silent, s.unassigned, s.consulted_revenue);
   }
-  friend bool operator==(const orders_rule_counts& a, const orders_rule_counts& b) {
-    return a.consulted == b.consulted && a.silent == b.silent && a.unassigned == b.unassigned &&
-           a.consulted_revenue == b.consulted_revenue;
-  }
+  void merge(const orders_rule_counts& o) { orders_add_fields(fields(*this), fields(o)); }
+  friend bool operator==(const orders_rule_counts& a, const orders_rule_counts& b) { return fields(a) == fields(b); }
 };
 
 /// One reminder script.
 struct orders_script_counts {
   std::uint64_t sent = 0, reminded = 0, succeeded = 0;
   std::int64_t recovered = 0;
-  void merge(const orders_script_counts& o) {
-    orders_inc(sent, o.sent);
-    orders_inc(reminded, o.reminded);
-    orders_inc(succeeded, o.succeeded);
-    orders_add(recovered, o.recovered);
+  template <class Self>
+  static auto fields(Self& s) {
+    return std::tie(s.sent, s.reminded, s.succeeded, s.recovered);
   }
+  void merge(const orders_script_counts& o) { orders_add_fields(fields(*this), fields(o)); }
   friend bool operator==(const orders_script_counts& a, const orders_script_counts& b) {
-    return a.sent == b.sent && a.reminded == b.reminded && a.succeeded == b.succeeded && a.recovered == b.recovered;
+    return fields(a) == fields(b);
   }
 };
 

@@ -10,7 +10,7 @@
 #include <memory>       // std::shared_ptr
 #include <stdexcept>    // std::invalid_argument
 #include <type_traits>  // std::is_const_v
-#include <utility>      // std::move
+#include <utility>      // std::move, std::as_const
 #include <vector>       // std::vector
 
 namespace csmetrics {
@@ -55,41 +55,33 @@ void shop_metrics::merge_parts(Other&& o) {
 
 template <class Other>
 void shop_metrics::merge_family(std::size_t family, Other&& o) {
-  constexpr bool take = !std::is_const_v<std::remove_reference_t<Other>>;
-  // With `take`, each family moves over what this side lacks.
+  // From a shop_metrics& each family moves over what this side lacks; from a
+  // const one it copies.
+  const auto part = [](auto& p) -> decltype(auto) {
+    if constexpr (std::is_const_v<std::remove_reference_t<Other>>)
+      return std::as_const(p);
+    else
+      return std::move(p);
+  };
   switch (family) {
     case 0:
-      if constexpr (take)
-        sessions_.merge(std::move(o.sessions_));
-      else
-        sessions_.merge(o.sessions_);
+      sessions_.merge(part(o.sessions_));
       break;
     case 1:
       for (auto& [shop, acc] : o.orders_) {
         auto it = orders_.find(shop);
-        if (it != orders_.end()) {
-          if constexpr (take)
-            it->second.merge(std::move(acc));  // no copy: merge(const&) below copied *this already
-          else
-            it->second.merge(acc);
-        } else if constexpr (take)
-          orders_.emplace(shop, shop_orders(std::move(acc)));
+        if (it != orders_.end())
+          it->second.merge(part(acc));  // moved: no copy, merge(const&) below copied *this already
         else
-          orders_.emplace(shop, shop_orders(acc));
+          orders_.emplace(shop, shop_orders(part(acc)));
       }
       wake_all();
       break;
     case 2:
-      if constexpr (take)
-        sales_.merge(std::move(o.sales_));
-      else
-        sales_.merge(o.sales_);
+      sales_.merge(part(o.sales_));
       break;
     default:
-      if constexpr (take)
-        ratings_.merge(std::move(o.ratings_));
-      else
-        ratings_.merge(o.ratings_);
+      ratings_.merge(part(o.ratings_));
   }
 }
 
