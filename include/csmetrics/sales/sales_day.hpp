@@ -140,12 +140,12 @@ std::array<std::uint64_t, N> count_union(const std::vector<const sales_id_set<Id
   if (sets.empty()) return n;
   const auto largest =
       *std::max_element(sets.begin(), sets.end(), [](const auto* a, const auto* b) { return a->size() < b->size(); });
-  std::uint8_t any = 0;
-  for (std::size_t m = 0; m < N; ++m) {
-    n[m] = largest->count_any(masks[m]);
-    any = static_cast<std::uint8_t>(any | masks[m]);
-  }
+  largest->for_each([&](const Id&, std::uint8_t bits) {  // one pass for every mask
+    for (std::size_t m = 0; m < N; ++m) n[m] += (bits & masks[m]) != 0;
+  });
   if (sets.size() == 1) return n;
+  std::uint8_t any = 0;
+  for (const std::uint8_t m : masks) any = static_cast<std::uint8_t>(any | m);
   sales_id_set<Id> rest;
   for (const auto* s : sets)
     if (s != largest) rest.merge(*s, any);
