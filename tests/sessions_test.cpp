@@ -181,6 +181,37 @@ TEST_CASE("sessions: auto replies never stop the clock", "[sessions]") {
   }
 }
 
+TEST_CASE("sessions: first responses with auto replies part from the agents' where an auto reply came first",
+          "[sessions]") {
+  // A cell keeps the figures with auto replies apart only once they differ
+  // from the agents' first responses: each view must still add up.
+  sessions<> s;
+  s.buyer_message(1, 7, t0());
+  s.agent_message(1, 7, 3, t0() + seconds{10});  // first 10 s, with auto 10 s
+  s.buyer_message(1, 8, t0());
+  s.auto_message(1, 8, t0() + seconds{2});        // with auto 2 s (the shop's own cell)
+  s.agent_message(1, 8, 3, t0() + seconds{30});  // first 30 s
+  s.buyer_message(1, 9, t0());
+  s.agent_message(1, 9, 4, t0() + seconds{20});  // agent 4: first 20 s, with auto 20 s
+  const auto agent3 = s.agent(1, 3), agent4 = s.agent(1, 4), shop = s.shop(1);
+  CHECK(agent3.first_response().count() == 2);
+  CHECK(*agent3.first_response().mean() == 20.0);
+  CHECK(agent3.first_response_with_auto().count() == 1);
+  CHECK(*agent3.first_response_with_auto().mean() == 10.0);
+  CHECK(agent4.first_response_with_auto() == agent4.first_response());
+  CHECK(*shop.first_response().mean() == 20.0);
+  CHECK(shop.first_response_with_auto().count() == 3);
+  CHECK(*shop.first_response_with_auto().mean() == Approx(32.0 / 3));
+  CHECK(*shop.first_response_with_auto().min() == 2.0);
+  // The serialized state reads back equal, and a copy of it too.
+  const auto bytes = s.serialize();
+  const sessions<> back = sessions<>::deserialize(bytes.data(), bytes.size());
+  CHECK(back == s);
+  CHECK(back.agent(1, 3).first_response_with_auto() == agent3.first_response_with_auto());
+  sessions<> copy = back;
+  CHECK(copy == s);
+}
+
 TEST_CASE("sessions: a burst unanswered for 24 h expires; waiting ones are pending", "[sessions]") {
   SECTION("flush shows the expiry") {
     sessions<> s;

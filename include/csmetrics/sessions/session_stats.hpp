@@ -167,6 +167,27 @@ template <class ShopId, class BuyerId, class AgentId>
 class sessions;
 
 namespace detail {
+/// A unique_ptr whose copies are deep (the boxes below are values).
+template <class T>
+class deep_ptr {
+ public:
+  deep_ptr() = default;
+  deep_ptr(const deep_ptr& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  deep_ptr(deep_ptr&&) noexcept = default;
+  deep_ptr& operator=(const deep_ptr& o) {
+    if (this != &o) p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+    return *this;
+  }
+  deep_ptr& operator=(deep_ptr&&) noexcept = default;
+  T* get() { return p_.get(); }
+  const T* get() const { return p_.get(); }
+  explicit operator bool() const { return p_ != nullptr; }
+  void reset(T v) { p_ = std::make_unique<T>(std::move(v)); }
+
+ private:
+  std::unique_ptr<T> p_;
+};
+
 /// The service-time twins of a cell's response figures (with a calendar only).
 struct service_response {
   response_stats response;
@@ -180,45 +201,54 @@ struct service_response {
 /// hours: nothing stored beyond a pointer and a flag), or their own (copied from the wall
 /// figures at the first sample that differs). Own figures always differ
 /// from the wall ones (some sample is shorter, so the sum is), so equal
-/// contents have one representation. Copies are deep.
+/// contents have one representation.
 class service_response_box {
  public:
-  service_response_box() = default;
   /// Enabled and the same as wall time.
   static service_response_box same() {
     service_response_box b;
     b.enabled_ = true;
     return b;
   }
-  service_response_box(const service_response_box& o)
-      : enabled_(o.enabled_), p_(o.p_ ? std::make_unique<service_response>(*o.p_) : nullptr) {}
-  service_response_box(service_response_box&&) noexcept = default;
-  service_response_box& operator=(const service_response_box& o) {
-    if (this != &o) {
-      p_ = o.p_ ? std::make_unique<service_response>(*o.p_) : nullptr;
-      enabled_ = o.enabled_;
-    }
-    return *this;
-  }
-  service_response_box& operator=(service_response_box&&) noexcept = default;
   bool enabled() const { return enabled_; }
   /// Own figures (else the same as wall time, or none).
-  bool diverged() const { return p_ != nullptr; }
+  bool diverged() const { return static_cast<bool>(p_); }
   /// The own figures, made from the wall ones the first time.
   service_response& own(const response_stats& wall, const response_stats& wall_first) {
-    if (!p_) p_ = std::make_unique<service_response>(service_response{wall, wall_first});
-    return *p_;
+    if (!p_) p_.reset(service_response{wall, wall_first});
+    return *p_.get();
   }
-  void set(service_response v) { p_ = std::make_unique<service_response>(std::move(v)); }
+  void set(service_response v) { p_.reset(std::move(v)); }
   const service_response* get() const { return p_.get(); }
   service_response* get() { return p_.get(); }
   friend bool operator==(const service_response_box& a, const service_response_box& b) {
-    return a.enabled_ == b.enabled_ && (a.p_ ? (b.p_ && *a.p_ == *b.p_) : !b.p_);
+    return a.enabled_ == b.enabled_ && (a.p_ ? (b.p_ && *a.p_.get() == *b.p_.get()) : !b.p_);
   }
 
  private:
   bool enabled_ = false;
-  std::unique_ptr<service_response> p_;
+  deep_ptr<service_response> p_;
+};
+
+/// Response figures that mirror another set of the cell's until a sample
+/// reaches one and not the other: the first responses counting auto
+/// replies are the agents' first responses in every cell where no auto
+/// reply came first, so most cells store them once. Then a copy of their own.
+class mirrored_stats {
+ public:
+  /// The figures, given what they mirror.
+  const response_stats& get(const response_stats& mirror) const { return p_ ? *p_.get() : mirror; }
+  bool parted() const { return static_cast<bool>(p_); }
+  /// Own figures from now on: a copy of `mirror` (before `mirror` changes).
+  void part(const response_stats& mirror) {
+    if (!p_) p_.reset(mirror);
+  }
+  /// REQUIRES: parted().
+  response_stats& own() { return *p_.get(); }
+  void set(response_stats v) { p_.reset(std::move(v)); }
+
+ private:
+  deep_ptr<response_stats> p_;
 };
 }  // namespace detail
 
@@ -240,8 +270,7 @@ class session_stats {
 
   explicit session_stats(const session_options& opt = {})
       : response_(opt.within_seconds, opt.slow_seconds, opt.relative_accuracy),
-        first_(response_),
-        first_auto_(response_) {
+        first_(response_) {
     if (opt.calendar) service_ = detail::service_response_box::same();
   }
 
@@ -270,7 +299,7 @@ class session_stats {
   /// The first response of each conversation (agent replies only).
   const response_stats& first_response() const { return first_; }
   /// The first response of each conversation counting auto replies.
-  const response_stats& first_response_with_auto() const { return first_auto_; }
+  const response_stats& first_response_with_auto() const { return first_auto_.get(first_); }
   /// True when the options had a calendar: the service-time figures exist.
   bool has_service_time() const { return service_.enabled(); }
   /// Every response sample on service time (without a calendar: response()).
@@ -313,7 +342,7 @@ class session_stats {
            a.agent_msgs_ == b.agent_msgs_ && a.auto_msgs_ == b.auto_msgs_ && a.credited_ == b.credited_ &&
            a.unanswered_ == b.unanswered_ && a.invitations_ == b.invitations_ &&
            a.satisfaction_ == b.satisfaction_ && a.response_ == b.response_ && a.first_ == b.first_ &&
-           a.first_auto_ == b.first_auto_ && a.served_ == b.served_ && a.invited_ == b.invited_ &&
+           a.first_response_with_auto() == b.first_response_with_auto() && a.served_ == b.served_ && a.invited_ == b.invited_ &&
            a.service_ == b.service_;
   }
   friend bool operator!=(const session_stats& a, const session_stats& b) { return !(a == b); }
@@ -349,7 +378,7 @@ class session_stats {
   rate_counter satisfaction_;
   response_stats response_;
   response_stats first_;
-  response_stats first_auto_;
+  detail::mirrored_stats first_auto_;  ///< mirrors first_ while no sample parts them
   flat_set<BuyerId> served_;
   flat_set<BuyerId> invited_;
 };

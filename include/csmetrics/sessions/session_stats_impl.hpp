@@ -208,8 +208,12 @@ void session_stats<BuyerId>::merge(const session_stats& o) {
   if (service) service_.own(response_, first_);  // the same content: no change of state yet
   const response_stats& theirs_r = o_copy ? o_copy->response : o_sr;
   const response_stats& theirs_f = o_copy ? o_copy->first : o_sf;
+  // The first responses with auto replies: mirrored on both sides stay so; else
+  // own figures on this side (parted before first_ changes).
+  const bool auto_apart = first_auto_.parted() || o.first_auto_.parted();
+  const response_stats& o_fa = o.first_response_with_auto();
   const bool in_place = &o != this && response_.merges_cleanly(o.response_) && first_.merges_cleanly(o.first_) &&
-                        first_auto_.merges_cleanly(o.first_auto_) &&
+                        first_response_with_auto().merges_cleanly(o_fa) &&
                         (!service || (service_.get()->response.merges_cleanly(theirs_r) &&
                                       service_.get()->first.merges_cleanly(theirs_f)));
   std::optional<response_stats> r, f, fa, sr, sf;
@@ -218,8 +222,10 @@ void session_stats<BuyerId>::merge(const session_stats& o) {
     r->merge(o.response_);
     f = first_;
     f->merge(o.first_);
-    fa = first_auto_;
-    fa->merge(o.first_auto_);
+    if (auto_apart) {
+      fa = first_response_with_auto();
+      fa->merge(o_fa);
+    }
     if (service) {
       sr = service_.get()->response;
       sr->merge(theirs_r);
@@ -239,9 +245,12 @@ void session_stats<BuyerId>::merge(const session_stats& o) {
   std::uint64_t sums[counters];
   for (std::size_t i = 0; i < counters; ++i) sums[i] = detail::checked_add(*mine[i], theirs[i]);
   if (in_place) {
+    if (auto_apart) {
+      first_auto_.part(first_);
+      first_auto_.own().merge(o_fa);
+    }
     response_.merge(o.response_);
     first_.merge(o.first_);
-    first_auto_.merge(o.first_auto_);
     if (service) {
       service_.get()->response.merge(theirs_r);
       service_.get()->first.merge(theirs_f);
@@ -249,7 +258,7 @@ void session_stats<BuyerId>::merge(const session_stats& o) {
   } else {
     response_ = std::move(*r);
     first_ = std::move(*f);
-    first_auto_ = std::move(*fa);
+    if (auto_apart) first_auto_.set(std::move(*fa));
     if (service) {
       service_.get()->response = std::move(*sr);
       service_.get()->first = std::move(*sf);
@@ -292,7 +301,7 @@ void session_stats<BuyerId>::serialize_to(detail::writer& w) const {
   satisfaction_.serialize_to(w);
   response_.serialize_to(w);
   first_.serialize_to(w);
-  first_auto_.serialize_to(w);
+  first_response_with_auto().serialize_to(w);
   if (service_.enabled()) {
     w.u8(service_.diverged() ? 1 : 0);
     if (service_.diverged()) {
@@ -355,7 +364,7 @@ session_stats<BuyerId> session_stats<BuyerId>::deserialize_from(detail::reader& 
   out.satisfaction_ = sat;
   out.response_ = std::move(resp);
   out.first_ = std::move(first);
-  out.first_auto_ = std::move(first_auto);
+  if (first_auto != out.first_) out.first_auto_.set(std::move(first_auto));  // else it mirrors first_
   out.served_ = detail::read_id_set<BuyerId>(r, "buyers served");
   out.invited_ = detail::read_id_set<BuyerId>(r, "buyers invited");
   r.check(out.invited_.size() <= out.invitations_, "distinct invited <= invitations");

@@ -68,8 +68,10 @@ void sessions<S, B, A>::on_agent(std::uint32_t shop, const B& buyer, std::uint32
       }
     }
     k.response_.add(duration{wait});
+    const bool first_auto = !(c->flags & slot_type::first_auto_taken);
+    if (first != first_auto) k.first_auto_.part(k.first_);  // a sample for one of the two: they part
     if (first) k.first_.add(duration{wait});
-    if (!(c->flags & slot_type::first_auto_taken)) k.first_auto_.add(duration{wait});
+    if (first_auto && k.first_auto_.parted()) k.first_auto_.own().add(duration{wait});
     c->flags = slot_type::all_flags;
     stats_type::bump(k.credited_, c->burst);
     c->burst = 0;
@@ -93,7 +95,9 @@ void sessions<S, B, A>::on_auto(std::uint32_t shop, const B& buyer, std::int64_t
     if (t < c->clock_us) return reject(session_reject::reply_before_question);
     expire_if_due(*c, shop, t);
     if (c->burst != 0 && !(c->flags & slot_type::first_auto_taken)) {
-      cell(shop, 0, day_of(c->clock_us)).first_auto_.add(duration{t - c->clock_us});
+      stats_type& k = cell(shop, 0, day_of(c->clock_us));
+      k.first_auto_.part(k.first_);
+      k.first_auto_.own().add(duration{t - c->clock_us});
       c->flags |= slot_type::first_auto_taken;
     }
   }
