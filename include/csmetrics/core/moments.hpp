@@ -92,13 +92,7 @@ class moments {
   /// rejected_not_finite(); |x| > max_magnitude in rejected_out_of_range().
   /// Throws std::overflow_error at 2^64 values (the state is then unchanged).
   void add(double x) {
-    if (!(std::fabs(x) <= max_magnitude)) {  // also true for NaN
-      if (std::isfinite(x))
-        rejected_out_of_range_ = detail::checked_add(rejected_out_of_range_, std::uint64_t{1});
-      else
-        rejected_not_finite_ = detail::checked_add(rejected_not_finite_, std::uint64_t{1});
-      return;
-    }
+    if (!admit(x, rejected_not_finite_, rejected_out_of_range_)) return;
     count_ = detail::checked_add(count_, std::uint64_t{1});
     step(count_, x, shift_, block_sum_, block_sum_sq_, sum_, sum_sq_, min_, max_);
   }
@@ -116,13 +110,7 @@ class moments {
     double k = shift_, b1 = block_sum_, b2 = block_sum_sq_, s1 = sum_, s2 = sum_sq_, lo = min_, hi = max_;
     for (; first != last; ++first) {
       const double x = static_cast<double>(*first);
-      if (!(std::fabs(x) <= max_magnitude)) {
-        if (std::isfinite(x))
-          out_of_range = detail::checked_add(out_of_range, std::uint64_t{1});
-        else
-          not_finite = detail::checked_add(not_finite, std::uint64_t{1});
-        continue;
-      }
+      if (!admit(x, not_finite, out_of_range)) continue;
       n = detail::checked_add(n, std::uint64_t{1});
       step(n, x, k, b1, b2, s1, s2, lo, hi);
     }
@@ -296,6 +284,17 @@ class moments {
   friend bool operator!=(const moments& a, const moments& b) { return !(a == b); }
 
  private:
+  // The check of add(x), on rejection counters given by reference as in
+  // step(): false, with x counted by reason, when x is NaN, infinite or
+  // beyond max_magnitude.
+  static bool admit(double x, std::uint64_t& not_finite, std::uint64_t& out_of_range) {
+    if (std::fabs(x) <= max_magnitude) return true;  // false for NaN
+    if (std::isfinite(x))
+      out_of_range = detail::checked_add(out_of_range, std::uint64_t{1});
+    else
+      not_finite = detail::checked_add(not_finite, std::uint64_t{1});
+    return false;
+  }
   // The update of add(x) on the state given by reference (members or the
   // locals of the range add); `n` is the count including x.
   static void step(std::uint64_t n, double x, double& k, double& b1, double& b2, double& s1, double& s2,

@@ -226,57 +226,16 @@ class basic_orders {
 
   /// Inquiry conversion per inquiry day, oldest first.
   std::vector<inquiry_cohort> inquiry_cohorts() const {
-    std::vector<inquiry_cohort> out;
-    for (const auto& [d, c] : inquiry_days_)
-      out.push_back(inquiry_cohort{d, c.inquired, c.same_day, c.ordered, inquiry_provisional(d)});
-    return out;
+    return cohorts_of(inquiry_days_, &basic_orders::inquiry_provisional);
   }
   /// Sum over inquiry days (a buyer who inquired on two days counts twice).
-  inquiry_cohort inquiry_total() const {
-    inquiry_cohort t;
-    for (const auto& c : inquiry_cohorts()) {
-      t.inquired += c.inquired;
-      t.same_day += c.same_day;
-      t.ordered += c.ordered;
-      t.provisional = t.provisional || c.provisional;
-    }
-    return t;
-  }
+  inquiry_cohort inquiry_total() const { return total_of(inquiry_days_, &basic_orders::inquiry_provisional); }
   /// Payment conversion per order day, oldest first.
   std::vector<payment_cohort> payment_cohorts() const {
-    std::vector<payment_cohort> out;
-    for (const auto& [d, c] : payment_days_) {
-      payment_cohort p;
-      p.day = d;
-      p.ordering_buyers = c.ordering_buyers;
-      p.paying_buyers = c.paying_buyers;
-      p.orders = c.orders;
-      p.paid_orders = c.paid_orders;
-      p.late_paid_orders = c.late_paid_orders;
-      p.cancelled_orders = c.cancelled_orders;
-      p.expired_orders = c.expired_orders;
-      p.paid_amount = money::from_minor(c.paid_amount);
-      p.provisional = payment_provisional(d);
-      out.push_back(p);
-    }
-    return out;
+    return cohorts_of(payment_days_, &basic_orders::payment_provisional);
   }
   /// Sum over order days.
-  payment_cohort payment_total() const {
-    payment_cohort t;
-    for (const auto& c : payment_cohorts()) {
-      t.ordering_buyers += c.ordering_buyers;
-      t.paying_buyers += c.paying_buyers;
-      t.orders += c.orders;
-      t.paid_orders += c.paid_orders;
-      t.late_paid_orders += c.late_paid_orders;
-      t.cancelled_orders += c.cancelled_orders;
-      t.expired_orders += c.expired_orders;
-      t.paid_amount += c.paid_amount;
-      t.provisional = t.provisional || c.provisional;
-    }
-    return t;
-  }
+  payment_cohort payment_total() const { return total_of(payment_days_, &basic_orders::payment_provisional); }
 
   /// Paid orders, revenue and per-agent credit under `rule`.
   attribution_report<Agent> attribution(attribution_rule rule) const {
@@ -458,6 +417,25 @@ class basic_orders {
   bool payment_provisional(day_number d) const {
     if (watermark_ == no_time) return true;
     return watermark_ <= (day_start(d + 1, config_.offset).time_since_epoch() + config_.payment_window).count();
+  }
+  using provisional_rule = bool (basic_orders::*)(day_number) const;
+  /// A day table's cohorts, oldest first.
+  template <class Counts>
+  auto cohorts_of(const std::map<day_number, Counts>& days, provisional_rule provisional) const {
+    std::vector<decltype(Counts{}.cohort(0, false))> out;
+    for (const auto& [d, c] : days) out.push_back(c.cohort(d, (this->*provisional)(d)));
+    return out;
+  }
+  /// Their sum, as one cohort of day 0 provisional when any day is.
+  template <class Counts>
+  auto total_of(const std::map<day_number, Counts>& days, provisional_rule provisional) const {
+    Counts sum;
+    bool any = false;
+    for (const auto& [d, c] : days) {
+      sum.merge(c);
+      any = any || (this->*provisional)(d);
+    }
+    return sum.cohort(0, any);
   }
 
   /// The local day the order was placed on (its payment cohort).

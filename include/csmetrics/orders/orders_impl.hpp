@@ -269,9 +269,7 @@ template <class Buyer, class Order, class Agent, class Shop, class Script>
 basic_orders<Buyer, Order, Agent, Shop, Script> basic_orders<Buyer, Order, Agent, Shop, Script>::deserialize_from(
     detail::reader& r) {
   using detail::key_serde;
-  std::uint8_t flags = 0;
-  const std::uint8_t version = r.header(detail::type_id::orders, "orders", format_version, &flags);
-  r.check(flags == 0, "orders flags must be 0");
+  const std::uint8_t version = r.header(detail::type_id::orders, "orders", format_version);
   orders_config cfg;
   const std::int64_t off = r.svarint();
   r.check(off >= -18 * 60 && off <= 18 * 60, "utc offset in [-18:00, +18:00]");

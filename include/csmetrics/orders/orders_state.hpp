@@ -352,6 +352,10 @@ struct orders_inquiry_counts {
     return std::tie(s.inquired, s.same_day, s.ordered);
   }
   void merge(const orders_inquiry_counts& o) { orders_add_fields(fields(*this), fields(o)); }
+  /// As the public cohort of `day` (0 for a total over days).
+  inquiry_cohort cohort(day_number day, bool provisional) const {
+    return inquiry_cohort{day, inquired, same_day, ordered, provisional};
+  }
   friend bool operator==(const orders_inquiry_counts& a, const orders_inquiry_counts& b) {
     return fields(a) == fields(b);
   }
@@ -368,6 +372,11 @@ struct orders_payment_counts {
                     s.cancelled_orders, s.expired_orders, s.paid_amount);
   }
   void merge(const orders_payment_counts& o) { orders_add_fields(fields(*this), fields(o)); }
+  /// As the public cohort of `day` (0 for a total over days).
+  payment_cohort cohort(day_number day, bool provisional) const {
+    return payment_cohort{day, ordering_buyers, paying_buyers, orders, paid_orders, late_paid_orders,
+                          cancelled_orders, expired_orders, money::from_minor(paid_amount), provisional};
+  }
   friend bool operator==(const orders_payment_counts& a, const orders_payment_counts& b) {
     return fields(a) == fields(b);
   }

@@ -174,9 +174,7 @@ class ratings {
     }
   }
   static ratings deserialize_from(detail::reader& r) {
-    std::uint8_t flags = 0;
-    r.header(detail::type_id::ratings, "ratings", format_version, &flags);
-    r.check(flags == 0, "ratings flags must be 0");
+    r.header(detail::type_id::ratings, "ratings", format_version);
     ratings out(shop_state::read_config(r));
     const std::size_t n = r.count(7, "shops");
     for (std::size_t i = 0; i < n; ++i) {

@@ -11,7 +11,8 @@
 //   order_day   paid transactions and dispute refunds            (type id 83)
 //
 // Serialized form of each (format version 1, flags 0), after the common
-// 6-byte header of core/serde.hpp:
+// 6-byte header of core/serde.hpp; only ever inside its day_window, so the
+// buckets have serialize_to / deserialize_from and no framed serialize():
 //
 //   dsr_day     3 x (5 x varint star count)   item, service, logistics; 1..5 stars
 //   review_day  5 x varint star count
@@ -23,7 +24,6 @@
 #include <cstddef>    // std::size_t
 #include <cstdint>    // std::uint64_t, std::uint8_t
 #include <stdexcept>  // std::overflow_error
-#include <vector>     // std::vector (serialized bytes)
 
 #include "csmetrics/core/checked.hpp"
 #include "csmetrics/core/serde.hpp"
@@ -125,16 +125,12 @@ class dsr_day {
   }
   void reset() { *this = dsr_day{}; }
 
-  std::vector<std::uint8_t> serialize() const { return detail::serialize(*this); }
-  static dsr_day deserialize(const void* data, std::size_t size) { return detail::deserialize<dsr_day>(data, size); }
   void serialize_to(writer& w) const {
     w.header(type_id_dsr_day, format_version);
     for (const star_counts& s : dims_) s.write(w);
   }
   static dsr_day deserialize_from(reader& r) {
-    std::uint8_t flags = 0;
-    r.header(type_id_dsr_day, "dsr_day", format_version, &flags);
-    r.check(flags == 0, "dsr_day flags must be 0");
+    r.header(type_id_dsr_day, "dsr_day", format_version);
     dsr_day out;
     for (star_counts& s : out.dims_) s = star_counts::read(r);
     return out;
@@ -160,18 +156,12 @@ class review_day {
   void subtract(const review_day& o) { stars_.subtract(o.stars_); }
   void reset() { *this = review_day{}; }
 
-  std::vector<std::uint8_t> serialize() const { return detail::serialize(*this); }
-  static review_day deserialize(const void* data, std::size_t size) {
-    return detail::deserialize<review_day>(data, size);
-  }
   void serialize_to(writer& w) const {
     w.header(type_id_review_day, format_version);
     stars_.write(w);
   }
   static review_day deserialize_from(reader& r) {
-    std::uint8_t flags = 0;
-    r.header(type_id_review_day, "review_day", format_version, &flags);
-    r.check(flags == 0, "review_day flags must be 0");
+    r.header(type_id_review_day, "review_day", format_version);
     review_day out;
     out.stars_ = star_counts::read(r);
     return out;
@@ -210,19 +200,13 @@ class order_day {
   }
   void reset() { *this = order_day{}; }
 
-  std::vector<std::uint8_t> serialize() const { return detail::serialize(*this); }
-  static order_day deserialize(const void* data, std::size_t size) {
-    return detail::deserialize<order_day>(data, size);
-  }
   void serialize_to(writer& w) const {
     w.header(type_id_order_day, format_version);
     w.varint(payments_);
     w.varint(disputes_);
   }
   static order_day deserialize_from(reader& r) {
-    std::uint8_t flags = 0;
-    r.header(type_id_order_day, "order_day", format_version, &flags);
-    r.check(flags == 0, "order_day flags must be 0");
+    r.header(type_id_order_day, "order_day", format_version);
     order_day out;
     out.payments_ = r.varint();
     out.disputes_ = r.varint();

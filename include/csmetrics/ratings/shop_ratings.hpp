@@ -243,9 +243,7 @@ class shop_ratings {
     months_.serialize_to(w);
   }
   static shop_ratings deserialize_from(detail::reader& r) {
-    std::uint8_t flags = 0;
-    r.header(detail::type_id_shop_ratings, "shop_ratings", format_version, &flags);
-    r.check(flags == 0, "shop_ratings flags must be 0");
+    r.header(detail::type_id_shop_ratings, "shop_ratings", format_version);
     const ratings_config config = read_config(r);
     shop_ratings out(config);
     out.dsr_ = day_window<detail::dsr_day>::deserialize_from(r);
