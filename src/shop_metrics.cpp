@@ -4,7 +4,9 @@
 // csmetrics::shop_metrics compiled once: the CMake target csmetrics::compiled
 // (a static library). Programs that link it include the same headers with
 // CSMETRICS_SEPARATE_COMPILATION set and skip the definitions this file
-// holds (csmetrics/shop_metrics.hpp says which).
+// holds (csmetrics/shop_metrics.hpp says which). The quantile sketch's and
+// the service calendar's are in src/quantile_sketch.cpp and
+// src/service_calendar.cpp (csmetrics/core/compiled.hpp).
 #define CSMETRICS_COMPILED_UNIT
 #include "csmetrics/shop_metrics.hpp"
 

@@ -63,6 +63,7 @@
 #include <vector>       // std::vector
 
 #include "csmetrics/core/checked.hpp"
+#include "csmetrics/core/compiled.hpp"
 #include "csmetrics/core/serde.hpp"
 #include "csmetrics/core/error.hpp"
 #include "csmetrics/io/event.hpp"
@@ -77,17 +78,12 @@
 #include "csmetrics/core/time.hpp"
 
 // Header-only by default. With CSMETRICS_SEPARATE_COMPILATION (what linking
-// the CMake target csmetrics::compiled sets) the definitions below and in
-// shop_metrics/*_impl.hpp are left out of the including file and compiled
-// once in src/shop_metrics.cpp ({fmt}'s choice between fmt::fmt and
-// fmt::fmt-header-only): a program that feeds and reports a shop_metrics
-// compiles in a third of the time (BENCHMARKS.md).
-#if defined(CSMETRICS_SEPARATE_COMPILATION)
-#define CSMETRICS_FUNC
-#else
-#define CSMETRICS_FUNC inline
-#endif
-#if !defined(CSMETRICS_SEPARATE_COMPILATION) || defined(CSMETRICS_COMPILED_UNIT)
+// the CMake target csmetrics::compiled sets; core/compiled.hpp) the
+// definitions below and in shop_metrics/*_impl.hpp are left out of the
+// including file and compiled once in src/shop_metrics.cpp, which sets
+// CSMETRICS_COMPILED_UNIT: a program that feeds and reports a shop_metrics
+// compiles in about a seventh of the time (BENCHMARKS.md).
+#if CSMETRICS_HEADER_ONLY || defined(CSMETRICS_COMPILED_UNIT)
 #define CSMETRICS_SHOP_METRICS_DEFINITIONS 1
 #else
 #define CSMETRICS_SHOP_METRICS_DEFINITIONS 0
@@ -270,7 +266,7 @@ class shop_metrics {
   // so a row whose amount would overflow the total is refused before any
   // family sees it (amount_overflow) instead of aborting the run.
   struct shop_orders : orders_type {
-    explicit shop_orders(orders_type o) : orders_type(std::move(o)) {}
+    explicit shop_orders(orders_type o);
     bool awake = false;
     std::int64_t amounts = 0;
     /// Adds `a` to the total; false (nothing changed) when the total, and so
@@ -283,30 +279,13 @@ class shop_metrics {
       return true;
     }
   };
-  shop_orders& orders_of(id_type shop) {
-    auto it = orders_.find(shop);
-    if (it == orders_.end()) it = orders_.emplace(shop, shop_orders(orders_type(options_.orders_settings()))).first;
-    if (!it->second.awake) {
-      it->second.awake = true;
-      awake_.push_back(shop);
-    }
-    return it->second;
-  }
+  /// The orders of `shop` (created empty), put on the awake_ list.
+  shop_orders& orders_of(id_type shop);
   /// Puts every shop on the awake_ list and renews its amounts total (after
   /// a merge or a read).
-  void wake_all() {
-    awake_.clear();
-    for (auto& [shop, o] : orders_) {
-      o.awake = true;
-      o.amounts = o.amounts_bound().minor();
-      awake_.push_back(shop);
-    }
-  }
+  void wake_all();
   /// One shop's rating rejections: O(1), unlike ratings_type::rejected() (every shop).
-  rating_rejections rating_rejections_of(id_type shop) const {
-    const auto* st = ratings_.find(shop);
-    return st ? st->rejected() : rating_rejections{};
-  }
+  rating_rejections rating_rejections_of(id_type shop) const;
   bool route(const event& e);
   /// A state equal to `o` whose ids are interned in `pool` (through the
   /// serialized form): what merging states of two pools takes.
@@ -368,7 +347,34 @@ class shop_metrics {
 
 #if CSMETRICS_SHOP_METRICS_DEFINITIONS
 // Out of line, so that a file using csmetrics::compiled does not build the
-// families' constructors and destructors either.
+// families' constructors and destructors either (nor the orders table's
+// insertion these helpers need).
+CSMETRICS_FUNC shop_metrics::shop_orders::shop_orders(orders_type o) : orders_type(std::move(o)) {}
+
+CSMETRICS_FUNC shop_metrics::shop_orders& shop_metrics::orders_of(id_type shop) {
+  auto it = orders_.find(shop);
+  if (it == orders_.end()) it = orders_.emplace(shop, shop_orders(orders_type(options_.orders_settings()))).first;
+  if (!it->second.awake) {
+    it->second.awake = true;
+    awake_.push_back(shop);
+  }
+  return it->second;
+}
+
+CSMETRICS_FUNC void shop_metrics::wake_all() {
+  awake_.clear();
+  for (auto& [shop, o] : orders_) {
+    o.awake = true;
+    o.amounts = o.amounts_bound().minor();
+    awake_.push_back(shop);
+  }
+}
+
+CSMETRICS_FUNC rating_rejections shop_metrics::rating_rejections_of(id_type shop) const {
+  const auto* st = ratings_.find(shop);
+  return st ? st->rejected() : rating_rejections{};
+}
+
 CSMETRICS_FUNC shop_metrics::shop_metrics(shop_metrics_options options)
     : options_(validated(options)),
       texts_(std::make_shared<text_pool>()),

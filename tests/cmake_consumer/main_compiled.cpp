@@ -4,7 +4,10 @@
 
 #include <cstdio>
 
+int second_unit();  // second_unit.cpp
+
 int main() {
+  if (second_unit() != 0) return 1;
   csmetrics::shop_metrics m;
   csmetrics::event e;
   e.time = csmetrics::timestamp{std::chrono::seconds{1567303200}};

@@ -34,7 +34,8 @@
 //     merge and the serialized bytes do not depend on the form.
 //
 // The bucket maths lives in log_buckets.hpp; the definitions in
-// quantile_sketch_impl.hpp.
+// quantile_sketch_impl.hpp, but add()'s in quantile_sketch_add_impl.hpp
+// (inline in every build: see csmetrics/core/compiled.hpp).
 //
 // Serialized form, format version 1 (after the common 6-byte header, type
 // id 4, flags 0; every integer is a LEB128 varint unless said otherwise):
@@ -62,6 +63,7 @@
 #include <optional>  // std::optional
 #include <vector>    // std::vector
 
+#include "csmetrics/core/compiled.hpp"
 #include "csmetrics/core/log_buckets.hpp"
 #include "csmetrics/core/serde.hpp"
 #include "csmetrics/core/time.hpp"
@@ -260,7 +262,10 @@ class quantile_sketch {
 
 }  // namespace csmetrics
 
+#include "csmetrics/core/quantile_sketch_add_impl.hpp"
+#if CSMETRICS_HEADER_ONLY  // else src/quantile_sketch.cpp compiles them
 #include "csmetrics/core/quantile_sketch_impl.hpp"
 #include "csmetrics/core/quantile_sketch_serde_impl.hpp"
+#endif
 
 #endif  // CSMETRICS_CORE_QUANTILE_SKETCH_HPP_

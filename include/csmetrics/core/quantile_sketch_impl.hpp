@@ -3,7 +3,9 @@
 //
 // Definitions of csmetrics::quantile_sketch; the public header
 // csmetrics/core/quantile_sketch.hpp is the reference. The serialized form
-// is in quantile_sketch_serde_impl.hpp.
+// is in quantile_sketch_serde_impl.hpp, the adding path in
+// quantile_sketch_add_impl.hpp. With CSMETRICS_SEPARATE_COMPILATION these
+// definitions are compiled once, in src/quantile_sketch.cpp.
 #ifndef CSMETRICS_CORE_QUANTILE_SKETCH_IMPL_HPP_
 #define CSMETRICS_CORE_QUANTILE_SKETCH_IMPL_HPP_
 
@@ -28,7 +30,7 @@ namespace csmetrics {
 namespace detail {
 
 /// "[45, 60]": thresholds for error messages.
-inline std::string format_thresholds(const std::vector<double>& t) {
+CSMETRICS_FUNC std::string format_thresholds(const std::vector<double>& t) {
   std::string s = "[";
   for (std::size_t i = 0; i < t.size(); ++i) {
     if (i) s += ", ";
@@ -37,13 +39,13 @@ inline std::string format_thresholds(const std::vector<double>& t) {
   return s + "]";
 }
 
-[[noreturn]] inline void throw_count_overflow() {
+[[noreturn]] CSMETRICS_FUNC void throw_count_overflow() {
   CSMETRICS_THROW(std::overflow_error("csmetrics::quantile_sketch: 64-bit count overflow"));
 }
 
 }  // namespace detail
 
-inline quantile_sketch::quantile_sketch(double relative_accuracy, std::vector<double> exact_thresholds)
+CSMETRICS_FUNC quantile_sketch::quantile_sketch(double relative_accuracy, std::vector<double> exact_thresholds)
     : relative_accuracy_(relative_accuracy) {
   if (!(relative_accuracy >= min_relative_accuracy && relative_accuracy <= max_relative_accuracy))
     CSMETRICS_THROW(std::invalid_argument("quantile_sketch: relative_accuracy must be in [0.001, 0.1]: " +
@@ -74,12 +76,12 @@ inline quantile_sketch::quantile_sketch(double relative_accuracy, std::vector<do
   hot_span_ = static_cast<unsigned>(hi - lo);
 }
 
-inline std::size_t quantile_sketch::max_bucket_count(double relative_accuracy) {
+CSMETRICS_FUNC std::size_t quantile_sketch::max_bucket_count(double relative_accuracy) {
   detail::log_buckets m(relative_accuracy);
   return static_cast<std::size_t>(m.index(max_value) - m.index(min_value) + 1);
 }
 
-inline std::vector<double> quantile_sketch::thresholds() const {
+CSMETRICS_FUNC std::vector<double> quantile_sketch::thresholds() const {
   std::vector<double> t;
   for (const auto& e : exact_) t.push_back(e.value);
   return t;
@@ -87,72 +89,7 @@ inline std::vector<double> quantile_sketch::thresholds() const {
 
 // ---------------------------------------------------------------- adding
 
-inline void quantile_sketch::add(double x, std::uint64_t w) {
-  // One unsigned comparison of the bits tests min_value <= x <= max_value:
-  // positive doubles order as their bits; negatives, -0.0 and NaN fall out.
-  const std::uint64_t b = detail::log_buckets::bits_of(x);
-  if (b - min_bits <= max_bits - min_bits) {
-    std::uint64_t n;
-    if (__builtin_add_overflow(count_, w, &n)) detail::throw_count_overflow();
-    const int k = map_.raw_index_of_bits(b);
-    const std::size_t i = static_cast<unsigned>(k - offset_);
-    if (i < counts_.size())
-      counts_[i] += w;  // <= count_, cannot overflow
-    else
-      add_to_bucket(k, w);
-    count_ = n;
-    if (static_cast<unsigned>(k - hot_lo_) <= hot_span_) add_near(k, x, w);
-    return;
-  }
-  add_slow(x, w);
-}
-
-inline void quantile_sketch::add_near(int k, double x, std::uint64_t w) {
-  for (auto& e : exact_)
-    if (static_cast<unsigned>(k - e.first_bucket) <= 2u && x <= e.value) e.near += w;
-}
-
-inline void quantile_sketch::add(const double* values, std::size_t n) {
-  // The same steps as add(x, 1), with the total in a register: a store to
-  // counts_[i] may alias count_ for the compiler, which would otherwise
-  // chain the iterations through memory.
-  std::uint64_t total = count_;
-  if (n > ~total) detail::throw_count_overflow();
-  std::uint64_t* c = counts_.data();
-  std::size_t size = counts_.size();
-  int offset = offset_;
-  const int hot_lo = hot_lo_;
-  const unsigned hot_span = hot_span_;
-  for (std::size_t v = 0; v < n; ++v) {
-    const double x = values[v];
-    const std::uint64_t b = detail::log_buckets::bits_of(x);
-    if (b - min_bits <= max_bits - min_bits) {
-      const int k = map_.raw_index_of_bits(b);
-      const std::size_t i = static_cast<unsigned>(k - offset);
-      if (i < size) {
-        ++c[i];
-      } else {
-        count_ = total;  // a consistent state should add_to_bucket() throw bad_alloc
-        add_to_bucket(k, 1);
-        c = counts_.data();
-        size = counts_.size();
-        offset = offset_;
-      }
-      ++total;
-      if (static_cast<unsigned>(k - hot_lo) <= hot_span) add_near(k, x, 1);
-    } else {
-      count_ = total;
-      add_slow(x, 1);  // may grow counts_
-      total = count_;
-      c = counts_.data();
-      size = counts_.size();
-      offset = offset_;
-    }
-  }
-  count_ = total;
-}
-
-inline void quantile_sketch::add_slow(double x, std::uint64_t w) {
+CSMETRICS_FUNC void quantile_sketch::add_slow(double x, std::uint64_t w) {
   if (w == 0) return;
   if (std::isnan(x)) {
     rejected_nan_ = detail::checked_add(rejected_nan_, w);
@@ -181,7 +118,7 @@ inline void quantile_sketch::add_slow(double x, std::uint64_t w) {
   count_ = n;
 }
 
-inline void quantile_sketch::add_to_bucket(int k, std::uint64_t w) {
+CSMETRICS_FUNC void quantile_sketch::add_to_bucket(int k, std::uint64_t w) {
   if (w == 0) return;  // a pair holds a count > 0
   if (!dense_) {
     const auto it = std::lower_bound(sparse_.begin(), sparse_.end(), k,
@@ -201,7 +138,7 @@ inline void quantile_sketch::add_to_bucket(int k, std::uint64_t w) {
   counts_[static_cast<std::size_t>(k - offset_)] += w;
 }
 
-inline void quantile_sketch::cover(int lo, int hi) {
+CSMETRICS_FUNC void quantile_sketch::cover(int lo, int hi) {
   const int size = static_cast<int>(counts_.size());
   if (size != 0 && lo >= offset_ && hi < offset_ + size) return;
   int new_lo, new_hi;
@@ -237,7 +174,7 @@ void quantile_sketch::for_each_bucket(F&& f) const {
     if (counts_[i] != 0) f(offset_ + static_cast<int>(i), counts_[i]);
 }
 
-inline std::uint64_t quantile_sketch::count_of(int k) const {
+CSMETRICS_FUNC std::uint64_t quantile_sketch::count_of(int k) const {
   if (!dense_) {
     const auto it = std::lower_bound(sparse_.begin(), sparse_.end(), k,
                                      [](const sparse_bucket& b, int key) { return b.index < key; });
@@ -249,13 +186,13 @@ inline std::uint64_t quantile_sketch::count_of(int k) const {
 
 // ------------------------------------------------------ merge and subtract
 
-inline bool quantile_sketch::same_config(const quantile_sketch& o) const {
+CSMETRICS_FUNC bool quantile_sketch::same_config(const quantile_sketch& o) const {
   return relative_accuracy_ == o.relative_accuracy_ &&
          std::equal(exact_.begin(), exact_.end(), o.exact_.begin(), o.exact_.end(),
                     [](const exact_threshold& a, const exact_threshold& b) { return a.value == b.value; });
 }
 
-inline void quantile_sketch::require_same_config(const quantile_sketch& o, const char* verb) const {
+CSMETRICS_FUNC void quantile_sketch::require_same_config(const quantile_sketch& o, const char* verb) const {
   if (!same_config(o))
     CSMETRICS_THROW(std::invalid_argument(
         std::string("quantile_sketch: cannot ") + verb + " sketches of different configuration: relative_accuracy " +
@@ -263,13 +200,13 @@ inline void quantile_sketch::require_same_config(const quantile_sketch& o, const
         std::to_string(o.relative_accuracy_) + " thresholds " + detail::format_thresholds(o.thresholds())));
 }
 
-inline bool quantile_sketch::merges_cleanly(const quantile_sketch& o) const {
+CSMETRICS_FUNC bool quantile_sketch::merges_cleanly(const quantile_sketch& o) const {
   auto fits = [](std::uint64_t a, std::uint64_t b) { return a <= UINT64_MAX - b; };
   return same_config(o) && fits(count_, o.count_) && fits(rejected_nan_, o.rejected_nan_) &&
          fits(rejected_infinite_, o.rejected_infinite_) && fits(rejected_negative_, o.rejected_negative_);
 }
 
-inline void quantile_sketch::merge(const quantile_sketch& o) {
+CSMETRICS_FUNC void quantile_sketch::merge(const quantile_sketch& o) {
   require_same_config(o, "merge");
   // Every sum first, so an overflow leaves this sketch unchanged.
   const std::uint64_t count = detail::checked_add(count_, o.count_);
@@ -301,7 +238,7 @@ inline void quantile_sketch::merge(const quantile_sketch& o) {
   for (std::size_t j = 0; j < exact_.size(); ++j) exact_[j].near += o.exact_[j].near;
 }
 
-inline bool quantile_sketch::merge_sparse(const std::vector<sparse_bucket>& o) {
+CSMETRICS_FUNC bool quantile_sketch::merge_sparse(const std::vector<sparse_bucket>& o) {
   std::vector<sparse_bucket> merged;
   merged.reserve(std::min(sparse_.size() + o.size(), sparse_limit + 1));
   auto a = sparse_.cbegin();
@@ -322,7 +259,7 @@ inline bool quantile_sketch::merge_sparse(const std::vector<sparse_bucket>& o) {
   return true;
 }
 
-inline void quantile_sketch::subtract(const quantile_sketch& o) {
+CSMETRICS_FUNC void quantile_sketch::subtract(const quantile_sketch& o) {
   require_same_config(o, "subtract");
   bool contained = o.count_ <= count_ && o.zero_ <= zero_ && o.clamped_low_ <= clamped_low_ &&
                    o.clamped_high_ <= clamped_high_ && o.rejected_nan_ <= rejected_nan_ &&
@@ -368,7 +305,7 @@ inline void quantile_sketch::subtract(const quantile_sketch& o) {
   }
 }
 
-inline void quantile_sketch::reset() {
+CSMETRICS_FUNC void quantile_sketch::reset() {
   std::vector<std::uint64_t>().swap(counts_);
   std::vector<sparse_bucket>().swap(sparse_);
   dense_ = false;
@@ -380,35 +317,35 @@ inline void quantile_sketch::reset() {
 
 // --------------------------------------------------------------- queries
 
-inline std::uint64_t quantile_sketch::rejected() const {
+CSMETRICS_FUNC std::uint64_t quantile_sketch::rejected() const {
   return detail::checked_add(detail::checked_add(rejected_nan_, rejected_infinite_), rejected_negative_);
 }
 
-inline std::size_t quantile_sketch::memory_bytes() const {
+CSMETRICS_FUNC std::size_t quantile_sketch::memory_bytes() const {
   return sizeof(quantile_sketch) + counts_.capacity() * sizeof(std::uint64_t) +
          sparse_.capacity() * sizeof(sparse_bucket) + exact_.capacity() * sizeof(exact_threshold);
 }
 
-inline std::size_t quantile_sketch::first_nonzero() const {
+CSMETRICS_FUNC std::size_t quantile_sketch::first_nonzero() const {
   std::size_t i = 0;
   while (i < counts_.size() && counts_[i] == 0) ++i;
   return i == counts_.size() ? 0 : i;  // 0 == end_nonzero() when all are 0
 }
 
-inline std::size_t quantile_sketch::end_nonzero() const {
+CSMETRICS_FUNC std::size_t quantile_sketch::end_nonzero() const {
   std::size_t e = counts_.size();
   while (e > 0 && counts_[e - 1] == 0) --e;
   return e;
 }
 
-inline double quantile_sketch::bucket_value(int k) const {
+CSMETRICS_FUNC double quantile_sketch::bucket_value(int k) const {
   const double v = map_.representative(k - map_.raw_bias());
   // The end buckets reach past the range; the range's end is nearer to
   // every value they hold, so clamping keeps the bound.
   return v < min_value ? min_value : v > max_value ? max_value : v;
 }
 
-inline std::optional<double> quantile_sketch::quantile(double q) const {
+CSMETRICS_FUNC std::optional<double> quantile_sketch::quantile(double q) const {
   if (!(q >= 0.0 && q <= 1.0))
     CSMETRICS_THROW(std::invalid_argument("quantile_sketch: q must be in [0, 1]: " + std::to_string(q)));
   if (count_ == 0) return std::nullopt;
@@ -442,7 +379,7 @@ inline std::optional<double> quantile_sketch::quantile(double q) const {
   return 0.0;  // unreachable for a valid state
 }
 
-inline std::uint64_t quantile_sketch::count_at_most(double threshold) const {
+CSMETRICS_FUNC std::uint64_t quantile_sketch::count_at_most(double threshold) const {
   for (std::size_t j = 0; j < exact_.size(); ++j)
     if (exact_[j].value == threshold) return at_most(j);
   CSMETRICS_THROW(std::invalid_argument("quantile_sketch: count_at_most(" + std::to_string(threshold) +
@@ -450,7 +387,7 @@ inline std::uint64_t quantile_sketch::count_at_most(double threshold) const {
                                         detail::format_thresholds(thresholds())));
 }
 
-inline std::uint64_t quantile_sketch::below_near(std::size_t j) const {
+CSMETRICS_FUNC std::uint64_t quantile_sketch::below_near(std::size_t j) const {
   // Buckets below a threshold's three hold only values below it.
   std::uint64_t sum = zero_;
   if (!dense_) {
@@ -465,9 +402,9 @@ inline std::uint64_t quantile_sketch::below_near(std::size_t j) const {
   return sum;
 }
 
-inline std::uint64_t quantile_sketch::at_most(std::size_t j) const { return below_near(j) + exact_[j].near; }
+CSMETRICS_FUNC std::uint64_t quantile_sketch::at_most(std::size_t j) const { return below_near(j) + exact_[j].near; }
 
-inline bool quantile_sketch::equals(const quantile_sketch& o) const {
+CSMETRICS_FUNC bool quantile_sketch::equals(const quantile_sketch& o) const {
   if (!same_config(o) || count_ != o.count_ || zero_ != o.zero_ || clamped_low_ != o.clamped_low_ ||
       clamped_high_ != o.clamped_high_ || rejected_nan_ != o.rejected_nan_ ||
       rejected_infinite_ != o.rejected_infinite_ || rejected_negative_ != o.rejected_negative_ ||
@@ -491,7 +428,7 @@ inline bool quantile_sketch::equals(const quantile_sketch& o) const {
                     o.counts_.begin() + static_cast<std::ptrdiff_t>(f2));
 }
 
-inline bool quantile_sketch::near_consistent(std::size_t j) const {
+CSMETRICS_FUNC bool quantile_sketch::near_consistent(std::size_t j) const {
   // near counts values of the threshold's three buckets: at most what they
   // hold less the clamped-high values (above every threshold), at least the
   // clamped-low values among them (below every threshold).

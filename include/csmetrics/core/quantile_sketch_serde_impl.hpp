@@ -6,9 +6,12 @@
 #ifndef CSMETRICS_CORE_QUANTILE_SKETCH_SERDE_IMPL_HPP_
 #define CSMETRICS_CORE_QUANTILE_SKETCH_SERDE_IMPL_HPP_
 
-#include <cstdint>  // std::uint64_t
-#include <utility>  // std::move
-#include <vector>   // std::vector
+#include "csmetrics/core/quantile_sketch.hpp"
+
+#include <algorithm>  // std::count_if
+#include <cstdint>    // std::uint64_t
+#include <utility>    // std::move
+#include <vector>     // std::vector
 
 #include "csmetrics/core/serde.hpp"
 
@@ -16,7 +19,7 @@ namespace csmetrics {
 
 // ----------------------------------------------------------- serialization
 
-inline void quantile_sketch::serialize_to(detail::writer& w) const {
+CSMETRICS_FUNC void quantile_sketch::serialize_to(detail::writer& w) const {
   w.header(detail::type_id::quantile_sketch, format_version);
   w.f64(relative_accuracy_);
   w.f64(min_value);
@@ -46,7 +49,7 @@ inline void quantile_sketch::serialize_to(detail::writer& w) const {
   for (std::size_t i = f; i < e; ++i) w.varint(counts_[i]);
 }
 
-inline quantile_sketch quantile_sketch::deserialize_from(detail::reader& r) {
+CSMETRICS_FUNC quantile_sketch quantile_sketch::deserialize_from(detail::reader& r) {
   r.header(detail::type_id::quantile_sketch, "quantile_sketch", format_version);
   const double alpha = r.f64();
   r.check(alpha >= min_relative_accuracy && alpha <= max_relative_accuracy, "relative_accuracy in [0.001, 0.1]");

@@ -20,24 +20,27 @@
 // long the wait. A calendar is immutable once built and shared
 // (std::shared_ptr<const service_calendar>) by the options that name it:
 // copies of states share it, and it travels with them serialized.
+//
+// Building, text, the serialized form and the CSV reader are in
+// service_calendar_impl.hpp, compiled once in src/service_calendar.cpp with
+// CSMETRICS_SEPARATE_COMPILATION (core/compiled.hpp); the service-time
+// lookups stay inline here.
 #ifndef CSMETRICS_SESSIONS_SERVICE_CALENDAR_HPP_
 #define CSMETRICS_SESSIONS_SERVICE_CALENDAR_HPP_
 
-#include <algorithm>    // std::sort, std::lower_bound, std::upper_bound, std::min, std::max
+#include <algorithm>    // std::lower_bound, std::upper_bound, std::min, std::max
 #include <array>        // std::array (weekly plans)
 #include <cstdint>      // fixed-width integers
-#include <cstdio>       // std::snprintf (describe)
 #include <functional>   // std::less<> (heterogeneous lookup)
-#include <limits>       // std::numeric_limits (day range)
 #include <map>          // std::map (shops, dates)
 #include <optional>     // std::optional (the default hours)
-#include <stdexcept>    // std::invalid_argument
-#include <string>       // std::string
+#include <string>       // std::string, std::to_string
 #include <string_view>  // std::string_view
 #include <type_traits>  // std::is_integral_v, std::void_t (id_text)
-#include <utility>      // std::move, std::pair, std::declval
+#include <utility>      // std::declval (id_text)
 #include <vector>       // std::vector
 
+#include "csmetrics/core/compiled.hpp"
 #include "csmetrics/core/error.hpp"
 #include "csmetrics/core/serde.hpp"
 #include "csmetrics/core/time.hpp"
@@ -67,16 +70,12 @@ inline int weekday_of(std::int64_t day) {
   const std::int64_t r = (day + 3) % 7;
   return static_cast<int>(r < 0 ? r + 7 : r);
 }
+/// "HH:MM" in [00:00, 24:00] -> minutes; -1 when malformed.
+CSMETRICS_FUNC int parse_hh_mm(std::string_view s);
 template <class T, class = void>
 struct has_view : std::false_type {};
 template <class T>
 struct has_view<T, std::void_t<decltype(std::declval<const T&>().view())>> : std::true_type {};
-inline std::string hh_mm(std::int32_t minutes) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%02d:%02d", static_cast<int>(minutes / 60), static_cast<int>(minutes % 60));
-  return b;
-}
-inline constexpr const char* weekday_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 /// The name a calendar knows a shop id by: text ids (std::string,
 /// text_ref's view()) as they are, integers in decimal; others have none.
@@ -111,33 +110,16 @@ class service_hours {
   /// Closed every day.
   service_hours() = default;
   /// The same intervals every day.
-  static service_hours every_day(std::vector<service_interval> intervals) {
-    service_hours h;
-    for (int d = 0; d < 7; ++d) h.set_weekday(d, intervals);
-    return h;
-  }
+  static service_hours every_day(std::vector<service_interval> intervals);
 
   /// The intervals of a weekday (0 = Monday .. 6 = Sunday); empty: closed.
   /// Throws std::invalid_argument on an interval outside [00:00, 24:00], an
   /// empty one, overlapping ones or more than max_intervals.
-  void set_weekday(int weekday, std::vector<service_interval> intervals) {
-    if (weekday < 0 || weekday > 6)
-      CSMETRICS_THROW(std::invalid_argument("service_hours: weekday must be in [0, 6]: " + std::to_string(weekday)));
-    normalize(intervals);
-    weekly_[static_cast<std::size_t>(weekday)] = std::move(intervals);
-    rebuild();
-  }
+  void set_weekday(int weekday, std::vector<service_interval> intervals);
   /// A special date with its own intervals (empty: a closed date).
-  void set_date(day_number day, std::vector<service_interval> intervals) {
-    normalize(intervals);
-    dates_[day] = std::move(intervals);
-    rebuild();
-  }
+  void set_date(day_number day, std::vector<service_interval> intervals);
   /// Forgets a special or closed date (its weekday's hours apply again).
-  void clear_date(day_number day) {
-    dates_.erase(day);
-    rebuild();
-  }
+  void clear_date(day_number day);
 
   const std::vector<service_interval>& weekday(int d) const { return weekly_[static_cast<std::size_t>(d)]; }
   const std::map<day_number, std::vector<service_interval>>& dates() const { return dates_; }
@@ -171,9 +153,7 @@ class service_hours {
   /// Reads what write() wrote; invalid hours fail the reader.
   static service_hours read(detail::reader& r);
 
-  friend bool operator==(const service_hours& a, const service_hours& b) {
-    return a.weekly_ == b.weekly_ && a.dates_ == b.dates_;
-  }
+  friend bool operator==(const service_hours& a, const service_hours& b);
   friend bool operator!=(const service_hours& a, const service_hours& b) { return !(a == b); }
 
  private:
@@ -198,56 +178,13 @@ class service_hours {
     }
   };
 
-  static void normalize(std::vector<service_interval>& v) {
-    if (v.size() > max_intervals)
-      CSMETRICS_THROW(std::invalid_argument("service_hours: more than 8 intervals in a day: " +
-                                            std::to_string(v.size())));
-    for (const service_interval& i : v)
-      if (i.open_min < 0 || i.close_min > 1440 || i.open_min >= i.close_min)
-        CSMETRICS_THROW(std::invalid_argument("service_hours: an interval must be open < close within "
-                                              "[00:00, 24:00]: " + detail::hh_mm(i.open_min) + "-" +
-                                              detail::hh_mm(i.close_min)));
-    std::sort(v.begin(), v.end(),
-              [](const service_interval& a, const service_interval& b) { return a.open_min < b.open_min; });
-    for (std::size_t i = 1; i < v.size(); ++i)
-      if (v[i].open_min < v[i - 1].close_min)
-        CSMETRICS_THROW(std::invalid_argument("service_hours: overlapping intervals " +
-                                              detail::hh_mm(v[i - 1].open_min) + "-" +
-                                              detail::hh_mm(v[i - 1].close_min) + " and " +
-                                              detail::hh_mm(v[i].open_min) + "-" + detail::hh_mm(v[i].close_min)));
-  }
+  /// Sorts a day's intervals; throws std::invalid_argument on bad ones (see set_weekday).
+  static void normalize(std::vector<service_interval>& v);
   /// normalize() on intervals read from bytes, which must already be sorted.
   static void normalize_checked(detail::reader& r, std::vector<service_interval>& v);
-  static day_plan plan_of(const std::vector<service_interval>& v) {
-    day_plan p;
-    p.n = static_cast<std::uint32_t>(v.size());
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      p.open[i] = static_cast<std::int16_t>(v[i].open_min);
-      p.close[i] = static_cast<std::int16_t>(v[i].close_min);
-      p.total += (p.close[i] - p.open[i]) * detail::us_per_minute;
-    }
-    return p;
-  }
-  void rebuild() {
-    week_total_us_ = 0;
-    for (std::size_t d = 0; d < 7; ++d) {
-      weekly_plan_[d] = plan_of(weekly_[d]);
-      week_total_us_ += weekly_plan_[d].total;
-    }
-    for (std::size_t k = 0; k + 1 < week_prefix_.size(); ++k)
-      week_prefix_[k + 1] = week_prefix_[k] + weekly_plan_[k % 7].total;
-    special_days_.clear();
-    special_plans_.clear();
-    special_gain_.assign(1, 0);
-    for (const auto& [day, v] : dates_) {
-      special_days_.push_back(day);
-      special_plans_.push_back(plan_of(v));
-      special_gain_.push_back(special_gain_.back() + special_plans_.back().total -
-                              weekly_plan_[static_cast<std::size_t>(detail::weekday_of(day))].total);
-    }
-    special_first_ = dates_.empty() ? 1 : dates_.begin()->first;
-    special_last_ = dates_.empty() ? 0 : dates_.rbegin()->first;
-  }
+  static day_plan plan_of(const std::vector<service_interval>& v);
+  /// Derives the plans and sums below from weekly_ and dates_.
+  void rebuild();
   const day_plan& plan(std::int64_t day) const {
     if (day >= special_first_ && day <= special_last_) {  // (no dates: first > last)
       // the last date <= day (there is one: day >= first), searched inline
@@ -310,18 +247,14 @@ class service_calendar {
  public:
   service_calendar() = default;
   /// Every shop open on the same intervals every day (shop_report --service-hours).
-  static service_calendar every_day(std::vector<service_interval> intervals) {
-    service_calendar c;
-    c.set_default(service_hours::every_day(std::move(intervals)));
-    return c;
-  }
+  static service_calendar every_day(std::vector<service_interval> intervals);
   /// Reads the CSV `shop,weekday_or_date,open,close` (see README, "Service
   /// hours"). Throws std::invalid_argument("line N: ...") on a bad row.
   static service_calendar from_csv(std::string_view text);
 
   /// The hours of the shops without their own.
-  void set_default(service_hours h) { default_ = std::move(h); }
-  void set_shop(std::string shop, service_hours h) { shops_[std::move(shop)] = std::move(h); }
+  void set_default(service_hours h);
+  void set_shop(std::string shop, service_hours h);
 
   /// The hours of `shop`: its own, else the default; nullptr: always in service.
   const service_hours* find(std::string_view shop) const {
@@ -344,9 +277,7 @@ class service_calendar {
   void write(detail::writer& w) const;
   static service_calendar read(detail::reader& r);
 
-  friend bool operator==(const service_calendar& a, const service_calendar& b) {
-    return a.default_ == b.default_ && a.shops_ == b.shops_;
-  }
+  friend bool operator==(const service_calendar& a, const service_calendar& b);
   friend bool operator!=(const service_calendar& a, const service_calendar& b) { return !(a == b); }
 
  private:
@@ -356,6 +287,8 @@ class service_calendar {
 
 }  // namespace csmetrics
 
+#if CSMETRICS_HEADER_ONLY  // else src/service_calendar.cpp compiles them
 #include "csmetrics/sessions/service_calendar_impl.hpp"
+#endif
 
 #endif  // CSMETRICS_SESSIONS_SERVICE_CALENDAR_HPP_

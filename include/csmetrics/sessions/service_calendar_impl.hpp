@@ -2,7 +2,9 @@
 // File: csmetrics/sessions/service_calendar_impl.hpp
 //
 // Definitions of csmetrics/sessions/service_calendar.hpp (included at its
-// bottom): text, serialized form and the CSV reader.
+// bottom, or compiled once in src/service_calendar.cpp with
+// CSMETRICS_SEPARATE_COMPILATION): building, text, serialized form and the
+// CSV reader.
 //
 // Serialized form (inside the options of sessions v3 and shop_metrics v4;
 // v = LEB128 varint, s = zig-zag varint):
@@ -16,15 +18,30 @@
 #ifndef CSMETRICS_SESSIONS_SERVICE_CALENDAR_IMPL_HPP_
 #define CSMETRICS_SESSIONS_SERVICE_CALENDAR_IMPL_HPP_
 
-#include <cctype>   // std::tolower
-#include <cstdio>   // std::snprintf
-#include <set>      // std::set (closed dates of the CSV)
-#include <string>   // std::string
+#include "csmetrics/sessions/service_calendar.hpp"
+
+#include <algorithm>  // std::sort
+#include <cctype>     // std::tolower
+#include <cstdio>     // std::snprintf
+#include <limits>     // std::numeric_limits (day range)
+#include <map>        // std::map (the CSV's rows by shop)
+#include <stdexcept>  // std::invalid_argument
+#include <string>     // std::string, std::to_string
+#include <utility>    // std::move
+#include <vector>     // std::vector
+
+#include "csmetrics/core/error.hpp"
 
 namespace csmetrics {
 
 namespace detail {
-inline std::string intervals_text(const std::vector<service_interval>& v) {
+CSMETRICS_FUNC std::string hh_mm(std::int32_t minutes) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%02d:%02d", static_cast<int>(minutes / 60), static_cast<int>(minutes % 60));
+  return b;
+}
+inline constexpr const char* weekday_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+CSMETRICS_FUNC std::string intervals_text(const std::vector<service_interval>& v) {
   if (v.empty()) return "closed";
   std::string s;
   for (const service_interval& i : v) {
@@ -33,14 +50,14 @@ inline std::string intervals_text(const std::vector<service_interval>& v) {
   }
   return s;
 }
-inline void write_intervals(writer& w, const std::vector<service_interval>& v) {
+CSMETRICS_FUNC void write_intervals(writer& w, const std::vector<service_interval>& v) {
   w.varint(v.size());
   for (const service_interval& i : v) {
     w.varint(static_cast<std::uint64_t>(i.open_min));
     w.varint(static_cast<std::uint64_t>(i.close_min));
   }
 }
-inline std::vector<service_interval> read_intervals(reader& r) {
+CSMETRICS_FUNC std::vector<service_interval> read_intervals(reader& r) {
   const std::size_t n = r.count(2, "service intervals");
   r.check(n <= service_hours::max_intervals, "at most 8 service intervals a day");
   std::vector<service_interval> v(n);
@@ -54,7 +71,107 @@ inline std::vector<service_interval> read_intervals(reader& r) {
 }
 }  // namespace detail
 
-inline std::string service_hours::describe() const {
+// ---------------------------------------------------------------- building
+
+CSMETRICS_FUNC service_hours service_hours::every_day(std::vector<service_interval> intervals) {
+  service_hours h;
+  for (int d = 0; d < 7; ++d) h.set_weekday(d, intervals);
+  return h;
+}
+
+CSMETRICS_FUNC void service_hours::set_weekday(int weekday, std::vector<service_interval> intervals) {
+  if (weekday < 0 || weekday > 6)
+    CSMETRICS_THROW(std::invalid_argument("service_hours: weekday must be in [0, 6]: " + std::to_string(weekday)));
+  normalize(intervals);
+  weekly_[static_cast<std::size_t>(weekday)] = std::move(intervals);
+  rebuild();
+}
+
+CSMETRICS_FUNC void service_hours::set_date(day_number day, std::vector<service_interval> intervals) {
+  normalize(intervals);
+  dates_[day] = std::move(intervals);
+  rebuild();
+}
+
+CSMETRICS_FUNC void service_hours::clear_date(day_number day) {
+  dates_.erase(day);
+  rebuild();
+}
+
+CSMETRICS_FUNC bool operator==(const service_hours& a, const service_hours& b) {
+  return a.weekly_ == b.weekly_ && a.dates_ == b.dates_;
+}
+
+CSMETRICS_FUNC void service_hours::normalize(std::vector<service_interval>& v) {
+  if (v.size() > max_intervals)
+    CSMETRICS_THROW(std::invalid_argument("service_hours: more than 8 intervals in a day: " +
+                                          std::to_string(v.size())));
+  for (const service_interval& i : v)
+    if (i.open_min < 0 || i.close_min > 1440 || i.open_min >= i.close_min)
+      CSMETRICS_THROW(std::invalid_argument("service_hours: an interval must be open < close within "
+                                            "[00:00, 24:00]: " + detail::hh_mm(i.open_min) + "-" +
+                                            detail::hh_mm(i.close_min)));
+  std::sort(v.begin(), v.end(),
+            [](const service_interval& a, const service_interval& b) { return a.open_min < b.open_min; });
+  for (std::size_t i = 1; i < v.size(); ++i)
+    if (v[i].open_min < v[i - 1].close_min)
+      CSMETRICS_THROW(std::invalid_argument("service_hours: overlapping intervals " +
+                                            detail::hh_mm(v[i - 1].open_min) + "-" +
+                                            detail::hh_mm(v[i - 1].close_min) + " and " +
+                                            detail::hh_mm(v[i].open_min) + "-" + detail::hh_mm(v[i].close_min)));
+}
+
+CSMETRICS_FUNC service_hours::day_plan service_hours::plan_of(const std::vector<service_interval>& v) {
+  day_plan p;
+  p.n = static_cast<std::uint32_t>(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    p.open[i] = static_cast<std::int16_t>(v[i].open_min);
+    p.close[i] = static_cast<std::int16_t>(v[i].close_min);
+    p.total += (p.close[i] - p.open[i]) * detail::us_per_minute;
+  }
+  return p;
+}
+
+CSMETRICS_FUNC void service_hours::rebuild() {
+  week_total_us_ = 0;
+  for (std::size_t d = 0; d < 7; ++d) {
+    weekly_plan_[d] = plan_of(weekly_[d]);
+    week_total_us_ += weekly_plan_[d].total;
+  }
+  for (std::size_t k = 0; k + 1 < week_prefix_.size(); ++k)
+    week_prefix_[k + 1] = week_prefix_[k] + weekly_plan_[k % 7].total;
+  special_days_.clear();
+  special_plans_.clear();
+  special_gain_.assign(1, 0);
+  for (const auto& [day, v] : dates_) {
+    special_days_.push_back(day);
+    special_plans_.push_back(plan_of(v));
+    special_gain_.push_back(special_gain_.back() + special_plans_.back().total -
+                            weekly_plan_[static_cast<std::size_t>(detail::weekday_of(day))].total);
+  }
+  special_first_ = dates_.empty() ? 1 : dates_.begin()->first;
+  special_last_ = dates_.empty() ? 0 : dates_.rbegin()->first;
+}
+
+CSMETRICS_FUNC service_calendar service_calendar::every_day(std::vector<service_interval> intervals) {
+  service_calendar c;
+  c.set_default(service_hours::every_day(std::move(intervals)));
+  return c;
+}
+
+CSMETRICS_FUNC void service_calendar::set_default(service_hours h) { default_ = std::move(h); }
+
+CSMETRICS_FUNC void service_calendar::set_shop(std::string shop, service_hours h) {
+  shops_[std::move(shop)] = std::move(h);
+}
+
+CSMETRICS_FUNC bool operator==(const service_calendar& a, const service_calendar& b) {
+  return a.default_ == b.default_ && a.shops_ == b.shops_;
+}
+
+// ------------------------------------------------ text and serialized form
+
+CSMETRICS_FUNC std::string service_hours::describe() const {
   std::string out;
   auto add = [&](const std::string& part) {
     if (!out.empty()) out += "; ";
@@ -78,7 +195,7 @@ inline std::string service_hours::describe() const {
   return out;
 }
 
-inline void service_hours::write(detail::writer& w) const {
+CSMETRICS_FUNC void service_hours::write(detail::writer& w) const {
   for (const auto& v : weekly_) detail::write_intervals(w, v);
   w.varint(dates_.size());
   for (const auto& [day, v] : dates_) {
@@ -87,7 +204,7 @@ inline void service_hours::write(detail::writer& w) const {
   }
 }
 
-inline service_hours service_hours::read(detail::reader& r) {
+CSMETRICS_FUNC service_hours service_hours::read(detail::reader& r) {
   service_hours h;
   try {
     for (int d = 0; d < 7; ++d) h.weekly_[static_cast<std::size_t>(d)] = detail::read_intervals(r);
@@ -110,13 +227,13 @@ inline service_hours service_hours::read(detail::reader& r) {
   return h;
 }
 
-inline void service_hours::normalize_checked(detail::reader& r, std::vector<service_interval>& v) {
+CSMETRICS_FUNC void service_hours::normalize_checked(detail::reader& r, std::vector<service_interval>& v) {
   const std::vector<service_interval> as_read = v;
   normalize(v);
   r.check(v == as_read, "service intervals sorted");
 }
 
-inline std::string service_calendar::describe() const {
+CSMETRICS_FUNC std::string service_calendar::describe() const {
   if (empty()) return "none";
   std::string out;
   if (default_) out = "*: " + default_->describe();
@@ -131,7 +248,7 @@ inline std::string service_calendar::describe() const {
   return b;
 }
 
-inline std::uint64_t service_calendar::digest() const {
+CSMETRICS_FUNC std::uint64_t service_calendar::digest() const {
   detail::writer w;
   write(w);
   const std::vector<std::uint8_t> bytes = w.take();
@@ -143,7 +260,7 @@ inline std::uint64_t service_calendar::digest() const {
   return h;
 }
 
-inline void service_calendar::write(detail::writer& w) const {
+CSMETRICS_FUNC void service_calendar::write(detail::writer& w) const {
   w.u8(default_ ? 1 : 0);
   if (default_) default_->write(w);
   w.varint(shops_.size());
@@ -153,7 +270,7 @@ inline void service_calendar::write(detail::writer& w) const {
   }
 }
 
-inline service_calendar service_calendar::read(detail::reader& r) {
+CSMETRICS_FUNC service_calendar service_calendar::read(detail::reader& r) {
   service_calendar c;
   const std::uint8_t has_default = r.u8();
   r.check(has_default <= 1, "a default-hours flag 0 or 1");
@@ -169,13 +286,12 @@ inline service_calendar service_calendar::read(detail::reader& r) {
 }
 
 namespace detail {
-inline std::string_view trim_space(std::string_view s) {
+CSMETRICS_FUNC std::string_view trim_space(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
 }
-/// "HH:MM" in [00:00, 24:00] -> minutes; -1 when malformed.
-inline int parse_hh_mm(std::string_view s) {
+CSMETRICS_FUNC int parse_hh_mm(std::string_view s) {
   if (s.size() != 5 || s[2] != ':') return -1;
   for (std::size_t i : {0, 1, 3, 4})
     if (s[i] < '0' || s[i] > '9') return -1;
@@ -184,7 +300,7 @@ inline int parse_hh_mm(std::string_view s) {
   return h * 60 + m;
 }
 /// "mon".."sun", "monday".."sunday" (any case) -> 0..6; -1 otherwise.
-inline int parse_weekday(std::string_view s) {
+CSMETRICS_FUNC int parse_weekday(std::string_view s) {
   static const char* const full[7] = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
   std::string low;
   for (char c : s) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -194,7 +310,9 @@ inline int parse_weekday(std::string_view s) {
 }
 }  // namespace detail
 
-inline service_calendar service_calendar::from_csv(std::string_view text) {
+// ------------------------------------------------------------ the CSV reader
+
+CSMETRICS_FUNC service_calendar service_calendar::from_csv(std::string_view text) {
   // Each shop's rows ("*": every shop without rows of its own): weekly rows
   // replace the default's weekly hours as a whole, date rows add to or
   // replace the default's dates one by one.
