@@ -659,6 +659,36 @@ TEST_CASE("quantile_sketch: serialize round trip, corruption and truncation", "[
   csm_test::check_corruption(quantile_sketch(), rng, 200);
 }
 
+TEST_CASE("quantile_sketch: a sketch without thresholds writes the bytes of one with them", "[serde]") {
+  // response_stats counts at its thresholds itself and keeps its sketch
+  // without any: serialize_with() must write what the thresholded sketch
+  // would, and drop_thresholds() must undo the thresholds of a read one.
+  std::mt19937_64 rng(67);
+  quantile_sketch with(0.01, {45.0, 180.0}), without(0.01, {});
+  for (const auto& e : mixed_events(2000, rng)) {
+    with.add(e.first, e.second);
+    without.add(e.first, e.second);
+  }
+  const double thresholds[] = {45.0, 180.0};
+  const std::uint64_t at_most[] = {with.count_at_most(45.0), with.count_at_most(180.0)};
+  csmetrics::detail::writer w;
+  without.serialize_with(w, thresholds, at_most, 2);
+  csmetrics::detail::writer expected;
+  with.serialize_to(expected);
+  CHECK(w.take() == expected.take());
+  const auto bytes = with.serialize();
+  quantile_sketch back = quantile_sketch::deserialize(bytes.data(), bytes.size());
+  CHECK(back == with);
+  back.drop_thresholds();
+  CHECK(back == without);
+  CHECK(back.thresholds().empty());
+  back.add(30.0);  // no threshold left to count at
+  without.add(30.0);
+  CHECK(back == without);
+  csmetrics::detail::writer w2;
+  CHECK_THROWS_AS(with.serialize_with(w2, thresholds, at_most, 2), std::logic_error);
+}
+
 TEST_CASE("quantile_sketch: deserialize rejects invalid states", "[serde]") {
   quantile_sketch s(0.01, {45.0});
   s.add(10.0);

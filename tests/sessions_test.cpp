@@ -6,8 +6,10 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "support.hpp"
 
@@ -179,6 +181,34 @@ TEST_CASE("sessions: auto replies never stop the clock", "[sessions]") {
     CHECK(s.shop(1).auto_messages() == 3);
     CHECK(s.shop(1).first_response_with_auto().count() == 1);
   }
+}
+
+TEST_CASE("response_stats: exact counts at its thresholds, as its sketch would count them", "[sessions][serde]") {
+  // The sketch keeps no thresholds of its own: within() and slow() are the
+  // exact counts, serialized as a thresholded sketch's (format 1).
+  for (const auto& [within, slow] : {std::pair{45.0, 180.0}, std::pair{200.0, 180.0}, std::pair{60.0, 60.0}}) {
+    response_stats r(within, slow);
+    quantile_sketch counted(0.01, {within, slow});
+    for (const milliseconds d : {milliseconds{0}, milliseconds{10'000}, milliseconds{45'000}, milliseconds{45'001},
+                                 milliseconds{60'000}, milliseconds{180'000}, milliseconds{200'000}}) {
+      r.add(d);
+      counted.add(d);
+    }
+    CHECK(r.within().successes() == counted.count_at_most(within));
+    CHECK(r.slow() == r.count() - counted.count_at_most(slow));
+    CHECK(r.sketch().thresholds().empty());
+    const auto bytes = r.serialize();
+    CHECK(response_stats::deserialize(bytes.data(), bytes.size()) == r);
+  }
+  // A threshold just below 45 s: a reply of exactly 45 s is over it, in the
+  // count as in the sketch (the microseconds' bound is the sketch's comparison).
+  const double t = std::nextafter(45.0, 0.0);
+  response_stats r(t, 180.0);
+  r.add(seconds{45});
+  r.add(milliseconds{44'999});
+  CHECK(r.within().successes() == 1);
+  const auto bytes = r.serialize();
+  CHECK(response_stats::deserialize(bytes.data(), bytes.size()) == r);
 }
 
 TEST_CASE("sessions: first responses with auto replies part from the agents' where an auto reply came first",

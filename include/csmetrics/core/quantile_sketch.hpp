@@ -180,6 +180,16 @@ class quantile_sketch {
   void serialize_to(detail::writer& w) const;
   static quantile_sketch deserialize_from(detail::reader& r);
 
+  /// For a holder that counts at its thresholds itself (response_stats) and
+  /// keeps its sketch without any: writes the bytes serialize_to() would
+  /// write if this sketch had the n ascending `thresholds` with exact counts
+  /// `at_most`. Throws std::logic_error if this sketch has thresholds.
+  void serialize_with(detail::writer& w, const double* thresholds, const std::uint64_t* at_most,
+                      std::size_t n) const;
+  /// Forgets the exact thresholds and their counts (a read sketch whose
+  /// holder keeps them): no per-sketch threshold list left on the heap.
+  void drop_thresholds();
+
   /// Same configuration and the same counts (allocated but empty buckets
   /// do not matter).
   friend bool operator==(const quantile_sketch& a, const quantile_sketch& b) { return a.equals(b); }
@@ -226,6 +236,9 @@ class quantile_sketch {
   std::uint64_t at_most(std::size_t j) const;
   /// Checks exact_[j].near against the buckets it counts in.
   bool near_consistent(std::size_t j) const;
+  /// The serialized form, with n thresholds value(j) counting at_most(j).
+  template <class Value, class AtMost>
+  void write(detail::writer& w, std::size_t n, Value value, AtMost at_most) const;
 
   /// An exact threshold t. Values in buckets below first_bucket are all
   /// <= t, values in buckets above first_bucket + 2 all > t (the bucket

@@ -305,6 +305,12 @@ CSMETRICS_FUNC void quantile_sketch::subtract(const quantile_sketch& o) {
   }
 }
 
+CSMETRICS_FUNC void quantile_sketch::drop_thresholds() {
+  std::vector<exact_threshold>().swap(exact_);
+  hot_lo_ = max_index_ + 8;  // as constructed without thresholds: a window no bucket index reaches
+  hot_span_ = 0;
+}
+
 CSMETRICS_FUNC void quantile_sketch::reset() {
   std::vector<std::uint64_t>().swap(counts_);
   std::vector<sparse_bucket>().swap(sparse_);

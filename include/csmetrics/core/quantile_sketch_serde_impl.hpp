@@ -10,6 +10,7 @@
 
 #include <algorithm>  // std::count_if
 #include <cstdint>    // std::uint64_t
+#include <stdexcept>  // std::logic_error
 #include <utility>    // std::move
 #include <vector>     // std::vector
 
@@ -20,12 +21,23 @@ namespace csmetrics {
 // ----------------------------------------------------------- serialization
 
 CSMETRICS_FUNC void quantile_sketch::serialize_to(detail::writer& w) const {
+  write(w, exact_.size(), [&](std::size_t j) { return exact_[j].value; }, [&](std::size_t j) { return at_most(j); });
+}
+
+CSMETRICS_FUNC void quantile_sketch::serialize_with(detail::writer& w, const double* thresholds,
+                                                    const std::uint64_t* at_most, std::size_t n) const {
+  if (!exact_.empty()) CSMETRICS_THROW(std::logic_error("quantile_sketch::serialize_with: the sketch has thresholds"));
+  write(w, n, [&](std::size_t j) { return thresholds[j]; }, [&](std::size_t j) { return at_most[j]; });
+}
+
+template <class Value, class AtMost>
+void quantile_sketch::write(detail::writer& w, std::size_t n, Value value, AtMost at_most) const {
   w.header(detail::type_id::quantile_sketch, format_version);
   w.f64(relative_accuracy_);
   w.f64(min_value);
   w.f64(max_value);
-  w.varint(exact_.size());
-  for (const auto& e : exact_) w.f64(e.value);
+  w.varint(n);
+  for (std::size_t j = 0; j < n; ++j) w.f64(value(j));
   w.varint(count_);
   w.varint(zero_);
   w.varint(clamped_low_);
@@ -33,7 +45,7 @@ CSMETRICS_FUNC void quantile_sketch::serialize_to(detail::writer& w) const {
   w.varint(rejected_nan_);
   w.varint(rejected_infinite_);
   w.varint(rejected_negative_);
-  for (std::size_t j = 0; j < exact_.size(); ++j) w.varint(at_most(j));
+  for (std::size_t j = 0; j < n; ++j) w.varint(at_most(j));
   if (!dense_) {  // the same bytes as the dense array would give
     w.varint(sparse_.empty() ? 0 : static_cast<std::uint64_t>(sparse_.back().index - sparse_.front().index + 1));
     if (sparse_.empty()) return;

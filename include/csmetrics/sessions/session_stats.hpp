@@ -125,6 +125,8 @@ class response_stats {
   std::uint64_t slow() const { return slow_; }
   double within_seconds() const { return within_s_; }
   double slow_seconds() const { return slow_s_; }
+  /// The percentiles' sketch. It keeps no exact thresholds of its own: the
+  /// exact counts are within() and slow() (serialized as the sketch's).
   const quantile_sketch& sketch() const { return sketch_; }
 
   /// Throws std::invalid_argument if the thresholds or accuracy differ.
@@ -149,7 +151,15 @@ class response_stats {
   friend bool operator!=(const response_stats& a, const response_stats& b) { return !(a == b); }
 
  private:
-  static std::int64_t to_us(double seconds) { return static_cast<std::int64_t>(seconds * 1e6); }
+  /// The largest x with x / 1e6 <= seconds (the comparison the sketch makes
+  /// in seconds): `x <= to_us(t)` counts exactly what count_at_most(t) would.
+  static std::int64_t to_us(double seconds) {
+    auto at_most = [seconds](std::int64_t x) { return static_cast<double>(x) / 1e6 <= seconds; };
+    auto x = static_cast<std::int64_t>(seconds * 1e6);
+    while (at_most(x + 1)) ++x;
+    while (x > 0 && !at_most(x)) --x;
+    return x;
+  }
   double within_s_;
   double slow_s_;
   std::int64_t within_us_;

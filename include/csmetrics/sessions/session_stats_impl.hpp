@@ -6,7 +6,7 @@
 #ifndef CSMETRICS_SESSIONS_SESSION_STATS_IMPL_HPP_
 #define CSMETRICS_SESSIONS_SESSION_STATS_IMPL_HPP_
 
-#include <algorithm>    // std::sort
+#include <algorithm>    // std::sort, std::min, std::max
 #include <cmath>        // std::isfinite
 #include <cstdio>       // std::snprintf (option values)
 #include <string>       // std::to_string
@@ -73,8 +73,7 @@ inline response_stats::response_stats(double within_seconds, double slow_seconds
       slow_s_(slow_seconds),
       within_us_(0),
       slow_us_(0),
-      sketch_(relative_accuracy, within_seconds == slow_seconds ? std::vector<double>{within_seconds}
-                                                                : std::vector<double>{within_seconds, slow_seconds}) {
+      sketch_(relative_accuracy, std::vector<double>{}) {  // within_ and slow_ are the exact counts
   if (!detail::valid_threshold(within_seconds) || !detail::valid_threshold(slow_seconds))
     CSMETRICS_THROW(std::invalid_argument("response_stats thresholds must be in [0.001, 86400] seconds: " +
                                           std::to_string(within_seconds) + ", " + std::to_string(slow_seconds)));
@@ -136,7 +135,12 @@ inline void response_stats::serialize_to(detail::writer& w) const {
   }
   w.varint(within_);
   w.varint(slow_);
-  sketch_.serialize_to(w);
+  // The sketch's bytes as when it counted at both thresholds itself
+  // (format 1: ascending, once each).
+  const bool within_first = within_s_ <= slow_s_;
+  const double thresholds[] = {std::min(within_s_, slow_s_), std::max(within_s_, slow_s_)};
+  const std::uint64_t at_most[] = {within_first ? within_ : count_ - slow_, within_first ? count_ - slow_ : within_};
+  sketch_.serialize_with(w, thresholds, at_most, within_s_ == slow_s_ ? 1 : 2);
 }
 
 inline response_stats response_stats::deserialize_from(detail::reader& r) {
@@ -167,7 +171,12 @@ inline response_stats response_stats::deserialize_from(detail::reader& r) {
     r.check(sum == 0 && in == 0 && sl == 0, "empty stats are zero");
   }
   response_stats out(within, slow, sk.relative_accuracy());
-  r.check(sk.thresholds() == out.sketch_.thresholds(), "sketch thresholds == within/slow");
+  r.check(sk.thresholds() == (within == slow ? std::vector<double>{within}
+                                             : std::vector<double>{std::min(within, slow), std::max(within, slow)}),
+          "sketch thresholds == within/slow");
+  r.check(sk.count_at_most(within) == in && count - sk.count_at_most(slow) == sl,
+          "within and slow counts == the sketch's exact counts");
+  sk.drop_thresholds();
   if (count > 0) {
     r.check((in > 0) == (mn <= out.within_us_) && (in == count) == (mx <= out.within_us_),
             "within count consistent with min and max");
