@@ -43,7 +43,7 @@
 // Files: this one routes events; shop_metrics/report_impl.hpp fills
 // reports, shop_metrics/serde_impl.hpp merges and serializes,
 // shop_metrics/refusals.hpp names why an event is refused;
-// src/shop_metrics.cpp compiles them once for csmetrics::compiled.
+// src/csmetrics.cpp compiles them once for csmetrics::compiled.
 #ifndef CSMETRICS_SHOP_METRICS_HPP_
 #define CSMETRICS_SHOP_METRICS_HPP_
 
@@ -80,7 +80,7 @@
 // Header-only by default. With CSMETRICS_SEPARATE_COMPILATION (what linking
 // the CMake target csmetrics::compiled sets; core/compiled.hpp) the
 // definitions below and in shop_metrics/*_impl.hpp are left out of the
-// including file and compiled once in src/shop_metrics.cpp, which sets
+// including file and compiled once in src/csmetrics.cpp, which sets
 // CSMETRICS_COMPILED_UNIT: a program that feeds and reports a shop_metrics
 // compiles in about a seventh of the time (BENCHMARKS.md).
 #if CSMETRICS_HEADER_ONLY || defined(CSMETRICS_COMPILED_UNIT)

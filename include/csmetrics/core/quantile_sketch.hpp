@@ -276,7 +276,7 @@ class quantile_sketch {
 }  // namespace csmetrics
 
 #include "csmetrics/core/quantile_sketch_add_impl.hpp"
-#if CSMETRICS_HEADER_ONLY  // else src/quantile_sketch.cpp compiles them
+#if CSMETRICS_HEADER_ONLY  // else src/csmetrics.cpp compiles them
 #include "csmetrics/core/quantile_sketch_impl.hpp"
 #include "csmetrics/core/quantile_sketch_serde_impl.hpp"
 #endif

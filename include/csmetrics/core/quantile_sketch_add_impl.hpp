@@ -4,7 +4,7 @@
 // The adding path of csmetrics::quantile_sketch (included at the bottom of
 // csmetrics/core/quantile_sketch.hpp): inline in every build, also with
 // CSMETRICS_SEPARATE_COMPILATION, where the rest of the definitions
-// (quantile_sketch_impl.hpp) is compiled once in src/quantile_sketch.cpp;
+// (quantile_sketch_impl.hpp) is compiled once in src/csmetrics.cpp;
 // a call into the library for every value would slow every user.
 #ifndef CSMETRICS_CORE_QUANTILE_SKETCH_ADD_IMPL_HPP_
 #define CSMETRICS_CORE_QUANTILE_SKETCH_ADD_IMPL_HPP_

@@ -5,7 +5,7 @@
 // csmetrics/core/quantile_sketch.hpp is the reference. The serialized form
 // is in quantile_sketch_serde_impl.hpp, the adding path in
 // quantile_sketch_add_impl.hpp. With CSMETRICS_SEPARATE_COMPILATION these
-// definitions are compiled once, in src/quantile_sketch.cpp.
+// definitions are compiled once, in src/csmetrics.cpp.
 #ifndef CSMETRICS_CORE_QUANTILE_SKETCH_IMPL_HPP_
 #define CSMETRICS_CORE_QUANTILE_SKETCH_IMPL_HPP_
 

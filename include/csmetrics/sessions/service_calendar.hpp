@@ -22,7 +22,7 @@
 // copies of states share it, and it travels with them serialized.
 //
 // Building, text, the serialized form and the CSV reader are in
-// service_calendar_impl.hpp, compiled once in src/service_calendar.cpp with
+// service_calendar_impl.hpp, compiled once in src/csmetrics.cpp with
 // CSMETRICS_SEPARATE_COMPILATION (core/compiled.hpp); the service-time
 // lookups stay inline here.
 #ifndef CSMETRICS_SESSIONS_SERVICE_CALENDAR_HPP_
@@ -287,7 +287,7 @@ class service_calendar {
 
 }  // namespace csmetrics
 
-#if CSMETRICS_HEADER_ONLY  // else src/service_calendar.cpp compiles them
+#if CSMETRICS_HEADER_ONLY  // else src/csmetrics.cpp compiles them
 #include "csmetrics/sessions/service_calendar_impl.hpp"
 #endif
 

@@ -2,7 +2,7 @@
 // File: csmetrics/sessions/service_calendar_impl.hpp
 //
 // Definitions of csmetrics/sessions/service_calendar.hpp (included at its
-// bottom, or compiled once in src/service_calendar.cpp with
+// bottom, or compiled once in src/csmetrics.cpp with
 // CSMETRICS_SEPARATE_COMPILATION): building, text, serialized form and the
 // CSV reader.
 //
