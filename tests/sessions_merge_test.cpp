@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 #include <tuple>
@@ -268,4 +269,39 @@ TEST_CASE("sessions: golden v2 bytes, and v1 still reads", "[sessions][serde][go
   CHECK(s.open_conversations() == 1);
   CHECK(s.shop(2).unanswered() == 2);
   CHECK(s.shop(1).response().count() == 2);
+}
+
+TEST_CASE("sessions: a shop's breakdown equals its per-view queries", "[sessions][report]") {
+  // With and without service hours (cells with own service figures merge too).
+  for (const bool calendar : {false, true}) {
+    session_options o;
+    if (calendar)
+      o.calendar = std::make_shared<const service_calendar>(service_calendar::every_day({service_interval{8 * 60, 22 * 60}}));
+    sessions<> s(o);
+    std::mt19937_64 rng(calendar ? 11 : 12);
+    for (const event& e : random_stream(rng, 4000, 3, 60)) feed(s, e);
+    std::size_t agents = 0, days = 0;
+    for (std::uint64_t shop = 0; shop < 4; ++shop) {  // shop 3 has no events
+      const auto v = s.shop_breakdown(shop);
+      CHECK(v.total == s.shop(shop));
+      const auto without_days = s.shop_breakdown(shop, false);
+      CHECK(without_days.total == v.total);
+      CHECK(without_days.agents == v.agents);
+      CHECK(without_days.days.empty());
+      for (std::uint64_t a = 100; a < 105; ++a) CHECK(v.agent(a) == s.agent(shop, a));  // agent 104 has none
+      for (const auto& [a, stats] : v.agents) CHECK(stats == s.agent(shop, a));
+      const day_number first = *parse_day("2019-09-01");
+      for (day_number d = first - 1; d < first + 40; ++d) CHECK(v.day(d) == s.shop_day(shop, d));
+      const auto now = day_start(first + 41);
+      CHECK(s.km_median(sessions<>::filter{shop, std::nullopt, std::nullopt}, now, v.total) ==
+            s.km_median(sessions<>::filter{shop, std::nullopt, std::nullopt}, now));
+      CHECK(s.km_median_service(sessions<>::filter{shop, std::nullopt, std::nullopt}, now, v.total) ==
+            s.km_median_service(sessions<>::filter{shop, std::nullopt, std::nullopt}, now));
+      agents += v.agents.size();
+      days += v.days.size();
+    }
+    CHECK(agents == 12);  // 4 agents in each of the 3 shops
+    CHECK(days > 10);
+    CHECK(s.shop_breakdown(3).total == sessions<>(o).total());
+  }
 }

@@ -169,6 +169,25 @@ class sessions {
   stats_type agent(const ShopId& s, const AgentId& a) const { return query(filter{s, a, std::nullopt}); }
   stats_type shop_day(const ShopId& s, day_number d) const { return query(filter{s, std::nullopt, d}); }
   stats_type agent_day(const ShopId& s, const AgentId& a, day_number d) const { return query(filter{s, a, d}); }
+  /// One shop's figures as a report wants them: its total, each agent's and
+  /// (with_days) each day's, equal to shop(), agent() and shop_day() but in
+  /// one pass over its cells.
+  struct shop_view {
+    stats_type total;
+    std::map<AgentId, stats_type> agents;   ///< agents with a cell in the shop
+    std::map<day_number, stats_type> days;  ///< days with a cell in the shop (with_days)
+    stats_type none;                        ///< the figures of an agent or day without cells
+    const stats_type& agent(const AgentId& a) const { return at(agents, a); }
+    const stats_type& day(day_number d) const { return at(days, d); }
+
+   private:
+    template <class Map, class Key>
+    const stats_type& at(const Map& m, const Key& k) const {
+      const auto it = m.find(k);
+      return it == m.end() ? none : it->second;
+    }
+  };
+  shop_view shop_breakdown(const ShopId& s, bool with_days = true) const;
   /// Bursts waiting now and not yet known to be expired, matching `f` (agent =
   /// the agent the burst is attributed to, day = local day of its clock start).
   std::uint64_t pending(const filter& f = filter{}) const;
@@ -177,12 +196,21 @@ class sessions {
   /// unanswered ones (censored at max_wait) stay in the risk set instead of
   /// being dropped. Event times come from the sketch buckets (relative error
   /// of the sketch). Empty when the survival curve never reaches 1/2.
-  std::optional<double> km_median(const filter& f, timestamp now) const { return km(f, now, false); }
+  std::optional<double> km_median(const filter& f, timestamp now) const { return km(f, now, false, query(f)); }
   /// The same on service time (pending bursts censored at their service
   /// wait); empty without a calendar.
   std::optional<double> km_median_service(const filter& f, timestamp now) const {
     if (!opt_.calendar) return std::nullopt;
-    return km(f, now, true);
+    return km(f, now, true, query(f));
+  }
+  /// Both with query(f) at hand (a report saves merging the cells again).
+  /// REQUIRES: `of_f` is query(f).
+  std::optional<double> km_median(const filter& f, timestamp now, const stats_type& of_f) const {
+    return km(f, now, false, of_f);
+  }
+  std::optional<double> km_median_service(const filter& f, timestamp now, const stats_type& of_f) const {
+    if (!opt_.calendar) return std::nullopt;
+    return km(f, now, true, of_f);
   }
   /// Service time of a wait of `shop` from `from` to `to`: wall time when the
   /// options have no calendar or the calendar has no hours for the shop.
@@ -269,7 +297,7 @@ class sessions {
     const service_hours* h = shop_hours_[shop];
     return h ? h->between_us(from, to, offset_us_) : to - from;
   }
-  std::optional<double> km(const filter& f, timestamp now, bool service) const;
+  std::optional<double> km(const filter& f, timestamp now, bool service, const stats_type& st) const;
   std::uint32_t intern_agent(const AgentId& a) { return intern(a, agent_index_, agents_); }
   template <class Id>
   static std::uint32_t intern(const Id& id, keyed<Id, std::uint32_t>& index, std::vector<Id>& ids) {

@@ -160,6 +160,22 @@ typename sessions<S, B, A>::stats_type sessions<S, B, A>::query(const filter& f)
 }
 
 template <class S, class B, class A>
+typename sessions<S, B, A>::shop_view sessions<S, B, A>::shop_breakdown(const S& s, bool with_days) const {
+  shop_view v{prototype_, {}, {}, prototype_};
+  const std::uint32_t* shop = shop_index_.find(s);
+  if (!shop || *shop >= shop_cells_.size()) return v;
+  for (std::uint32_t i : shop_cells_[*shop]) {
+    const cell_key& k = cell_keys_[i];
+    if (with_days) v.days.try_emplace(k.day, prototype_).first->second.merge(cells_[i]);
+    else v.total.merge(cells_[i]);
+    if (k.agent1 != 0) v.agents.try_emplace(agents_[k.agent1 - 1], prototype_).first->second.merge(cells_[i]);
+  }
+  if (with_days)
+    for (const auto& [day, stats] : v.days) v.total.merge(stats);  // every cell is in one day
+  return v;
+}
+
+template <class S, class B, class A>
 std::uint64_t sessions<S, B, A>::pending(const filter& f) const {
   std::uint64_t n = 0;
   table_.for_each([&](const slot_type& c) {
@@ -173,11 +189,11 @@ std::uint64_t sessions<S, B, A>::pending(const filter& f) const {
 }
 
 template <class S, class B, class A>
-std::optional<double> sessions<S, B, A>::km(const filter& f, timestamp now, bool service) const {
+std::optional<double> sessions<S, B, A>::km(const filter& f, timestamp now, bool service,
+                                           const stats_type& st) const {
   // Risk set over time: answered samples are events (their values come from
   // the sketch as a fine grid of quantiles), unanswered bursts are censored
   // at max_wait (after every event), pending ones at their current wait.
-  const stats_type st = query(f);
   const std::uint64_t n_events = st.answered();
   std::vector<double> censored;  // seconds
   const std::int64_t t_now = us(now);

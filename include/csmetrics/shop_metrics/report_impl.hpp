@@ -154,7 +154,8 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
 
   // Sessions.
   sessions_type::filter shop_filter{shop, std::nullopt, std::nullopt};
-  const auto st = sessions_.query(shop_filter);
+  const auto view = sessions_.shop_breakdown(shop, request.days);  // the shop's, its agents' and days' figures in one pass
+  const auto& st = view.total;
   s.conversations = st.conversations();
   s.buyer_messages = st.buyer_messages();
   s.agent_messages = st.agent_messages();
@@ -169,11 +170,11 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
   s.response_s = detail::summarize(st.response());
   s.first_response_s = detail::summarize(st.first_response());
   s.first_response_with_auto_s = detail::summarize(st.first_response_with_auto());
-  s.km_median_response_s = sessions_.km_median(shop_filter, now);
+  s.km_median_response_s = sessions_.km_median(shop_filter, now, st);
   if (st.has_service_time()) {  // a service calendar: the same figures on service time
     s.response_service_s = detail::summarize(st.response_service());
     s.first_response_service_s = detail::summarize(st.first_response_service());
-    s.km_median_response_service_s = sessions_.km_median_service(shop_filter, now);
+    s.km_median_response_service_s = sessions_.km_median_service(shop_filter, now, st);
   }
   if (!st.response().empty())
     for (int k = 1; k <= 99; ++k) {
@@ -231,9 +232,7 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
   // Agents: every agent with a session cell or an orders record in this shop.
   if (request.agents) {
     std::set<id_type> names;  // in text order
-    sessions_.for_each_cell(shop, [&](const id_type&, const id_type* agent, day_number, const auto&) {
-      if (agent) names.insert(*agent);
-    });
+    for (const auto& [a, cells] : view.agents) names.insert(a);
     const orders_type* o = orders_state(shop);
     std::optional<attribution_report<id_type>> attr;
     std::map<std::optional<id_type>, agent_conversion> conversions;
@@ -249,7 +248,7 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
     }
     for (const id_type a : names) {
       agent_report& ar = s.agents[a.str()];
-      const auto as = sessions_.query(sessions_type::filter{shop, a, std::nullopt});
+      const auto& as = view.agent(a);
       ar.conversations = as.agent_conversations();  // the ones the agent wrote in
       ar.buyers_served = as.buyers_served();
       ar.buyer_messages = as.credited_buyer_messages();
@@ -306,7 +305,7 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
     }
     for (day_number d = std::min(first_day, as_of); d <= as_of; ++d) {
       day_report& dr = s.days[d];
-      const auto ds = sessions_.query(sessions_type::filter{shop, std::nullopt, d});
+      const auto& ds = view.day(d);
       dr.conversations = ds.conversations();
       dr.buyer_messages = ds.buyer_messages();
       dr.agent_messages = ds.agent_messages();
