@@ -245,6 +245,34 @@ TEST_CASE("quantile_sketch: rank convention is the lower order statistic floor(q
   for (double q : {0.0, 0.5, 1.0}) CHECK(rel_error(*one.quantile(q), 12.345) <= 0.01);
 }
 
+TEST_CASE("quantile_sketch: quantiles() answers each q as quantile(q), in one pass", "[quantile]") {
+  std::vector<double> qs;
+  for (int k = 0; k <= 1000; ++k) qs.push_back(k / 1000.0);
+  qs.push_back(1.0);  // repeated qs are allowed
+  std::mt19937_64 rng(5);
+  // Empty, the pair form (few buckets), the dense array, zeros and clamped values.
+  for (int n : {0, 1, 7, 40, 3000}) {
+    quantile_sketch s;
+    for (int i = 0; i < n; ++i) {
+      const auto r = rng() % 100;
+      s.add(r < 5 ? 0.0 : r < 8 ? 1e9 : std::exp(static_cast<double>(rng() % 20000) / 1000.0 - 6.0));
+    }
+    const std::vector<double> all = s.quantiles(qs);
+    if (n == 0) {
+      CHECK(all.empty());
+      continue;
+    }
+    REQUIRE(all.size() == qs.size());
+    for (std::size_t k = 0; k < qs.size(); ++k) CHECK(all[k] == *s.quantile(qs[k]));
+  }
+  quantile_sketch s;
+  s.add(3.0);
+  CHECK(s.quantiles({}).empty());
+  CHECK_THROWS_AS(s.quantiles({0.5, 0.4}), std::invalid_argument);
+  CHECK_THROWS_AS(s.quantiles({0.5, 1.5}), std::invalid_argument);
+  CHECK_THROWS_AS(quantile_sketch().quantiles({-0.1}), std::invalid_argument);
+}
+
 TEST_CASE("quantile_sketch: zero, clamped and rejected values", "[basic]") {
   quantile_sketch s(0.01, {0.001, 45.0, quantile_sketch::max_value});
   s.add(0.0);

@@ -138,6 +138,10 @@ class quantile_sketch {
   /// within relative_accuracy() of it (see the file comment); empty when
   /// count() == 0. Throws std::invalid_argument unless 0 <= q <= 1.
   std::optional<double> quantile(double q) const;
+  /// quantile(q) of every q in `qs` (increasing), in one pass over the
+  /// buckets instead of one each; empty when count() == 0. Throws
+  /// std::invalid_argument unless 0 <= q <= 1 and qs is increasing.
+  std::vector<double> quantiles(const std::vector<double>& qs) const;
   /// Exact count of added values <= threshold (zeros and clamped values by
   /// their true value). Throws std::invalid_argument unless threshold is
   /// one of thresholds().

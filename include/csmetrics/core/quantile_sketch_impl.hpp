@@ -351,13 +351,60 @@ CSMETRICS_FUNC double quantile_sketch::bucket_value(int k) const {
   return v < min_value ? min_value : v > max_value ? max_value : v;
 }
 
-CSMETRICS_FUNC std::optional<double> quantile_sketch::quantile(double q) const {
+namespace detail {
+inline void check_quantile(double q) {
   if (!(q >= 0.0 && q <= 1.0))
     CSMETRICS_THROW(std::invalid_argument("quantile_sketch: q must be in [0, 1]: " + std::to_string(q)));
-  if (count_ == 0) return std::nullopt;
-  const double rd = q * static_cast<double>(count_ - 1);
+}
+/// The rank quantile(q) estimates: floor(q * (n - 1)), n > 0.
+inline std::uint64_t quantile_rank(double q, std::uint64_t n) {
+  check_quantile(q);
+  const double rd = q * static_cast<double>(n - 1);
   // Near 2^64 the double product can round past the last rank: clamp before converting.
-  const std::uint64_t rank = rd >= static_cast<double>(count_ - 1) ? count_ - 1 : static_cast<std::uint64_t>(rd);
+  return rd >= static_cast<double>(n - 1) ? n - 1 : static_cast<std::uint64_t>(rd);
+}
+}  // namespace detail
+
+CSMETRICS_FUNC std::vector<double> quantile_sketch::quantiles(const std::vector<double>& qs) const {
+  for (std::size_t i = 1; i < qs.size(); ++i)
+    if (!(qs[i - 1] <= qs[i])) CSMETRICS_THROW(std::invalid_argument("quantile_sketch::quantiles: q not increasing"));
+  std::vector<double> out;
+  if (count_ == 0) {
+    for (double q : qs) detail::check_quantile(q);
+    return out;
+  }
+  out.reserve(qs.size());
+  // Walk up the zero bucket and the others once; each rank is answered by
+  // the first bucket whose running count passes it, as quantile() answers.
+  std::size_t next = 0;
+  std::uint64_t below = zero_;
+  auto answer = [&](double value) {
+    while (next < qs.size() && detail::quantile_rank(qs[next], count_) < below) {
+      out.push_back(value);
+      ++next;
+    }
+  };
+  answer(0.0);
+  if (!dense_) {
+    for (const sparse_bucket& b : sparse_) {
+      below += b.count;
+      answer(bucket_value(b.index));
+    }
+  } else {
+    for (std::size_t i = 0; i < counts_.size() && next < qs.size(); ++i) {
+      if (counts_[i] == 0) continue;
+      below += counts_[i];
+      answer(bucket_value(offset_ + static_cast<int>(i)));
+    }
+  }
+  while (out.size() < qs.size()) out.push_back(0.0);  // unreachable for a valid state, as in quantile()
+  return out;
+}
+
+CSMETRICS_FUNC std::optional<double> quantile_sketch::quantile(double q) const {
+  detail::check_quantile(q);
+  if (count_ == 0) return std::nullopt;
+  const std::uint64_t rank = detail::quantile_rank(q, count_);
   if (rank < zero_) return 0.0;
   if (!dense_) {
     std::uint64_t below = zero_;

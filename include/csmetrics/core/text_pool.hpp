@@ -36,6 +36,7 @@
 #include <vector>       // std::vector
 
 #include "csmetrics/core/serde.hpp"
+#include "csmetrics/core/swar.hpp"
 #include "csmetrics/core/error.hpp"
 
 namespace csmetrics {
@@ -170,24 +171,8 @@ class text_pool {
     const auto* base = reinterpret_cast<const char*>(blocks_[l >> offset_bits].get());
     return reinterpret_cast<const detail::text_entry*>(base + std::size_t{l & ((1u << offset_bits) - 1)} * 8);
   }
-  // Ids are short: up to 16 bytes compare as two overlapping 8-byte (or
-  // 4-byte) loads from each side, in bounds and without a call to memcmp.
   static bool same(const detail::text_entry* e, std::string_view s) {
-    const std::size_t n = s.size();
-    if (e->size != n) return false;
-    const char* a = e->data();
-    const char* b = s.data();
-    if (n >= 8 && n <= 16) return load<std::uint64_t>(a) == load<std::uint64_t>(b) &&
-                                  load<std::uint64_t>(a + n - 8) == load<std::uint64_t>(b + n - 8);
-    if (n >= 4 && n < 8) return load<std::uint32_t>(a) == load<std::uint32_t>(b) &&
-                                load<std::uint32_t>(a + n - 4) == load<std::uint32_t>(b + n - 4);
-    return std::memcmp(a, b, n) == 0;
-  }
-  template <class T>
-  static T load(const char* p) {
-    T v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
+    return e->size == s.size() && detail::equal_short(e->data(), s.data(), s.size());
   }
   // The tag (the hash's high half: std::hash of short texts can vary little
   // in its low bits), mixed, picks the home slot by its high bits.

@@ -16,6 +16,7 @@
 #include <string_view>  // std::string_view
 
 #include "csmetrics/core/money.hpp"
+#include "csmetrics/core/swar.hpp"
 #include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
@@ -42,25 +43,27 @@ enum class event_type : std::uint8_t {
 /// Number of event types (event_type values are 0 .. event_type_count - 1).
 inline constexpr std::size_t event_type_count = 15;
 
+namespace detail {
+// (at namespace scope: a table local to name() was built anew on each call)
+inline constexpr std::array<std::string_view, event_type_count> event_type_names = {
+    "visit",   "buyer_msg", "agent_msg", "auto_msg", "invite",   "vote", "lost",  "order",
+    "payment", "cancel",    "refund",    "dispute",  "reminder", "dsr",  "review"};
+}  // namespace detail
+
 /// The log's spelling: "visit", "buyer_msg", ... "review".
 constexpr std::string_view name(event_type t) {
-  constexpr std::array<std::string_view, event_type_count> names = {
-      "visit",   "buyer_msg", "agent_msg", "auto_msg", "invite",   "vote", "lost",  "order",
-      "payment", "cancel",    "refund",    "dispute",  "reminder", "dsr",  "review"};
   const auto i = static_cast<std::size_t>(t);
-  return i < names.size() ? names[i] : std::string_view("unknown");
+  return i < detail::event_type_names.size() ? detail::event_type_names[i] : std::string_view("unknown");
 }
 
 /// The type spelled `s` (exact, case-sensitive); empty for anything else.
-constexpr std::optional<event_type> parse_event_type(std::string_view s) {
-  // First letter, then the rest of the name: at most two comparisons per call.
+inline std::optional<event_type> parse_event_type(std::string_view s) {
+  // The first letter and the length pick the one name it can be, compared
+  // in a few loads (every row's type passes here).
   if (s.empty()) return std::nullopt;
   auto is = [s](event_type t) -> std::optional<event_type> {
-    // A byte loop, not operator== (a memcmp call costs more than these names)
     const std::string_view n = name(t);
-    if (s.size() != n.size()) return std::nullopt;
-    for (std::size_t i = 1; i < n.size(); ++i)
-      if (s[i] != n[i]) return std::nullopt;
+    if (s.size() != n.size() || !detail::equal_short(s.data(), n.data(), n.size())) return std::nullopt;
     return t;
   };
   switch (s[0]) {

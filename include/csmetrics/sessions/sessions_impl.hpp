@@ -214,14 +214,18 @@ std::optional<double> sessions<S, B, A>::km(const filter& f, timestamp now, bool
   double at_risk = total;
   double survival = 1.0;
   std::size_t ci = 0;
+  // Each step stands for `w` events of the same (estimated) time: the quantile of its first rank.
   const std::uint64_t steps = std::min<std::uint64_t>(n_events, 4096);
+  std::vector<double> weights, qs;
   for (std::uint64_t s = 0; s < steps; ++s) {
-    // each step stands for `w` events of the same (estimated) time
     const std::uint64_t lo = s * n_events / steps, hi = (s + 1) * n_events / steps;
-    const double w = static_cast<double>(hi - lo);
-    if (w == 0) continue;
-    const double q = n_events == 1 ? 0.0 : static_cast<double>(lo) / static_cast<double>(n_events - 1);
-    const double time = *(service ? st.response_service() : st.response()).quantile(std::min(1.0, q));
+    if (hi == lo) continue;
+    weights.push_back(static_cast<double>(hi - lo));
+    qs.push_back(n_events == 1 ? 0.0 : std::min(1.0, static_cast<double>(lo) / static_cast<double>(n_events - 1)));
+  }
+  const std::vector<double> times = (service ? st.response_service() : st.response()).sketch().quantiles(qs);
+  for (std::size_t s = 0; s < times.size(); ++s) {
+    const double w = weights[s], time = times[s];
     while (ci < censored.size() && censored[ci] < time) {
       at_risk -= 1;
       ++ci;

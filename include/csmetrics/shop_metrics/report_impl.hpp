@@ -176,11 +176,12 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
     s.first_response_service_s = detail::summarize(st.first_response_service());
     s.km_median_response_service_s = sessions_.km_median_service(shop_filter, now, st);
   }
-  if (!st.response().empty())
-    for (int k = 1; k <= 99; ++k) {
-      const double q = k / 100.0;
-      s.response_quantiles.emplace_back(q, *st.response().quantile(q));
-    }
+  if (!st.response().empty()) {
+    std::vector<double> qs;
+    for (int k = 1; k <= 99; ++k) qs.push_back(k / 100.0);
+    const std::vector<double> values = st.response().sketch().quantiles(qs);
+    for (std::size_t k = 0; k < qs.size(); ++k) s.response_quantiles.emplace_back(qs[k], values[k]);
+  }
 
   // Sales: traffic and placed orders over every day up to as_of.
   sales_type::query q = sales_.query_for(sales_period{std::min(first_day, as_of), as_of});
