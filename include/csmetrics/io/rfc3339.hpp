@@ -30,6 +30,7 @@
 #include <string>       // std::string (formatting, messages)
 #include <string_view>  // std::string_view
 
+#include "csmetrics/core/swar.hpp"
 #include "csmetrics/core/time.hpp"
 
 namespace csmetrics {
@@ -194,12 +195,16 @@ class rfc3339_date_cache {
   bool parse(std::string_view s, std::int64_t& out, rfc3339_error& why) {
     const std::size_t n = s.size();
     const char* p = s.data();
-    if (n >= 25 && have_offset_ && load8(p) == date_lo_ && load4(p + 7) == date_hi_ && load4(p + n - 6) == offset_lo_ &&
-        p[n - 2] == offset_end_[0] && p[n - 1] == offset_end_[1]) {
-      const unsigned h = two_digits(p + 11), mi = two_digits(p + 14), sec = two_digits(p + 17);
+    if (swar_enabled && n >= 25 && have_offset_ && load8(p) == date_lo_ && load4(p + 7) == date_hi_ &&
+        load4(p + n - 6) == offset_lo_ && p[n - 2] == offset_end_[0] && p[n - 1] == offset_end_[1]) {
+      // "hh:mm:ss" in one word: XOR with "00:00:00" leaves each digit's value
+      // and zero for each colon; a byte above 9 fails the two mask tests.
+      const std::uint64_t t = load8(p + 11) ^ 0x30303a30303a3030ull;
+      auto at = [t](int i) { return static_cast<unsigned>(t >> (8 * i)) & 0xffu; };
+      const unsigned h = at(0) * 10 + at(1), mi = at(3) * 10 + at(4), sec = at(6) * 10 + at(7);
       const std::size_t digits = n == 25 ? 0 : n - 26;  // of the fraction, between '.' and the offset
-      if (h <= 23 && mi <= 59 && sec <= 59 && p[13] == ':' && p[16] == ':' &&
-          (n == 25 || (p[19] == '.' && (digits == 3 || digits == 6)))) {
+      if ((t & 0xf0f0fff0f0fff0f0ull) == 0 && ((t + 0x0606000606000606ull) & 0xf0f000f0f000f0f0ull) == 0 && h <= 23 &&
+          mi <= 59 && sec <= 59 && (n == 25 || (p[19] == '.' && (digits == 3 || digits == 6)))) {
         std::int64_t micros = 0;
         unsigned bad = 0;
         for (std::size_t i = 0; i < digits; ++i) {
