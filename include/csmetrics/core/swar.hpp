@@ -62,7 +62,7 @@ inline std::size_t swar_first(std::uint64_t hits) {
 
 /// The n bytes at a and at b are the same. Ids and type names are short: up
 /// to 16 bytes compare as two overlapping 8-byte (or 4-byte) loads from each
-/// side, in bounds and without a call to memcmp.
+/// side (or byte by byte below 4), in bounds and without a call to memcmp.
 inline bool equal_short(const char* a, const char* b, std::size_t n) {
   auto load4 = [](const char* p) {
     std::uint32_t v;
@@ -71,6 +71,7 @@ inline bool equal_short(const char* a, const char* b, std::size_t n) {
   };
   if (n >= 8 && n <= 16) return swar_load(a) == swar_load(b) && swar_load(a + n - 8) == swar_load(b + n - 8);
   if (n >= 4 && n < 8) return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+  if (n < 4) return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);  // each byte
   return std::memcmp(a, b, n) == 0;
 }
 

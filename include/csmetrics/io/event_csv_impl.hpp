@@ -64,29 +64,36 @@ inline const char* skip_plain(const char* p, const char* e) {
   return p;
 }
 
-/// The bytes of a block that end or spoil a plain field - ',', LF, '"', CR,
-/// >= 0x80 - as one flag each, lowest address first (the row splitter walks
-/// them in order). With SSE2 (every x86-64) a block is 16 bytes compared at
-/// once; else 8 bytes in a word, where the flags are every byte below '-'
-/// (a superset: the splitter steps over '+', space, ...).
+/// A block of a row's bytes, marked: its commas, its line feeds and the
+/// bytes that spoil a plain field ('"', CR, >= 0x80), one flag per byte in
+/// address order (the row splitter walks the commas before the first line
+/// feed). With SSE2 (every x86-64) a block is 16 bytes compared at once; else
+/// 8 bytes in a word, flagged exactly (each byte's high bit).
 struct csv_block {
 #if defined(__SSE2__)
   static constexpr std::size_t size = 16;
   using flags = std::uint32_t;
-  static flags special(const char* p) {
+  struct marks {
+    flags comma, lf, spoil;
+  };
+  static marks scan(const char* p) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-                                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
-    return static_cast<flags>(_mm_movemask_epi8(_mm_or_si128(hit, v)));  // (v: the bytes >= 0x80)
+    auto is = [v](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+    auto bits = [](__m128i m) { return static_cast<flags>(_mm_movemask_epi8(m)); };
+    return {bits(is(',')), bits(is('\n')), bits(_mm_or_si128(_mm_or_si128(is('"'), is('\r')), v))};  // (v: bytes >= 0x80)
   }
+  /// The byte of the lowest flag.
   static std::size_t first(flags f) { return static_cast<std::size_t>(__builtin_ctz(f)); }
 #else
   static constexpr std::size_t size = 8;
   using flags = std::uint64_t;
-  // ',', '"', CR and LF are all below '-', as no digit, letter, '-', '.' or ':' is.
-  static flags special(const char* p) {
+  struct marks {
+    flags comma, lf, spoil;
+  };
+  static marks scan(const char* p) {
     const std::uint64_t v = swar_load(p);
-    return swar_below_exact(v, '-') | swar_high(v);
+    auto is = [v](char c) { return swar_below_exact(v ^ (swar_ones * static_cast<unsigned char>(c)), 1); };
+    return {is(','), is('\n'), is('"') | is('\r') | swar_high(v)};
   }
   static std::size_t first(flags f) { return swar_first(f); }
 #endif
@@ -392,31 +399,30 @@ inline bool event_csv_reader::split_plain_row(record& r, std::array<std::string_
   const char* field = base_ + pos_;
   std::size_t n = 0;
   for (const char* p = field; e - p >= static_cast<std::ptrdiff_t>(csv_block::size); p += csv_block::size) {
-    for (csv_block::flags hits = csv_block::special(p); hits != 0; hits &= hits - 1) {
-      const char* h = p + csv_block::first(hits);
-      const char c = *h;
-      if (c != ',' && c != '\n') {
-        if (c == '"' || c == '\r' || (static_cast<unsigned char>(c) & 0x80)) return false;
-        continue;
-      }
+    const csv_block::marks m = csv_block::scan(p);
+    const csv_block::flags end = m.lf & (0 - m.lf);  // the row's line feed, when it is in this block
+    const csv_block::flags row = end ? (end | (end - 1)) : ~csv_block::flags{0};  // the bytes up to it
+    if (m.spoil & row) return false;
+    for (csv_block::flags commas = m.comma & row; commas != 0; commas &= commas - 1) {
+      const char* h = p + csv_block::first(commas);
       const std::size_t len = static_cast<std::size_t>(h - field);
-      if (len > options_.max_field_bytes) return false;
-      if (c == ',' && n + 1 < event_field_count) {
-        f[n++] = std::string_view(field, len);
-        field = h + 1;
-        continue;
-      }
-      if (c != '\n' || n + 1 != event_field_count) return false;
-      f[n] = std::string_view(field, len);
-      r.begin = pos_;
-      r.end = static_cast<std::size_t>(h - base_);
-      r.line = line_;
-      stats_.bytes += r.end + 1 - pos_;
-      ++line_;
-      ++stats_.lines;
-      pos_ = r.end + 1;
-      return true;
+      if (len > options_.max_field_bytes || n + 1 == event_field_count) return false;
+      f[n++] = std::string_view(field, len);
+      field = h + 1;
     }
+    if (!end) continue;
+    const char* h = p + csv_block::first(end);
+    const std::size_t len = static_cast<std::size_t>(h - field);
+    if (len > options_.max_field_bytes || n + 1 != event_field_count) return false;
+    f[n] = std::string_view(field, len);
+    r.begin = pos_;
+    r.end = static_cast<std::size_t>(h - base_);
+    r.line = line_;
+    stats_.bytes += r.end + 1 - pos_;
+    ++line_;
+    ++stats_.lines;
+    pos_ = r.end + 1;
+    return true;
   }
   return false;
 }
