@@ -4,7 +4,9 @@
 // serialized form, and flat_set (flat_set.hpp), the families' distinct sets.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <functional>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -113,6 +115,28 @@ TEST_CASE("text_pool: texts of every short length that differ in one byte are di
     }
   }
   CHECK(pool.size() == 40 + 40 * 41 / 2);
+}
+
+TEST_CASE("sort_unique_texts: text order without repeats, as std::sort and std::unique give", "[text_pool]") {
+  // Shared prefixes of every length around 8 bytes, NUL bytes, repeats.
+  text_pool pool;
+  std::mt19937_64 rng(3);
+  const std::string alphabet("ab\0z\xff", 5);
+  std::vector<text_ref> refs;
+  for (int i = 0; i < 5000; ++i) {
+    std::string t(rng() % 14, 'a');
+    for (char& c : t) c = alphabet[rng() % alphabet.size()];
+    refs.push_back(pool.intern(t));
+  }
+  std::vector<text_ref> expected = refs;
+  std::sort(expected.begin(), expected.end());
+  expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+  sort_unique_texts(refs);
+  CHECK(refs == expected);
+  CHECK(refs.size() < 5000);  // there were repeats
+  std::vector<text_ref> none;
+  sort_unique_texts(none);
+  CHECK(none.empty());
 }
 
 TEST_CASE("text_ref serializes as its text and is read into the reader's pool", "[text_pool]") {

@@ -439,8 +439,7 @@ CSMETRICS_FUNC std::vector<std::string> shop_metrics::shops() const {
   for (const auto& [sh, o] : orders_) shops.push_back(sh);
   sales_.for_each_shop([&](const id_type& sh) { shops.push_back(sh); });  // traffic alone: no other family
   ratings_.for_each([&](const id_type& sh, const auto&) { shops.push_back(sh); });
-  std::sort(shops.begin(), shops.end());  // text order
-  shops.erase(std::unique(shops.begin(), shops.end()), shops.end());
+  sort_unique_texts(shops);
   std::vector<std::string> out;
   out.reserve(shops.size());
   for (const id_type sh : shops) out.push_back(sh.str());
