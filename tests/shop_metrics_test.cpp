@@ -443,15 +443,19 @@ TEST_CASE("report: JSON escaping is the same at every position of long ids", "[r
   };
   for (std::size_t n = 1; n <= 40; ++n)
     for (std::size_t at = 0; at < n; ++at)
-      for (char c : {'"', '\\', '\n', '\x01', '\x1f', ' ', '\x7f', '\xc3'}) {
-        std::string text(n, 'x');
-        text[at] = c;
-        if (n > 3) text[n - 1] = '"';  // a second one, later
-        std::string out;
-        csmetrics::detail::json_string(out, text);
-        INFO("length " << n << ", byte " << at << " = " << static_cast<int>(static_cast<unsigned char>(c)));
-        CHECK(out == reference(text));
-      }
+      for (char c : {'"', '\\', '\n', '\x01', '\x1f', ' ', '\x7f', '\xc3'})
+        for (const bool second : {false, true}) {
+          std::string text(n, 'x');
+          text[at] = c;
+          if (second && n > 3) text[n - 1] = '"';  // a second one, later
+          std::string out;
+          csmetrics::detail::json_string(out, text);
+          INFO("length " << n << ", byte " << at << " = " << static_cast<int>(static_cast<unsigned char>(c)));
+          CHECK(out == reference(text));
+          std::string as_key;  // keys take the same path
+          csmetrics::detail::json_object(as_key).key(text);
+          CHECK(as_key == "{" + reference(text) + ":");
+        }
 }
 
 TEST_CASE("report: Prometheus text has HELP and TYPE once per family and escaped labels", "[report][prometheus]") {

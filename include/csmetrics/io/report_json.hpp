@@ -33,10 +33,26 @@ namespace csmetrics {
 
 namespace detail {
 
-/// True when `s` needs no escape in a JSON string.
+/// True when `s` needs no escape in a JSON string: a word at a time (every
+/// key passes here; with no byte to escape no flag is set, so "any flag" is
+/// exact), words overlapping at the end.
 inline bool json_plain(std::string_view s) {
-  for (const char c : s)
-    if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') return false;
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  auto escapes = [](std::uint64_t v) { return (swar_below(v, 0x20) | swar_equal(v, '"') | swar_equal(v, '\\')) != 0; };
+  if (swar_enabled && n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8)
+      if (escapes(swar_load(p + i))) return false;
+    return !escapes(swar_load(p + n - 8));
+  }
+  if (swar_enabled && n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return !escapes(a | std::uint64_t{b} << 32);
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (static_cast<unsigned char>(p[i]) < 0x20 || p[i] == '"' || p[i] == '\\') return false;
   return true;
 }
 
@@ -145,22 +161,21 @@ class json_object {
   json_object& field(std::string_view k, Value value) {
     char b[128];
     char* p = b;
-    if (!first_) *p++ = ',';
-    first_ = false;
     if (k.size() <= 80 && json_plain(k)) {
+      if (!first_) *p++ = ',';
       *p++ = '"';
       std::memcpy(p, k.data(), k.size());
       p += k.size();
       *p++ = '"';
       *p++ = ':';
     } else {
-      out_.append(b, static_cast<std::size_t>(p - b));
+      if (!first_) out_ += ',';
       json_string(out_, k);
       out_ += ':';
-      p = b;
     }
+    first_ = false;
     p = value(p);
-    out_.append(b, static_cast<std::size_t>(p - b));
+    if (p != b) out_.append(b, static_cast<std::size_t>(p - b));
     return *this;
   }
 
