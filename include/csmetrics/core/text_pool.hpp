@@ -23,7 +23,7 @@
 #define CSMETRICS_CORE_TEXT_POOL_HPP_
 
 #include <cstddef>      // std::size_t, std::max_align_t
-#include <cstdint>      // std::uint32_t, std::uint64_t
+#include <cstdint>      // std::uint32_t
 #include <algorithm>    // std::max, std::sort
 #include <cstring>      // std::memcpy
 #include <functional>   // std::hash
@@ -39,7 +39,6 @@
 #include "csmetrics/core/serde.hpp"
 #include "csmetrics/core/swar.hpp"
 #include "csmetrics/core/error.hpp"
-#include "csmetrics/core/hash.hpp"
 
 namespace csmetrics {
 
@@ -110,20 +109,21 @@ class text_pool {
   /// a text of 4 GiB or more.
   text_ref intern(std::string_view s) {
     if (s.empty()) return text_ref{};
+    const std::size_t h = std::hash<std::string_view>{}(s);
     if ((size_ + 1) * 2 > slots_.size()) grow();
     const std::size_t mask = slots_.size() - 1;
-    const std::uint32_t t = tag(probe_hash(s));
+    const std::uint32_t t = tag(h);
     for (std::size_t i = home(t);; i = (i + 1) & mask) {
       slot& sl = slots_[i];
       if (sl.loc == 0) {
-        const detail::text_entry* e = store(s);
+        const detail::text_entry* e = store(s, h);
         sl = slot{t, loc_of(e)};
         ++size_;
         return text_ref(e);
       }
       if (sl.tag == t) {
         const detail::text_entry* e = entry(sl.loc);
-        if (same(e, s)) return text_ref(e);
+        if (e->hash == h && same(e, s)) return text_ref(e);
       }
     }
   }
@@ -131,14 +131,15 @@ class text_pool {
   std::optional<text_ref> find(std::string_view s) const {
     if (s.empty()) return text_ref{};
     if (size_ == 0) return std::nullopt;
+    const std::size_t h = std::hash<std::string_view>{}(s);
     const std::size_t mask = slots_.size() - 1;
-    const std::uint32_t t = tag(probe_hash(s));
+    const std::uint32_t t = tag(h);
     for (std::size_t i = home(t);; i = (i + 1) & mask) {
       const slot& sl = slots_[i];
       if (sl.loc == 0) return std::nullopt;
       if (sl.tag == t) {
         const detail::text_entry* e = entry(sl.loc);
-        if (same(e, s)) return text_ref(e);
+        if (e->hash == h && same(e, s)) return text_ref(e);
       }
     }
   }
@@ -152,7 +153,7 @@ class text_pool {
   static constexpr unsigned offset_bits = 13;  // 8-byte steps in a block
   static constexpr std::size_t max_blocks = (std::size_t{1} << (32 - offset_bits)) - 1;
 
-  // 8 bytes: the probe hash's high half, which a probe compares before it reads
+  // 8 bytes: the hash's high half, which a probe compares before it reads
   // the entry, and where the entry is (its block and 8-byte step in it, + 1;
   // 0: an empty slot). Half the 16 of a hash and a pointer: the table of a
   // million ids is 16 MiB, not 32, and more of it stays in cache.
@@ -160,33 +161,7 @@ class text_pool {
     std::uint32_t tag = 0;
     std::uint32_t loc = 0;
   };
-  static std::uint32_t tag(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32); }
-  // The table's own hash of a text: inline, a few loads and one mix for an
-  // id of up to 16 bytes (std::hash, the entry's hash for text_ref, is a
-  // call and a loop: computed once, when the text is stored).
-  static std::uint64_t probe_hash(std::string_view s) {
-    const char* p = s.data();
-    const std::size_t n = s.size();
-    std::uint64_t a, b;
-    if (n >= 8) {  // overlapping first and last words, and every word between for a longer text
-      a = detail::swar_load(p);
-      b = detail::swar_load(p + n - 8);
-      for (std::size_t i = 8; i + 8 < n; i += 8) a = detail::mix64(a) ^ detail::swar_load(p + i);
-    } else if (n >= 4) {
-      a = load4(p);
-      b = load4(p + n - 4);
-    } else {  // 1 to 3 bytes: each of them
-      a = static_cast<unsigned char>(p[0]) | static_cast<unsigned>(static_cast<unsigned char>(p[n / 2])) << 8 |
-          static_cast<unsigned>(static_cast<unsigned char>(p[n - 1])) << 16;
-      b = 0;
-    }
-    return detail::mix64(a ^ (b * 0x9e3779b97f4a7c15ull) ^ n);
-  }
-  static std::uint32_t load4(const char* p) {
-    std::uint32_t v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  }
+  static std::uint32_t tag(std::size_t h) { return static_cast<std::uint32_t>(static_cast<std::uint64_t>(h) >> 32); }
   std::uint32_t loc_of(const detail::text_entry* e) const {
     const auto* base = reinterpret_cast<const char*>(blocks_.back().get());
     const auto step = static_cast<std::size_t>(reinterpret_cast<const char*>(e) - base) / 8;
@@ -200,10 +175,11 @@ class text_pool {
   static bool same(const detail::text_entry* e, std::string_view s) {
     return e->size == s.size() && detail::equal_short(e->data(), s.data(), s.size());
   }
-  // The tag, mixed again, picks the home slot by its high bits.
+  // The tag (the hash's high half: std::hash of short texts can vary little
+  // in its low bits), mixed, picks the home slot by its high bits.
   std::size_t home(std::uint32_t t) const { return static_cast<std::size_t>((t * 0x9e3779b97f4a7c15ull) >> shift_); }
 
-  const detail::text_entry* store(std::string_view s) {
+  const detail::text_entry* store(std::string_view s, std::size_t h) {
     if (s.size() >= UINT32_MAX) CSMETRICS_THROW(std::length_error("csmetrics::text_pool: a text of 4 GiB or more"));
     constexpr std::size_t align = alignof(detail::text_entry);
     const std::size_t need = (sizeof(detail::text_entry) + s.size() + 1 + align - 1) / align * align;
@@ -216,7 +192,7 @@ class text_pool {
       end_ = next_ + n;
       arena_bytes_ += n;
     }
-    auto* e = new (next_) detail::text_entry{std::hash<std::string_view>{}(s), static_cast<std::uint32_t>(s.size())};
+    auto* e = new (next_) detail::text_entry{h, static_cast<std::uint32_t>(s.size())};
     char* bytes = next_ + sizeof(detail::text_entry);
     std::memcpy(bytes, s.data(), s.size());
     bytes[s.size()] = '\0';
