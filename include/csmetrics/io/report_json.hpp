@@ -13,6 +13,7 @@
 #include <array>        // std::array (rule texts)
 #include <charconv>     // std::to_chars (numbers)
 #include <cmath>        // std::isfinite
+#include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint64_t
 #include <cstdio>       // std::snprintf
 #include <cstring>      // std::memcpy
@@ -129,14 +130,22 @@ inline std::string json_number(std::optional<double> v) {
 class json_object {
  public:
   explicit json_object(std::string& out) : out_(out) { out_ += '{'; }
-  json_object& key(std::string_view k) {
-    return field(k, [](char* p) { return p; });
+  json_object& key(std::string_view k) { return field(k, json_plain(k), no_value); }
+  json_object& num(std::string_view k, std::uint64_t v) { return field(k, json_plain(k), count{v}); }
+  json_object& num(std::string_view k, std::optional<double> v) { return field(k, json_plain(k), number{v}); }
+  // The same for the writer's own key names, string literals: nothing to
+  // escape (asserted in debug builds), so no byte of them is checked.
+  template <std::size_t N>
+  json_object& key(const char (&k)[N]) {
+    return field(literal(k), true, no_value);
   }
-  json_object& num(std::string_view k, std::uint64_t v) {
-    return field(k, [v](char* p) { return std::to_chars(p, p + 24, v).ptr; });
+  template <std::size_t N>
+  json_object& num(const char (&k)[N], std::uint64_t v) {
+    return field(literal(k), true, count{v});
   }
-  json_object& num(std::string_view k, std::optional<double> v) {
-    return field(k, [v](char* p) { return json_number_chars(p, v); });
+  template <std::size_t N>
+  json_object& num(const char (&k)[N], std::optional<double> v) {
+    return field(literal(k), true, number{v});
   }
   json_object& str(std::string_view k, std::string_view v) {
     key(k);
@@ -154,14 +163,30 @@ class json_object {
   void close() { out_ += '}'; }
 
  private:
-  // `,"key":value` in one append when the key needs no escape (the writer's
-  // own names always): std::string's appends are calls, and a report of
-  // 10^5 shops writes 10^7 keys. `value(p)` writes at most 40 bytes at p.
+  template <std::size_t N>
+  static std::string_view literal(const char (&k)[N]) {
+    CSMETRICS_ASSERT(json_plain(std::string_view(k, N - 1)), "a JSON key name needs no escape");
+    return std::string_view(k, N - 1);
+  }
+  // A value's text at p (at most 40 bytes); returns its end.
+  static char* no_value(char* p) { return p; }
+  struct count {
+    std::uint64_t v;
+    char* operator()(char* p) const { return std::to_chars(p, p + 24, v).ptr; }
+  };
+  struct number {
+    std::optional<double> v;
+    char* operator()(char* p) const { return json_number_chars(p, v); }
+  };
+  // `,"key":value` in one append when the key needs no escape (`plain`; the
+  // writer's own names always): std::string's appends are calls, and a
+  // report of 10^5 shops writes 10^7 keys. `value(p)` writes at most 40
+  // bytes at p.
   template <class Value>
-  json_object& field(std::string_view k, Value value) {
+  json_object& field(std::string_view k, bool plain, Value value) {
     char b[128];
     char* p = b;
-    if (k.size() <= 80 && json_plain(k)) {
+    if (plain && k.size() <= 80) {
       if (!first_) *p++ = ',';
       *p++ = '"';
       std::memcpy(p, k.data(), k.size());
