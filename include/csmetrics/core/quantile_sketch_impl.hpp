@@ -356,9 +356,8 @@ inline void check_quantile(double q) {
   if (!(q >= 0.0 && q <= 1.0))
     CSMETRICS_THROW(std::invalid_argument("quantile_sketch: q must be in [0, 1]: " + std::to_string(q)));
 }
-/// The rank quantile(q) estimates: floor(q * (n - 1)), n > 0.
+/// The rank quantile(q) estimates: floor(q * (n - 1)), n > 0 (q checked by the caller).
 inline std::uint64_t quantile_rank(double q, std::uint64_t n) {
-  check_quantile(q);
   const double rd = q * static_cast<double>(n - 1);
   // Near 2^64 the double product can round past the last rank: clamp before converting.
   return rd >= static_cast<double>(n - 1) ? n - 1 : static_cast<std::uint64_t>(rd);
@@ -366,20 +365,23 @@ inline std::uint64_t quantile_rank(double q, std::uint64_t n) {
 }  // namespace detail
 
 CSMETRICS_FUNC std::vector<double> quantile_sketch::quantiles(const std::vector<double>& qs) const {
-  for (std::size_t i = 1; i < qs.size(); ++i)
-    if (!(qs[i - 1] <= qs[i])) CSMETRICS_THROW(std::invalid_argument("quantile_sketch::quantiles: q not increasing"));
-  std::vector<double> out;
-  if (count_ == 0) {
-    for (double q : qs) detail::check_quantile(q);
-    return out;
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    detail::check_quantile(qs[i]);
+    if (i > 0 && !(qs[i - 1] <= qs[i]))
+      CSMETRICS_THROW(std::invalid_argument("quantile_sketch::quantiles: q not increasing"));
   }
+  std::vector<double> out;
+  if (count_ == 0) return out;
+  std::vector<std::uint64_t> ranks;  // once each, not once per bucket walked
+  ranks.reserve(qs.size());
+  for (double q : qs) ranks.push_back(detail::quantile_rank(q, count_));
   out.reserve(qs.size());
   // Walk up the zero bucket and the others once; each rank is answered by
   // the first bucket whose running count passes it, as quantile() answers.
   std::size_t next = 0;
   std::uint64_t below = zero_;
   auto answer = [&](double value) {
-    while (next < qs.size() && detail::quantile_rank(qs[next], count_) < below) {
+    while (next < ranks.size() && ranks[next] < below) {
       out.push_back(value);
       ++next;
     }

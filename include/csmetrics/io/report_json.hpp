@@ -37,10 +37,15 @@ namespace detail {
 /// True when `s` needs no escape in a JSON string: a word at a time (every
 /// key passes here; with no byte to escape no flag is set, so "any flag" is
 /// exact), words overlapping at the end.
+/// The bytes of a word that a JSON string escapes (control bytes, '"', '\\');
+/// only the lowest flag is exact (swar.hpp), so a non-zero mask is.
+inline std::uint64_t json_escape_flags(std::uint64_t v) {
+  return swar_below(v, 0x20) | swar_equal(v, '"') | swar_equal(v, '\\');
+}
 inline bool json_plain(std::string_view s) {
   const char* p = s.data();
   const std::size_t n = s.size();
-  auto escapes = [](std::uint64_t v) { return (swar_below(v, 0x20) | swar_equal(v, '"') | swar_equal(v, '\\')) != 0; };
+  auto escapes = [](std::uint64_t v) { return json_escape_flags(v) != 0; };
   if (swar_enabled && n >= 8) {
     for (std::size_t i = 0; i + 8 < n; i += 8)
       if (escapes(swar_load(p + i))) return false;
@@ -76,7 +81,7 @@ inline void json_string(std::string& out, std::string_view s) {
     if (swar_enabled && n >= 8) {  // (n >= 8: g++ 12 then sees no read past a short literal key)
       for (; n - i >= 8; i += 8) {
         const std::uint64_t v = swar_load(b + i);
-        const std::uint64_t hits = swar_below(v, 0x20) | swar_equal(v, '"') | swar_equal(v, '\\');
+        const std::uint64_t hits = json_escape_flags(v);
         if (hits) {
           i += swar_first(hits);
           break;
