@@ -3,9 +3,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -606,6 +608,52 @@ TEST_CASE("sales: channels and text ids", "[sales]") {
   csm_test::check_round_trip(s);
   std::mt19937_64 rng(5);
   csm_test::check_corruption(s, rng, 300);
+}
+
+TEST_CASE("sales: a shop's days and channels in any arrival order: same state, bytes and figures", "[sales][serde]") {
+  // A shop keeps its (day, channel) cells in one sorted vector: late days
+  // and channels that sort between the others are placed, not appended.
+  struct visit_event {
+    int day;
+    std::uint32_t channel;
+    std::uint64_t shop, person;
+  };
+  std::mt19937_64 rng(9);
+  std::vector<visit_event> events;
+  for (int i = 0; i < 3000; ++i)
+    events.push_back({static_cast<int>(rng() % 40), static_cast<std::uint32_t>(rng() % 5), rng() % 2, rng() % 150});
+  std::vector<visit_event> in_time = events;
+  std::stable_sort(in_time.begin(), in_time.end(),
+                   [](const visit_event& a, const visit_event& b) { return a.day < b.day; });
+  const timestamp t0 = local_time(2019, 9, 1, 10);
+  auto feed_all = [&](const std::vector<visit_event>& v) {
+    sales s;
+    for (const visit_event& e : v) s.visit(e.shop, e.person, t0 + std::chrono::hours{24 * e.day}, e.channel);
+    return s;
+  };
+  const sales shuffled = feed_all(events), ordered = feed_all(in_time);
+  CHECK(shuffled == ordered);
+  CHECK(shuffled.serialize() == ordered.serialize());
+  csm_test::check_round_trip(shuffled);
+  const day_number d0 = shuffled.day_of(t0);
+  for (std::uint64_t shop = 0; shop < 2; ++shop)
+    for (int first = 0; first < 40; first += 7)
+      for (std::uint32_t channel = 0; channel <= 5; ++channel) {  // 5: none of the events'
+        const int last = first + 9;
+        std::uint64_t visits = 0;
+        std::set<std::uint64_t> people;
+        for (const visit_event& e : events)
+          if (e.shop == shop && e.channel == channel && e.day >= first && e.day <= last) {
+            ++visits;
+            people.insert(e.person);
+          }
+        sales::query q = shuffled.query_for(sales_period::range(d0 + first, d0 + last));
+        q.shop = shop;
+        q.channel = channel;
+        const sales_snapshot x = shuffled.snapshot(q);
+        CHECK(x.visits == visits);
+        CHECK(x.visitors == people.size());
+      }
 }
 
 TEST_CASE("sales: split/merge, merge laws, round trip, corruption, golden", "[sales][merge][serde]") {

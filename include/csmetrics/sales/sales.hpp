@@ -40,6 +40,7 @@
 #include "csmetrics/sales/sales_day.hpp"
 #include "csmetrics/sales/sales_decompose.hpp"
 #include "csmetrics/sales/sales_exact.hpp"
+#include "csmetrics/sales/sales_shop.hpp"
 #include "csmetrics/core/serde.hpp"
 #include "csmetrics/core/error.hpp"
 #include "csmetrics/core/keyed.hpp"
@@ -313,7 +314,7 @@ class basic_sales {
   /// Calls f(shop) for every shop with a cell (any order).
   template <class F>
   void for_each_shop(F f) const {
-    cells_.for_each([&](const Shop& shop, const channels_table&) { f(shop); });
+    cells_.for_each([&](const Shop& shop, const shop_cells&) { f(shop); });
   }
 
   // --- the common verbs -----------------------------------------------------
@@ -346,7 +347,8 @@ class basic_sales {
   //   header      "CS" | 64 | 1 | 0
   //   svarint     UTC offset in minutes (-1080..1080)
   //   3 varints   rejected: negative_amount, duplicate_order, non_positive_refund
-  //   keyed<Shop, keyed<Channel, keyed<day_number, sales_day>>>   (keyed's form, keys sorted)
+  //   keyed<Shop, keyed<Channel, keyed<day_number, sales_day>>>   (keyed's form, keys sorted;
+  //                                                                  detail::sales_shop writes its part)
   //     sales_day (type 65): varint visits | people (type 67) | orders without agent (type 66) |
   //                          keyed<Agent, sales_orders> | refunds (money_sum)
   //     sales_orders (type 66): 2 x (varint orders, money_sum revenue) [silent, consulted] | buyers (type 67)
@@ -367,18 +369,16 @@ class basic_sales {
     for (auto& x : s.rejected_) x = r.varint();
     s.cells_ = shops_table::deserialize_from(r);
     s.orders_seen_ = keyed<Shop, detail::sales_id_set<Order>>::deserialize_from(r);
-    r.check(s.orders_seen_.prototype() == detail::sales_id_set<Order>{} && s.cells_.prototype() == channels_table{},
+    r.check(s.orders_seen_.prototype() == detail::sales_id_set<Order>{} && s.cells_.prototype() == shop_cells{},
             "empty prototypes");
     bool ok = true;
     s.orders_seen_.for_each([&](const Shop& shop, const detail::sales_id_set<Order>& ids) {
       std::uint64_t orders = 0;
-      if (const channels_table* ch = s.cells_.find(shop))
-        ch->for_each([&](const Channel&, const days_table& days) {
-          days.for_each([&](day_number, const detail::sales_day<Person, Agent>& d) {
-            orders += d.no_agent().orders(0) + d.no_agent().orders(1);
-            d.by_agent().for_each([&](const Agent&, const detail::sales_orders<Person>& o) {
-              orders += o.orders(0) + o.orders(1);
-            });
+      if (const shop_cells* cells = s.cells_.find(shop))
+        cells->for_each([&](day_number, const Channel&, const detail::sales_day<Person, Agent>& d) {
+          orders += d.no_agent().orders(0) + d.no_agent().orders(1);
+          d.by_agent().for_each([&](const Agent&, const detail::sales_orders<Person>& o) {
+            orders += o.orders(0) + o.orders(1);
           });
         });
       if (ids.size() > orders || ids.empty()) ok = false;
@@ -407,9 +407,8 @@ class basic_sales {
                                             std::to_string(offset_.minutes().count()) + " vs " +
                                             std::to_string(o.offset_.minutes().count()) + " minutes"));
   }
-  using days_table = keyed<day_number, detail::sales_day<Person, Agent>>;
-  using channels_table = keyed<Channel, days_table>;
-  using shops_table = keyed<Shop, channels_table>;
+  using shop_cells = detail::sales_shop<Person, Agent, Channel>;  // its (day, channel) cells
+  using shops_table = keyed<Shop, shop_cells>;
 
   bool reject(sales_reject why) {
     last_reject_ = why;
@@ -418,7 +417,7 @@ class basic_sales {
     return false;
   }
   detail::sales_day<Person, Agent>& day(const Shop& shop, const Channel& channel, timestamp t) {
-    return cells_[shop][channel][local_day(t, offset_)];
+    return cells_[shop].at(channel, local_day(t, offset_));
   }
   static std::uint8_t group_mask(sales_orders_filter f) {
     return f == sales_orders_filter::all ? 3 : f == sales_orders_filter::silent ? 1 : 2;
@@ -431,29 +430,13 @@ class basic_sales {
   }
   template <class F>
   void for_each_day(const query& q, F f) const {
-    auto days_of = [&](const days_table& days) {
-      if (q.period.days() <= 62) {
-        for (day_number d = q.period.first;; ++d) {
-          if (const auto* cell = days.find(d)) f(*cell);
-          if (d == q.period.last) break;
-        }
-      } else {
-        days.for_each([&](day_number d, const detail::sales_day<Person, Agent>& cell) {
-          if (q.period.contains(d)) f(cell);
-        });
-      }
-    };
-    auto channels_of = [&](const channels_table& ch) {
-      if (q.channel) {
-        if (const auto* days = ch.find(*q.channel)) days_of(*days);
-      } else {
-        ch.for_each([&](const Channel&, const days_table& days) { days_of(days); });
-      }
-    };
+    const Channel* channel = q.channel ? &*q.channel : nullptr;
     if (q.shop) {
-      if (const auto* ch = cells_.find(*q.shop)) channels_of(*ch);
+      if (const shop_cells* cells = cells_.find(*q.shop)) cells->for_each_in(q.period.first, q.period.last, channel, f);
     } else {
-      cells_.for_each([&](const Shop&, const channels_table& ch) { channels_of(ch); });
+      cells_.for_each([&](const Shop&, const shop_cells& cells) {
+        cells.for_each_in(q.period.first, q.period.last, channel, f);
+      });
     }
   }
 
