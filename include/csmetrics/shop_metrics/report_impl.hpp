@@ -146,7 +146,13 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
                                               const report_request& request, std::int64_t oldest_us,
                                               std::int64_t newest_us) const {
   // A shop no event named has no state: the empty id, which no family holds.
-  const id_type shop = id_of(shop_text).value_or(id_type{});
+  const std::optional<id_type> id = id_of(shop_text);
+  return shop_figures(id.value_or(id_type{}), id.has_value(), as_of, request, oldest_us, newest_us);
+}
+
+CSMETRICS_FUNC shop_report shop_metrics::shop_figures(id_type shop, bool known, day_number as_of,
+                                              const report_request& request, std::int64_t oldest_us,
+                                              std::int64_t newest_us) const {
   shop_report s;
   s.as_of = as_of;
   const timestamp now{duration{newest_us}};
@@ -329,7 +335,7 @@ CSMETRICS_FUNC shop_report shop_metrics::shop_figures(const std::string& shop_te
   }
   if (request.scorecard) s.scorecards = scorecards(shop, std::min(first_day, as_of), as_of, *request.scorecard);
   if (request.sales_change_days > 0)
-    s.sales_change = detail::sales_change_of(sales_, shop, id_of(shop_text).has_value(), as_of,
+    s.sales_change = detail::sales_change_of(sales_, shop, known, as_of,
                                              request.sales_change_days, request.sales_target);
   return s;
 }
@@ -415,7 +421,7 @@ CSMETRICS_FUNC void shop_metrics::for_each_shop_report(const report_request& req
                                                        const shop_report_sink& sink) const {
   if (!have_time_) return;
   const day_number as_of = report_day(request, newest_us_);
-  for (const std::string& sh : shops()) sink(sh, shop_figures(sh, as_of, request, oldest_us_, newest_us_));
+  for (const id_type sh : shop_ids()) sink(sh.str(), shop_figures(sh, true, as_of, request, oldest_us_, newest_us_));
 }
 
 CSMETRICS_FUNC day_number shop_metrics::report_day(const report_request& request, std::int64_t newest_us) const {
@@ -432,6 +438,14 @@ CSMETRICS_FUNC day_number shop_metrics::report_day(const report_request& request
 }
 
 CSMETRICS_FUNC std::vector<std::string> shop_metrics::shops() const {
+  const std::vector<id_type> shops = shop_ids();
+  std::vector<std::string> out;
+  out.reserve(shops.size());
+  for (const id_type sh : shops) out.push_back(sh.str());
+  return out;
+}
+
+CSMETRICS_FUNC std::vector<shop_metrics::id_type> shop_metrics::shop_ids() const {
   std::vector<id_type> shops;  // a cell per shop and day: sorted and made unique once
   sessions_.for_each_cell([&](const id_type& sh, const id_type*, day_number, const auto&) {
     if (shops.empty() || shops.back() != sh) shops.push_back(sh);
@@ -440,10 +454,7 @@ CSMETRICS_FUNC std::vector<std::string> shop_metrics::shops() const {
   sales_.for_each_shop([&](const id_type& sh) { shops.push_back(sh); });  // traffic alone: no other family
   ratings_.for_each([&](const id_type& sh, const auto&) { shops.push_back(sh); });
   sort_unique_texts(shops);
-  std::vector<std::string> out;
-  out.reserve(shops.size());
-  for (const id_type sh : shops) out.push_back(sh.str());
-  return out;
+  return shops;
 }
 
 }  // namespace csmetrics
