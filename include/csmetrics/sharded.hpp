@@ -50,19 +50,20 @@
 // the real logs; examples/mpi_report.cpp, which sees the whole input before
 // routing, has no such limit).
 //
-// Threads and memory: no dispatcher. The caller's thread only appends events
-// to a shared batch (add(e) copies the text; add(batch) hands over a batch
-// without a copy), and every worker reads every batch, routes each event with
-// its own shard_router (the same decisions on every worker: they see the
-// same sequence) and adds the events of its shard to its shop_metrics. So the
-// serial part per event is one copy (none for add(batch)); the routing (one
-// FNV-1a hash, ~15 ns) is repeated on each worker, which costs less than
-// handing events between threads. A bounded queue (queue_batches per worker)
-// blocks the caller when a worker falls behind instead of growing memory.
-// The order map (shop_buyer only) costs one entry per distinct (shop, order
-// id) on every worker: about 40 bytes + the two ids (~80-100 bytes with
-// short ids), i.e. ~1 GB per 10 M orders per worker; it is the only state
-// that grows with the stream outside the shards.
+// Threads and memory: no dispatcher. The caller's thread appends events to a
+// shared batch (add(e) copies the text; add(batch) hands over a batch
+// without a copy) and, when the batch is full, routes its events once with
+// the one shard_router (one FNV-1a hash, ~15 ns per event), writing each
+// event's shard beside the batch. Every worker reads every batch and adds
+// the events marked with its shard to its shop_metrics. The serial part per
+// event is one copy (none for add(batch)) and the routing: the caller, which
+// also reads the input, is the thread with time to spare (with one router
+// per worker, each worker hashed every event of every batch). A bounded
+// queue (queue_batches per worker) blocks the caller when a worker falls
+// behind instead of growing memory. The order map (shop_buyer only) costs
+// one entry per distinct (shop, order id): about 40 bytes + the two ids
+// (~80-100 bytes with short ids), i.e. ~1 GB per 10 M orders; it is the
+// only state that grows with the stream outside the shards.
 //
 // Thread-safety: the sharded_metrics object itself has one writer (the
 // thread that calls add / snapshot / finish / result).
@@ -142,8 +143,8 @@ struct sharded_options {
  *     m.add(std::move(batch));                      // shared by the workers
  *
  * Cost on the calling thread: one copy of each event's text for add(e),
- * a read of each event's time for add(batch); each worker routes every event (one
- * hash) and accumulates its shard's. result() merges the shards on the
+ * a read of each event's time for add(batch), and routing each event (one
+ * hash); each worker accumulates its shard's events. result() merges the shards on the
  * workers: linear in their state. Errors thrown by a shard
  * (overflow) are rethrown by the next snapshot(), finish() or result().
  */
@@ -154,7 +155,7 @@ class sharded_metrics {
     pool_->keep = options_.queue_batches + 2;
     workers_.reserve(options_.threads);
     for (std::size_t i = 0; i < options_.threads; ++i)
-      workers_.push_back(std::make_unique<worker>(prototype_, i, options_.threads));
+      workers_.push_back(std::make_unique<worker>(prototype_, i));
     try {
       for (auto& w : workers_) w->thread = std::thread([this, p = w.get()] { run(*p); });
     } catch (...) {
@@ -292,10 +293,10 @@ class sharded_metrics {
   std::uint64_t dispatched() const { return dispatched_; }
   /// Events more than max_lateness behind the newest before them (exactness precondition broken).
   std::uint64_t beyond_lateness() const { return beyond_lateness_; }
-  /// shard_router::unknown_order_routes() as of the last snapshot(), finish() or result().
-  std::uint64_t unknown_order_routes() const { return workers_[0]->synced_unknown_orders; }
-  /// shard_router::orders_remembered() (per worker) as of the last snapshot(), finish() or result().
-  std::size_t orders_remembered() const { return workers_[0]->synced_orders; }
+  /// shard_router::unknown_order_routes() of the events published to the workers so far.
+  std::uint64_t unknown_order_routes() const { return router_.unknown_order_routes(); }
+  /// shard_router::orders_remembered() of the events published to the workers so far.
+  std::size_t orders_remembered() const { return router_.orders_remembered(); }
   const sharded_options& options() const { return options_; }
   const shop_metrics_options& metrics_options() const { return metrics_options_; }
 
@@ -305,23 +306,18 @@ class sharded_metrics {
     std::shared_ptr<const event_batch> batch;
     kind what = kind::batch;
     timestamp now{};
-    shard_key key = shard_key::shop_buyer;  // batch: the key in use (decided at the first batch)
-    std::uint64_t first = 0;                // batch: the number of events published before it
+    std::shared_ptr<const std::vector<std::uint8_t>> shards{};  // batch: each event's shard
+    std::uint64_t first = 0;                                 // batch: the number of events published before it
   };
   struct worker {
-    // The router's key comes with each batch (automatic decides at the first).
-    worker(const shop_metrics& prototype, std::size_t index, std::size_t shards)
-        : metrics(prototype), router(shards), id(index) {}
+    worker(const shop_metrics& prototype, std::size_t index) : metrics(prototype), id(index) {}
     shop_metrics metrics;
-    shard_router router;
     std::size_t id;
     std::thread thread;
     std::mutex mutex;
     std::condition_variable changed;      // queue gained or lost a message, or a sync completed
     std::deque<message> queue;
     std::uint64_t syncs_done = 0;
-    std::uint64_t synced_unknown_orders = 0;  // router figures copied at each sync
-    std::size_t synced_orders = 0;
     std::exception_ptr error;             // the first exception of this shard
     std::vector<refusal> refusals;        // the first refusals_kept events this shard refused
   };
@@ -350,9 +346,13 @@ class sharded_metrics {
 
   void publish(std::shared_ptr<const event_batch> batch) {
     if (key_ == shard_key::automatic) key_ = choose_shard_key(*batch, workers_.size(), options_.batch_events);
+    if (router_.key() != key_) router_ = shard_router(workers_.size(), key_);  // the first batch
+    auto shards = std::make_shared<std::vector<std::uint8_t>>(batch->size());
+    const std::vector<event>& events = batch->events();
+    for (std::size_t i = 0; i < events.size(); ++i) (*shards)[i] = static_cast<std::uint8_t>(router_.route(events[i]));
     const std::uint64_t first = published_;
     published_ += batch->size();
-    for (std::size_t s = 0; s < workers_.size(); ++s) send(s, message{batch, kind::batch, {}, key_, first});
+    for (std::size_t s = 0; s < workers_.size(); ++s) send(s, message{batch, kind::batch, {}, shards, first});
   }
   void flush() {
     if (pending_ && pending_->size() > 0) publish(std::move(pending_));
@@ -409,11 +409,11 @@ class sharded_metrics {
       if (m.what == kind::batch) {
         if (!w.error) {
           try {
-            if (w.router.key() != m.key) w.router = shard_router(w.router.shards(), m.key);  // the first batch
             const std::vector<event>& events = m.batch->events();
+            const std::uint8_t* shard = m.shards->data();
             for (std::size_t i = 0; i < events.size(); ++i) {
               const event& e = events[i];
-              if (w.router.route(e) == w.id && !w.metrics.add(e) && w.refusals.size() < refusals_kept)
+              if (shard[i] == w.id && !w.metrics.add(e) && w.refusals.size() < refusals_kept)
                 w.refusals.push_back(refusal{m.first + i, e.line, w.metrics.last_refusal()});
             }
           } catch (...) {
@@ -446,8 +446,6 @@ class sharded_metrics {
       }
       {
         std::lock_guard<std::mutex> lock(w.mutex);
-        w.synced_unknown_orders = w.router.unknown_order_routes();
-        w.synced_orders = w.router.orders_remembered();
         ++w.syncs_done;
       }
       w.changed.notify_all();
@@ -573,6 +571,7 @@ class sharded_metrics {
 
   sharded_options options_;
   shard_key key_ = options_.key;  // decided at the first publish() when automatic
+  shard_router router_{options_.threads};  // each event's shard, on the caller's thread (key set at the first publish)
   shop_metrics_options metrics_options_;
   shop_metrics prototype_;  // validates the options once, copied into every shard
   std::vector<std::unique_ptr<worker>> workers_;
