@@ -323,12 +323,10 @@ class shop_metrics {
                                     const scorecard_options& opt) const;
   shop_report shop_figures(const std::string& shop, day_number as_of, const report_request& request,
                            std::int64_t oldest_us, std::int64_t newest_us) const;
-  /// The same for an interned shop (`known`: an event named it; else the
-  /// empty id, which no family holds).
+  /// The same for an interned shop (`known`: named by an event; else the empty id, held by no family).
   shop_report shop_figures(id_type shop, bool known, day_number as_of, const report_request& request,
                            std::int64_t oldest_us, std::int64_t newest_us) const;
-  /// The shops, sorted by text.
-  std::vector<id_type> shop_ids() const;
+  std::vector<id_type> shop_ids() const;  // shops(), interned
 
   shop_metrics_options options_;
   std::shared_ptr<text_pool> texts_;  // shared only inside a merge (rebased) and by sharded_metrics' merges
