@@ -336,13 +336,19 @@ class keyed {
   //            strings: varint length + bytes)
   //     ...    accumulator (its own full form)
   void serialize_to(detail::writer& w) const {
-    w.header(detail::type_id::keyed, format_version);
-    prototype_->serialize_to(w);
-    w.varint(size_);
+    write_head(w, *prototype_, size_);
     for (const slot* s : sorted()) {
       detail::key_serde<Key>::write(w, s->key);
       s->value.serialize_to(w);
     }
+  }
+
+  /// The form's start (header, prototype, n), for a container that holds its
+  /// entries another way but writes this form (sales_shop); n entries follow.
+  static void write_head(detail::writer& w, const Acc& prototype, std::size_t n) {
+    w.header(detail::type_id::keyed, format_version);
+    prototype.serialize_to(w);
+    w.varint(n);
   }
 
   static keyed deserialize_from(detail::reader& r) {

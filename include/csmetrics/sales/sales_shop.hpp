@@ -74,50 +74,24 @@ class sales_shop {
 
   /// Cell by cell (see sales_day::merge); cells this side lacks are copied.
   void merge(const sales_shop& o) {
-    sales_shop copy = o;
-    merge(std::move(copy));
+    if (&o == this) {
+      const sales_shop copy = o;
+      return merge(copy);
+    }
+    merge_cells(o.cells_, [](const cell& c) { return c; });
   }
   /// The same, moving `o`'s cells this side lacks. If a count would
   /// overflow, the shared cells before it are merged and *this stays valid
   /// (basic_sales::merge(const&) merges into a copy: all or nothing).
   void merge(sales_shop&& o) {
     if (&o == this) return merge(static_cast<const sales_shop&>(o));
-    // The cells both have first, in place: a throw leaves *this whole.
-    std::vector<bool> shared(o.cells_.size());
-    auto a = cells_.begin();
-    for (std::size_t i = 0; i < o.cells_.size(); ++i) {
-      a = std::lower_bound(a, cells_.end(), o.cells_[i], before);
-      if (a != cells_.end() && !before(o.cells_[i], *a)) {
-        a->value.merge(o.cells_[i].value);
-        shared[i] = true;
-      }
-    }
-    std::vector<cell> out;
-    out.reserve(cells_.size() + o.cells_.size());
-    std::size_t i = 0, j = 0;
-    while (i < cells_.size() || j < o.cells_.size()) {
-      if (j < o.cells_.size() && shared[j]) {
-        ++j;
-      } else if (j == o.cells_.size() || (i < cells_.size() && before(cells_[i], o.cells_[j]))) {
-        out.push_back(std::move(cells_[i++]));
-      } else {
-        out.push_back(std::move(o.cells_[j++]));
-      }
-    }
-    cells_ = std::move(out);
+    merge_cells(o.cells_, [](cell& c) { return std::move(c); });
     o.cells_.clear();
   }
 
   // Serialized: the form of keyed<Channel, keyed<day_number, day_type>>.
   void serialize_to(writer& w) const {
     using days_table = keyed<day_number, day_type>;
-    auto days_header = [&w] {
-      w.header(type_id::keyed, days_table::format_version);
-      day_type{}.serialize_to(w);  // the prototype
-    };
-    w.header(type_id::keyed, keyed<Channel, days_table>::format_version);
-    days_header();  // the prototype: no days
-    w.varint(0);
     std::vector<const cell*> order;
     order.reserve(cells_.size());
     for (const cell& c : cells_) order.push_back(&c);
@@ -126,19 +100,19 @@ class sales_shop {
     });
     std::size_t channels = 0;
     for (std::size_t i = 0; i < order.size(); ++i) channels += i == 0 || order[i - 1]->channel != order[i]->channel;
-    w.varint(channels);
+    keyed<Channel, days_table>::write_head(w, days_table{}, channels);
     for (std::size_t i = 0; i < order.size();) {
       std::size_t j = i;
       while (j < order.size() && order[j]->channel == order[i]->channel) ++j;
       key_serde<Channel>::write(w, order[i]->channel);
-      days_header();
-      w.varint(j - i);
+      days_table::write_head(w, day_type{}, j - i);
       for (; i < j; ++i) {
         key_serde<day_number>::write(w, order[i]->day);
         order[i]->value.serialize_to(w);
       }
     }
   }
+
   static sales_shop deserialize_from(reader& r) {
     // Read as the nested tables (with all their checks), then laid flat.
     auto channels = keyed<Channel, keyed<day_number, day_type>>::deserialize_from(r);
@@ -165,6 +139,34 @@ class sales_shop {
   static bool before(const cell& x, const cell& y) {
     return x.day < y.day || (x.day == y.day && x.channel < y.channel);
   }
+  /// The cells both have merge in place first (a throw leaves *this
+  /// whole), then the rest are laid in order; take(c) copies or moves c.
+  template <class Cells, class Take>
+  void merge_cells(Cells& theirs, Take take) {
+    std::vector<bool> shared(theirs.size());
+    auto a = cells_.begin();
+    for (std::size_t i = 0; i < theirs.size(); ++i) {
+      a = std::lower_bound(a, cells_.end(), theirs[i], before);
+      if (a != cells_.end() && !before(theirs[i], *a)) {
+        a->value.merge(theirs[i].value);
+        shared[i] = true;
+      }
+    }
+    std::vector<cell> out;
+    out.reserve(cells_.size() + theirs.size());
+    std::size_t i = 0, j = 0;
+    while (i < cells_.size() || j < theirs.size()) {
+      if (j < theirs.size() && shared[j]) {
+        ++j;
+      } else if (j == theirs.size() || (i < cells_.size() && before(cells_[i], theirs[j]))) {
+        out.push_back(std::move(cells_[i++]));
+      } else {
+        out.push_back(take(theirs[j++]));
+      }
+    }
+    cells_ = std::move(out);
+  }
+
   std::vector<cell> cells_;  // sorted by (day, channel)
 };
 
