@@ -117,6 +117,25 @@ TEST_CASE("text_pool: texts of every short length that differ in one byte are di
   CHECK(pool.size() == 40 + 40 * 41 / 2);
 }
 
+TEST_CASE("text_hash: every byte and the length reach the probe hash", "[text_pool]") {
+  // The pool probes with text_hash's high half (its tag): a byte the hash
+  // skipped would put every id differing only there on one probe run.
+  using csmetrics::detail::text_hash;
+  std::set<std::uint32_t> tags;
+  for (std::size_t n = 0; n <= 40; ++n) {
+    const std::string base(n, '0');
+    tags.insert(static_cast<std::uint32_t>(text_hash(base) >> 32));
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string other = base;
+      other[i] = '1';
+      INFO("length " << n << ", byte " << i);
+      CHECK(text_hash(other) != text_hash(base));
+      CHECK((text_hash(other) >> 32) != (text_hash(base) >> 32));
+    }
+  }
+  CHECK(tags.size() == 41);  // "", "0", "00", ...: the length alone differs
+}
+
 TEST_CASE("sort_unique_texts: text order without repeats, as std::sort and std::unique give", "[text_pool]") {
   // Shared prefixes of every length around 8 bytes, NUL bytes, repeats.
   text_pool pool;

@@ -4,12 +4,19 @@
 // The integer mix every hand-probed table of the families hashes with.
 // std::hash of an integer is the identity in libstdc++ and sequential ids
 // differ only in their low bits, which linear probing cannot use as they are.
+// And text_hash: the text pool's probe hash, inlined word loads for the
+// short ids of an event (std::hash of a text is a call to murmur2).
 #ifndef CSMETRICS_CORE_HASH_HPP_
 #define CSMETRICS_CORE_HASH_HPP_
 
-#include <cstdint>      // std::uint64_t
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint64_t, std::uint32_t
+#include <cstring>      // std::memcpy
 #include <functional>   // std::hash
+#include <string_view>  // std::string_view
 #include <type_traits>  // std::is_integral_v
+
+#include "csmetrics/core/swar.hpp"
 
 namespace csmetrics {
 namespace detail {
@@ -31,6 +38,32 @@ std::uint64_t id_hash(const Id& id) {
     return mix64(static_cast<std::uint64_t>(id));
   else
     return mix64(static_cast<std::uint64_t>(std::hash<Id>{}(id)));
+}
+
+/// A hash of a text for probing a table (not std::hash: see the file
+/// comment). Up to 16 bytes: two overlapping word loads, as equal_short
+/// compares them; longer texts fold each 8 bytes in with a multiply. The
+/// size goes in too, so texts differing only in length differ.
+inline std::uint64_t text_hash(std::string_view s) {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  std::uint64_t a, b;
+  if (n >= 8) {
+    a = swar_load(p);
+    for (std::size_t i = 8; i + 8 < n; i += 8) a = mix64(a ^ swar_load(p + i));
+    b = swar_load(p + n - 8);
+  } else if (n >= 4) {
+    std::uint32_t x, y;
+    std::memcpy(&x, p, 4);
+    std::memcpy(&y, p + n - 4, 4);
+    a = x;
+    b = y;
+  } else {
+    a = n == 0 ? 0 : static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[n / 2]) << 8 |
+                         static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
+    b = 0;
+  }
+  return mix64(a ^ (b * 0x9e3779b97f4a7c15ULL) ^ (static_cast<std::uint64_t>(n) << 56));
 }
 
 /// Hash of a (shop, id) pair.

@@ -36,6 +36,7 @@
 #include <utility>      // std::pair
 #include <vector>       // std::vector
 
+#include "csmetrics/core/hash.hpp"
 #include "csmetrics/core/serde.hpp"
 #include "csmetrics/core/swar.hpp"
 #include "csmetrics/core/error.hpp"
@@ -109,21 +110,20 @@ class text_pool {
   /// a text of 4 GiB or more.
   text_ref intern(std::string_view s) {
     if (s.empty()) return text_ref{};
-    const std::size_t h = std::hash<std::string_view>{}(s);
     if ((size_ + 1) * 2 > slots_.size()) grow();
     const std::size_t mask = slots_.size() - 1;
-    const std::uint32_t t = tag(h);
+    const std::uint32_t t = tag(s);
     for (std::size_t i = home(t);; i = (i + 1) & mask) {
       slot& sl = slots_[i];
       if (sl.loc == 0) {
-        const detail::text_entry* e = store(s, h);
+        const detail::text_entry* e = store(s);
         sl = slot{t, loc_of(e)};
         ++size_;
         return text_ref(e);
       }
       if (sl.tag == t) {
         const detail::text_entry* e = entry(sl.loc);
-        if (e->hash == h && same(e, s)) return text_ref(e);
+        if (same(e, s)) return text_ref(e);
       }
     }
   }
@@ -131,15 +131,14 @@ class text_pool {
   std::optional<text_ref> find(std::string_view s) const {
     if (s.empty()) return text_ref{};
     if (size_ == 0) return std::nullopt;
-    const std::size_t h = std::hash<std::string_view>{}(s);
     const std::size_t mask = slots_.size() - 1;
-    const std::uint32_t t = tag(h);
+    const std::uint32_t t = tag(s);
     for (std::size_t i = home(t);; i = (i + 1) & mask) {
       const slot& sl = slots_[i];
       if (sl.loc == 0) return std::nullopt;
       if (sl.tag == t) {
         const detail::text_entry* e = entry(sl.loc);
-        if (e->hash == h && same(e, s)) return text_ref(e);
+        if (same(e, s)) return text_ref(e);
       }
     }
   }
@@ -153,15 +152,19 @@ class text_pool {
   static constexpr unsigned offset_bits = 13;  // 8-byte steps in a block
   static constexpr std::size_t max_blocks = (std::size_t{1} << (32 - offset_bits)) - 1;
 
-  // 8 bytes: the hash's high half, which a probe compares before it reads
-  // the entry, and where the entry is (its block and 8-byte step in it, + 1;
-  // 0: an empty slot). Half the 16 of a hash and a pointer: the table of a
-  // million ids is 16 MiB, not 32, and more of it stays in cache.
+  // 8 bytes: the tag, which a probe compares before it reads the entry, and
+  // where the entry is (its block and 8-byte step in it, + 1; 0: an empty
+  // slot). Half the 16 of a hash and a pointer: the table of a million ids
+  // is 16 MiB, not 32, and more of it stays in cache.
   struct slot {
     std::uint32_t tag = 0;
     std::uint32_t loc = 0;
   };
-  static std::uint32_t tag(std::size_t h) { return static_cast<std::uint32_t>(static_cast<std::uint64_t>(h) >> 32); }
+  // The probe's own hash (detail::text_hash, inlined; std::hash is a call
+  // and ~3x the instructions), its high half: every event's ids are probed,
+  // while std::hash, which text_ref::hash() promises, is computed only when
+  // a text is stored.
+  static std::uint32_t tag(std::string_view s) { return static_cast<std::uint32_t>(detail::text_hash(s) >> 32); }
   std::uint32_t loc_of(const detail::text_entry* e) const {
     const auto* base = reinterpret_cast<const char*>(blocks_.back().get());
     const auto step = static_cast<std::size_t>(reinterpret_cast<const char*>(e) - base) / 8;
@@ -175,11 +178,10 @@ class text_pool {
   static bool same(const detail::text_entry* e, std::string_view s) {
     return e->size == s.size() && detail::equal_short(e->data(), s.data(), s.size());
   }
-  // The tag (the hash's high half: std::hash of short texts can vary little
-  // in its low bits), mixed, picks the home slot by its high bits.
+  // The tag, mixed, picks the home slot by its high bits.
   std::size_t home(std::uint32_t t) const { return static_cast<std::size_t>((t * 0x9e3779b97f4a7c15ull) >> shift_); }
 
-  const detail::text_entry* store(std::string_view s, std::size_t h) {
+  const detail::text_entry* store(std::string_view s) {
     if (s.size() >= UINT32_MAX) CSMETRICS_THROW(std::length_error("csmetrics::text_pool: a text of 4 GiB or more"));
     constexpr std::size_t align = alignof(detail::text_entry);
     const std::size_t need = (sizeof(detail::text_entry) + s.size() + 1 + align - 1) / align * align;
@@ -192,7 +194,7 @@ class text_pool {
       end_ = next_ + n;
       arena_bytes_ += n;
     }
-    auto* e = new (next_) detail::text_entry{h, static_cast<std::uint32_t>(s.size())};
+    auto* e = new (next_) detail::text_entry{std::hash<std::string_view>{}(s), static_cast<std::uint32_t>(s.size())};
     char* bytes = next_ + sizeof(detail::text_entry);
     std::memcpy(bytes, s.data(), s.size());
     bytes[s.size()] = '\0';
