@@ -543,6 +543,23 @@ TEST_CASE("event_csv: options are checked", "[event_csv]") {
   CHECK(r.stats.errors.at(0) == "line 3: field 'agent' is 21 bytes, longer than max_field_bytes 20");
   o.max_field_bytes = 19;
   CHECK(read_all_ways(text, o).stats.skipped_for(row_error::field_too_long) == 2);
+  // Unquoted rows (split a block at a time): a row longer than
+  // max_field_bytes is read while every field fits; a field over it, first,
+  // in the middle or last, is refused as on the quoted path.
+  o.max_field_bytes = 20;
+  const std::string a21(21, 'a');
+  const std::string plain = header + "2019-09-01T10:00:00Z,vote,s1,b1," + a18 + "aa,,,5,\n" +  // 20 bytes: fits
+                            "2019-09-01T10:00:00Z,vote,s1,b1," + a21 + ",,,5,\n" +
+                            "2019-09-01T10:00:00.5Z,vote,s1,b1,a1,,,5,\n" +                  // the time: 22 bytes
+                            "2019-09-01T10:00:00Z,vote," + a21 + ",b1,a1,,,5,\n" +
+                            "2019-09-01T10:00:00Z,lost,s1,b1,a1,,,," + a21 + "\n";
+  r = read_all_ways(plain, o);
+  REQUIRE(r.events.size() == 1);
+  CHECK(r.events[0].agent == a18 + "aa");
+  CHECK(r.stats.skipped_for(row_error::field_too_long) == 4);
+  CHECK(r.stats.errors.at(0) == "line 3: field 'agent' is 21 bytes, longer than max_field_bytes 20");
+  CHECK(r.stats.errors.at(1) == "line 4: field 'time' is 22 bytes, longer than max_field_bytes 20");
+  CHECK(r.stats.errors.at(3) == "line 6: field 'tag' is 21 bytes, longer than max_field_bytes 20");
 }
 
 TEST_CASE("event_csv: keeps the first keep_errors messages and counts all", "[event_csv][errors]") {

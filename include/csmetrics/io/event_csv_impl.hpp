@@ -340,17 +340,19 @@ inline bool event_csv_reader::split_plain_row(record& r, std::array<std::string_
     const csv_block::flags row = end ? (end | (end - 1)) : ~csv_block::flags{0};  // the bytes up to it
     if (m.spoil & row) return false;
     for (csv_block::flags commas = m.comma & row; commas != 0; commas &= commas - 1) {
+      if (n + 1 == event_field_count) return false;  // too many fields
       const char* h = p + csv_block::first(commas);
-      const std::size_t len = static_cast<std::size_t>(h - field);
-      if (len > options_.max_field_bytes || n + 1 == event_field_count) return false;
-      f[n++] = std::string_view(field, len);
+      f[n++] = std::string_view(field, static_cast<std::size_t>(h - field));
       field = h + 1;
     }
     if (!end) continue;
     const char* h = p + csv_block::first(end);
-    const std::size_t len = static_cast<std::size_t>(h - field);
-    if (len > options_.max_field_bytes || n + 1 != event_field_count) return false;
-    f[n] = std::string_view(field, len);
+    if (n + 1 != event_field_count) return false;
+    f[n] = std::string_view(field, static_cast<std::size_t>(h - field));
+    // A field over max_field_bytes: only in a row longer than that (checked once a row, not once a field).
+    if (static_cast<std::size_t>(h - (base_ + pos_)) > options_.max_field_bytes)
+      for (const std::string_view v : f)
+        if (v.size() > options_.max_field_bytes) return false;
     r.begin = pos_;
     r.end = static_cast<std::size_t>(h - base_);
     r.line = line_;
@@ -507,10 +509,9 @@ inline bool event_csv_reader::next(event& out) {
   if (!header_done_) read_header();
   for (;;) {
     record r{};
-    std::array<std::string_view, event_field_count> f;
-    if (split_plain_row(r, f)) {
+    if (split_plain_row(r, plain_fields_)) {
       ++stats_.rows;
-      if (parse_fields(r.line, f, 0, out)) return true;
+      if (parse_fields(r.line, plain_fields_, 0, out)) return true;
       continue;
     }
     const scan_status st = find_record(r);
