@@ -448,13 +448,13 @@ TEST_CASE("report: JSON escaping is the same at every position of long ids", "[r
           std::string text(n, 'x');
           text[at] = c;
           if (second && n > 3) text[n - 1] = '"';  // a second one, later
-          std::string out;
+          csmetrics::detail::json_text out;
           csmetrics::detail::json_string(out, text);
           INFO("length " << n << ", byte " << at << " = " << static_cast<int>(static_cast<unsigned char>(c)));
-          CHECK(out == reference(text));
-          std::string as_key;  // keys take the same path
+          CHECK(out.str() == reference(text));
+          csmetrics::detail::json_text as_key;  // keys take the same path
           csmetrics::detail::json_object(as_key).key(text);
-          CHECK(as_key == "{" + reference(text) + ":");
+          CHECK(as_key.str() == "{" + reference(text) + ":");
         }
 }
 

@@ -12,10 +12,8 @@
 
 #include <array>        // std::array (rule texts)
 #include <charconv>     // std::to_chars (numbers)
-#include <cmath>        // std::isfinite
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint64_t
-#include <cstdio>       // std::snprintf
 #include <cstring>      // std::memcpy
 #include <deque>        // std::deque (the shops' agents, kept for the end)
 #include <map>          // std::map
@@ -28,114 +26,16 @@
 #include <vector>       // std::vector
 
 #include "csmetrics/core/error.hpp"
-#include "csmetrics/core/swar.hpp"
+#include "csmetrics/io/json_text.hpp"
 #include "csmetrics/io/report.hpp"
 
 namespace csmetrics {
 
 namespace detail {
 
-/// True when `s` needs no escape in a JSON string: a word at a time (every
-/// key passes here; with no byte to escape no flag is set, so "any flag" is
-/// exact), words overlapping at the end.
-/// The bytes of a word that a JSON string escapes (control bytes, '"', '\\');
-/// only the lowest flag is exact (swar.hpp), so a non-zero mask is.
-inline std::uint64_t json_escape_flags(std::uint64_t v) {
-  return swar_below(v, 0x20) | swar_equal(v, '"') | swar_equal(v, '\\');
-}
-inline bool json_plain(std::string_view s) {
-  const char* p = s.data();
-  const std::size_t n = s.size();
-  auto escapes = [](std::uint64_t v) { return json_escape_flags(v) != 0; };
-  if (swar_enabled && n >= 8) {
-    for (std::size_t i = 0; i + 8 < n; i += 8)
-      if (escapes(swar_load(p + i))) return false;
-    return !escapes(swar_load(p + n - 8));
-  }
-  if (swar_enabled && n >= 4) {
-    std::uint32_t a, b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    return !escapes(a | std::uint64_t{b} << 32);
-  }
-  for (std::size_t i = 0; i < n; ++i)
-    if (static_cast<unsigned char>(p[i]) < 0x20 || p[i] == '"' || p[i] == '\\') return false;
-  return true;
-}
-
-inline void json_string(std::string& out, std::string_view s) {
-  if (s.size() <= 62 && json_plain(s)) {  // the usual id or name: one append (see json_object::key)
-    char b[64];
-    b[0] = '"';
-    std::memcpy(b + 1, s.data(), s.size());
-    b[s.size() + 1] = '"';
-    out.append(b, s.size() + 2);
-    return;
-  }
-  out += '"';
-  // Runs of bytes that need no escape are appended whole, found eight bytes
-  // at a time (ids and keys rarely hold any): a report of 10^5 shops is 10^8 bytes.
-  const char* const b = s.data();
-  const std::size_t n = s.size();
-  std::size_t run = 0, i = 0;
-  for (;;) {
-    if (swar_enabled && n >= 8) {  // (n >= 8: g++ 12 then sees no read past a short literal key)
-      for (; n - i >= 8; i += 8) {
-        const std::uint64_t v = swar_load(b + i);
-        const std::uint64_t hits = json_escape_flags(v);
-        if (hits) {
-          i += swar_first(hits);
-          break;
-        }
-      }
-    }
-    for (; i < n; ++i) {
-      const unsigned char u = static_cast<unsigned char>(b[i]);
-      if (u < 0x20 || u == '"' || u == '\\') break;
-    }
-    out.append(b + run, i - run);
-    if (i == n) break;
-    const unsigned char u = static_cast<unsigned char>(b[i]);
-    switch (u) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", u);
-        out += buf;
-      }
-    }
-    run = ++i;
-  }
-  out += '"';
-}
-
-/// 10 significant digits, as printf's %.10g (std::to_chars: the same text,
-/// without printf's cost, which a report of 10^5 shops pays 10^7 times), or null.
-/// Writes it at p (up to 40 bytes); returns the end.
-inline char* json_number_chars(char* p, std::optional<double> v) {
-  if (!v || !std::isfinite(*v)) {
-    std::memcpy(p, "null", 4);
-    return p + 4;
-  }
-  return std::to_chars(p, p + 40, *v, std::chars_format::general, 10).ptr;
-}
-inline void json_number(std::string& out, std::optional<double> v) {
-  char b[40];
-  out.append(b, static_cast<std::size_t>(json_number_chars(b, v) - b));
-}
-inline std::string json_number(std::optional<double> v) {
-  std::string out;
-  json_number(out, v);
-  return out;
-}
-
 class json_object {
  public:
-  explicit json_object(std::string& out) : out_(out) { out_ += '{'; }
+  explicit json_object(json_text& out) : out_(out) { out_ += '{'; }
   json_object& key(std::string_view k) { return field(k, json_plain(k), no_value); }
   json_object& num(std::string_view k, std::uint64_t v) { return field(k, json_plain(k), count{v}); }
   json_object& num(std::string_view k, std::optional<double> v) { return field(k, json_plain(k), number{v}); }
@@ -184,37 +84,36 @@ class json_object {
     std::optional<double> v;
     char* operator()(char* p) const { return json_number_chars(p, v); }
   };
-  // `,"key":value` in one append when the key needs no escape (`plain`; the
-  // writer's own names always): std::string's appends are calls, and a
-  // report of 10^5 shops writes 10^7 keys. `value(p)` writes at most 40
-  // bytes at p.
+  // `,"key":value` written in place when the key needs no escape (`plain`;
+  // the writer's own names always): a report of 10^5 shops writes 10^7
+  // keys. `value(p)` writes at most 40 bytes at p.
   template <class Value>
   json_object& field(std::string_view k, bool plain, Value value) {
-    char b[128];
-    char* p = b;
     if (plain && k.size() <= 80) {
+      char* p = out_.room(128);
       if (!first_) *p++ = ',';
       *p++ = '"';
       std::memcpy(p, k.data(), k.size());
       p += k.size();
       *p++ = '"';
       *p++ = ':';
-    } else {
-      if (!first_) out_ += ',';
-      json_string(out_, k);
-      out_ += ':';
+      first_ = false;
+      out_.commit(value(p));
+      return *this;
     }
+    if (!first_) out_ += ',';
+    json_string(out_, k);
+    out_ += ':';
     first_ = false;
-    p = value(p);
-    if (p != b) out_.append(b, static_cast<std::size_t>(p - b));
+    out_.commit(value(out_.room(40)));
     return *this;
   }
 
-  std::string& out_;
+  json_text& out_;
   bool first_ = true;
 };
 
-inline void json_durations(json_object& o, std::string_view k, const duration_summary& d, std::string& out) {
+inline void json_durations(json_object& o, std::string_view k, const duration_summary& d, json_text& out) {
   o.key(k);
   json_object s(out);
   s.num("count", d.count).num("mean", d.mean).num("p50", d.p50).num("p90", d.p90).num("p99", d.p99);
@@ -222,7 +121,7 @@ inline void json_durations(json_object& o, std::string_view k, const duration_su
   s.close();
 }
 
-inline void json_agent(std::string& out, const agent_report& a) {
+inline void json_agent(json_text& out, const agent_report& a) {
   json_object o(out);
   o.num("conversations", a.conversations).num("buyers_served", a.buyers_served);
   o.num("buyer_messages", a.buyer_messages).num("agent_messages", a.agent_messages);
@@ -250,7 +149,7 @@ inline void json_agent(std::string& out, const agent_report& a) {
 /// "sales_change": {"period", the two periods' days, sales, traffic,
 /// buyers, conversion, aov, the parts (money strings adding up to change),
 /// explained, unexplained, target, attainment}.
-inline void json_sales_change(json_object& o, const sales_change_report& c, std::string& out) {
+inline void json_sales_change(json_object& o, const sales_change_report& c, json_text& out) {
   o.key("sales_change");
   json_object x(out);
   x.str("period", c.period);
@@ -277,11 +176,13 @@ inline void json_sales_change(json_object& o, const sales_change_report& c, std:
 
 /// A shop's scorecards: [{period, first, last, agents: [{agent, score,
 /// passed, failed, kpis: {name: {value, rule, pass}}}]}], agents ranked.
-inline void json_scorecards(std::string& out, const std::vector<scorecard>& cards, const kpi_rules& rules) {
+inline void json_scorecards(json_text& out, const std::vector<scorecard>& cards, const kpi_rules& rules) {
   std::array<std::string, kpi_count> rule_text;  // written for every agent: made once
   for (std::size_t j = 0; j < kpi_count; ++j) {
     if (const auto& r = rules[j]) {
-      json_string(rule_text[j], std::string(r->at_least ? ">=" : "<=") + json_number(r->threshold));
+      json_text t;
+      json_string(t, std::string(r->at_least ? ">=" : "<=") + json_number(r->threshold));
+      rule_text[j] = t.str();
     } else {
       rule_text[j] = "null";
     }
@@ -328,7 +229,7 @@ inline void json_scorecards(std::string& out, const std::vector<scorecard>& card
 
 namespace detail {
 /// The top object's "input" member: the reader's counts.
-inline void json_input(json_object& top, const report& r, std::string& out) {
+inline void json_input(json_object& top, const report& r, json_text& out) {
   top.key("input");
   json_object in(out);
   in.num("rows", r.rows).num("accepted", r.accepted).num("skipped", r.skipped);
@@ -340,7 +241,7 @@ inline void json_input(json_object& top, const report& r, std::string& out) {
 }
 
 /// One shop's object in "shops" (the caller wrote its key).
-inline void json_shop(std::string& out, const shop_report& s) {
+inline void json_shop(json_text& out, const shop_report& s) {
   detail::json_object o(out);
   o.str("as_of", format_day(s.as_of));
   o.key("traffic");
@@ -449,7 +350,7 @@ inline void json_shop(std::string& out, const shop_report& s) {
 /// The top object's "agents" and "scorecards" members from `shops`, (name,
 /// shop) pairs in name order whose shop has .agents and .scorecards.
 template <class Shops, class Flush>
-void json_agents_and_cards(json_object& top, const Shops& shops, const kpi_rules& rules, std::string& out,
+void json_agents_and_cards(json_object& top, const Shops& shops, const kpi_rules& rules, json_text& out,
                            Flush flush) {
   top.key("agents");
   detail::json_object agents(out);
@@ -483,7 +384,7 @@ void json_agents_and_cards(json_object& top, const Shops& shops, const kpi_rules
 /// what is there and clear it (write_json), so a large report never needs
 /// the whole text in memory.
 template <class Flush>
-void json_report(const report& r, std::string& out, Flush flush) {
+void json_report(const report& r, json_text& out, Flush flush) {
   json_object top(out);
   json_input(top, r, out);
   top.key("shops");
@@ -502,16 +403,16 @@ void json_report(const report& r, std::string& out, Flush flush) {
 
 /// The report as one JSON object (field names fixed; more may be added).
 inline std::string to_json(const report& r) {
-  std::string out;
-  detail::json_report(r, out, [](std::string&) {});
-  return out;
+  detail::json_text out;
+  detail::json_report(r, out, [](detail::json_text&) {});
+  return out.str();
 }
 
 /// The same text written to `os` in pieces of about 64 KiB: for reports of
 /// many shops, whose whole text would double the memory they take.
 inline void write_json(std::ostream& os, const report& r) {
-  std::string out;
-  auto flush = [&](std::string& text) {
+  detail::json_text out;
+  auto flush = [&](detail::json_text& text) {
     if (text.size() < (std::size_t{64} << 10)) return;
     os.write(text.data(), static_cast<std::streamsize>(text.size()));
     text.clear();
@@ -562,7 +463,7 @@ class json_report_writer {
     if (!shops_) CSMETRICS_THROW(std::logic_error("csmetrics::json_report_writer: finish twice"));
     shops_->close();
     shops_.reset();
-    detail::json_agents_and_cards(*top_, kept_, rules_, out_, [this](std::string&) { flush(false); });
+    detail::json_agents_and_cards(*top_, kept_, rules_, out_, [this](detail::json_text&) { flush(false); });
     top_->close();
     out_ += '\n';
     flush(true);
@@ -581,7 +482,7 @@ class json_report_writer {
   }
   std::ostream& os_;
   kpi_rules rules_;
-  std::string out_;
+  detail::json_text out_;
   std::optional<detail::json_object> top_, shops_;
   std::deque<std::pair<std::string, kept_shop>> kept_;  // (growing moves nothing: 10^5 shops)
 };
