@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <random>
@@ -456,6 +457,34 @@ TEST_CASE("report: JSON escaping is the same at every position of long ids", "[r
           csmetrics::detail::json_object(as_key).key(text);
           CHECK(as_key.str() == "{" + reference(text) + ":");
         }
+}
+
+TEST_CASE("report: json_text keeps every byte across its growth", "[report][json]") {
+  // The JSON writer's buffer: appends, chars and fields written in place
+  // (room, commit), from empty to well past its first 4 KiB, against std::string.
+  csmetrics::detail::json_text text;
+  std::string expected;
+  for (std::size_t i = 0; i < 3000; ++i) {
+    const std::string chunk(i % 97, static_cast<char>('a' + i % 26));
+    if (i % 3 == 0) {
+      text += chunk;
+    } else if (i % 3 == 1) {
+      text += static_cast<char>('0' + i % 10);
+      expected += static_cast<char>('0' + i % 10);
+      text += std::string_view{};  // nothing, from a null pointer
+    } else {
+      char* p = text.room(chunk.size() + 8);
+      std::memcpy(p, chunk.data(), chunk.size());
+      text.commit(p + chunk.size());
+    }
+    if (i % 3 != 1) expected += chunk;
+    REQUIRE(text.size() == expected.size());
+  }
+  CHECK(text.str() == expected);
+  text.clear();
+  CHECK(text.size() == 0);
+  text += "again";
+  CHECK(text.str() == "again");
 }
 
 TEST_CASE("report: Prometheus text has HELP and TYPE once per family and escaped labels", "[report][prometheus]") {

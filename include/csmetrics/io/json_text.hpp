@@ -35,6 +35,7 @@ class json_text {
   json_text& operator=(const json_text&) = delete;
 
   void append(const char* p, std::size_t n) {
+    if (n == 0) return;  // (p may be null then: memcpy's arguments may not)
     std::memcpy(room(n), p, n);
     size_ += n;
   }
