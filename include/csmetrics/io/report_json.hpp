@@ -53,12 +53,14 @@ class json_object {
   json_object& num(const char (&k)[N], std::optional<double> v) {
     return field(literal(k), true, number{v});
   }
-  json_object& str(std::string_view k, std::string_view v) {
+  template <std::size_t N>
+  json_object& str(const char (&k)[N], std::string_view v) {
     key(k);
     json_string(out_, v);
     return *this;
   }
-  json_object& money_str(std::string_view k, std::optional<money> v) {
+  template <std::size_t N>
+  json_object& money_str(const char (&k)[N], std::optional<money> v) {
     key(k);
     if (v)
       json_string(out_, v->to_string());
@@ -114,7 +116,8 @@ class json_object {
   bool first_ = true;
 };
 
-inline void json_durations(json_object& o, std::string_view k, const duration_summary& d, json_text& out) {
+template <std::size_t N>  // (a literal name: json_object's path for its own keys)
+void json_durations(json_object& o, const char (&k)[N], const duration_summary& d, json_text& out) {
   o.key(k);
   json_object s(out);
   s.num("count", d.count).num("mean", d.mean).num("p50", d.p50).num("p90", d.p90).num("p99", d.p99);
@@ -302,15 +305,16 @@ inline void json_shop(json_text& out, const shop_report& s) {
     t.key("dsr_180d");
     {
       detail::json_object d(out);
-      const std::pair<const char*, const dsr_summary*> dims[] = {
-          {"item", &s.dsr_item}, {"service", &s.dsr_service}, {"logistics", &s.dsr_logistics}};
-      for (const auto& [dim, v] : dims) {
-        d.key(dim);
+      auto dim = [&](const auto& name, const dsr_summary& v) {  // (name: a literal, as above)
+        d.key(name);
         detail::json_object x(out);
-        x.num("count", v->count).num("sum", v->sum).num("mean", v->mean());
-        x.num("low_share", count_ratio{v->low, v->count}.value());
+        x.num("count", v.count).num("sum", v.sum).num("mean", v.mean());
+        x.num("low_share", count_ratio{v.low, v.count}.value());
         x.close();
-      }
+      };
+      dim("item", s.dsr_item);
+      dim("service", s.dsr_service);
+      dim("logistics", s.dsr_logistics);
       d.close();
     }
     t.key("aftersales_30d");
