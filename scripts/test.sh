@@ -30,9 +30,10 @@ thread() {
 }
 
 # g++ at -O2 without -g: optimized, for gcc's flow-based warnings; debug info
-# only cost compile and link time (a third of it). The tests link
-# csmetrics::compiled here (shop_metrics compiled once, not in every test
-# that uses it); the sanitizer suite below builds them header-only.
+# only cost compile and link time (a third of it). Both suites link the
+# tests with csmetrics::compiled (shop_metrics compiled once, not in every
+# test that uses it: a third of their build time); the benchmarks, the
+# fuzz targets and the CMake consumer tests build header-only programs.
 # Benchmarks are built (and run once, tiny) here only: enough to keep them
 # from rotting; so are the outside-tool checks (promtool, Chromium, mpirun).
 start=$SECONDS
@@ -55,11 +56,11 @@ cat build/thread.log >&2
 # clang: the library, tests and examples under the sanitizers, and 10 s of
 # libFuzzer per target. It also is the clang -Werror build: clang's warnings
 # come from its front end, the same at any -O. -O0 halves the build (the two
-# slowest tests and the fuzz targets keep -O1, see tests/); line tables are
-# enough for the sanitizers' reports.
+# slowest tests, the fuzz targets and the compiled unit keep -O1, see tests/
+# and CMakeLists.txt); line tables are enough for the sanitizers' reports.
 start=$SECONDS
 build sanitize -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -gline-tables-only" \
-  -DCSMETRICS_SANITIZE=ON -DCSMETRICS_FUZZ=ON -DCSMETRICS_FUZZ_SECONDS=10 -DCSMETRICS_TEST_TOOLS=OFF \
+  -DCSMETRICS_TESTS_COMPILED=ON -DCSMETRICS_SANITIZE=ON -DCSMETRICS_FUZZ=ON -DCSMETRICS_FUZZ_SECONDS=10 -DCSMETRICS_TEST_TOOLS=OFF \
   -DCSMETRICS_BUILD_BENCH=OFF
 run_tests sanitize "$start"
 echo "=== csmetrics tests: all passed in $SECONDS s" >&2
