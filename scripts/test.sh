@@ -33,7 +33,7 @@ thread() {
 # only cost compile and link time (a third of it). Both suites link the
 # tests with csmetrics::compiled (shop_metrics compiled once, not in every
 # test that uses it: a third of their build time); the benchmarks, the
-# fuzz targets and the CMake consumer tests build header-only programs.
+# libFuzzer targets and the CMake consumer tests build header-only programs.
 # Benchmarks are built (and run once, tiny) here only: enough to keep them
 # from rotting; so are the outside-tool checks (promtool, Chromium, mpirun).
 start=$SECONDS
